@@ -1,0 +1,69 @@
+// One error type for every failure the user can see, and the one table that maps causes to exit codes.
+// Codes are sops's own (cmd/sops/codes) so scripts written for sops keep working.
+
+export const ExitCode = {
+  Generic: 1,
+  CouldNotReadInputFile: 2,
+  CouldNotWriteOutputFile: 3,
+  ErrorDumpingTree: 4,
+  ErrorReadingConfig: 5,
+  InvalidKMSEncryptionContextFormat: 6,
+  InvalidSetFormat: 7,
+  ConflictingParameters: 8,
+  ErrorEncryptingMac: 21,
+  ErrorEncryptingTree: 23,
+  ErrorDecryptingMac: 24,
+  ErrorDecryptingTree: 25,
+  CannotChangeKeysFromNonExistentFile: 49,
+  MacMismatch: 51,
+  MacNotFound: 52,
+  ConfigFileNotFound: 61,
+  KeyboardInterrupt: 85,
+  InvalidTreePathFormat: 91,
+  NeedAtLeastOneDocument: 92,
+  NoFileSpecified: 100,
+  CouldNotRetrieveKey: 128,
+  NoEncryptionKeyFound: 111,
+  DuplicateDecryptionKeyType: 112,
+  FileHasNotBeenModified: 200,
+  NoEditorFound: 201,
+  FailedToCompareVersions: 202,
+  FileAlreadyEncrypted: 203,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * A failure with a one-line message and the exit code it maps to. `file` is prefixed when printed,
+ * so messages read "FILE: cause". Messages must never contain plaintext values.
+ */
+export class SopsError extends Error {
+  constructor(
+    message: string,
+    readonly code: number = ExitCode.Generic,
+    public file?: string,
+  ) {
+    super(message);
+    this.name = 'SopsError';
+  }
+
+  /** Returns a copy that names `file`, unless a file is already named. */
+  withFile(file: string): SopsError {
+    if (this.file) return this;
+    const e = new SopsError(this.message, this.code, file);
+    return e;
+  }
+
+  /** The single line printed to stderr. */
+  oneLine(): string {
+    const msg = this.message.replace(/\s*\n\s*/g, '; ');
+    return this.file ? `${this.file}: ${msg}` : msg;
+  }
+}
+
+/** Wraps anything thrown into a SopsError without ever echoing data: only the message of known errors. */
+export function asSopsError(err: unknown, code: number = ExitCode.Generic, file?: string): SopsError {
+  if (err instanceof SopsError) return file ? err.withFile(file) : err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SopsError(message, code, file);
+}
