@@ -1,0 +1,254 @@
+// The age master key: wraps a data key (or Shamir share) to an age recipient as armored text,
+// and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file).
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Decrypter, Encrypter, armor } from 'age-encryption';
+import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+
+/** What the environment yields: identity strings (secret, kept in memory only) and why some sources failed. */
+interface IdentitySet {
+  identities: string[];
+  problems: string[];
+}
+
+const NO_MATCH = "no identity matched any of the file's recipients";
+
+export const ageKind: KeyKind = {
+  field: 'age',
+  id: 'age',
+  entryFields: ['enc', 'recipient'],
+
+  describe(fields: KeyFields): string {
+    return String(fields.recipient ?? '');
+  },
+
+  async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
+    const recipient = String(spec.fields.recipient ?? '').trim();
+    const e = new Encrypter();
+    e.addRecipient(checkRecipient(recipient));
+    const enc = armor.encode(await e.encrypt(part));
+    return { kind: 'age', fields: { enc, recipient } };
+  },
+
+  async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
+    const recipient = String(entry.fields.recipient ?? '');
+    const enc = entry.fields.enc;
+    if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
+    const { identities, problems } = await loadIdentities(ctx.env, recipient);
+    if (identities.length === 0) {
+      if (problems.length === 0) return null;
+      throw new Error(`failed to load age identities: ${problems.join('; ')}`);
+    }
+    const d = new Decrypter();
+    for (const id of identities) d.addIdentity(id);
+    let file: Uint8Array;
+    try {
+      file = armor.decode(enc);
+    } catch (err) {
+      throw new Error(`invalid age armor: ${messageOf(err)}`);
+    }
+    try {
+      return await d.decrypt(file);
+    } catch (err) {
+      if (messageOf(err) !== NO_MATCH) throw new Error(`age decryption failed: ${messageOf(err)}`);
+      if (problems.length === 0) return null;
+      throw new Error(`no matching identity (${problems.join('; ')})`);
+    }
+  },
+};
+
+/** Recipient kinds the age library can encrypt to; the others fail here with a message naming the kind. */
+function checkRecipient(recipient: string): string {
+  if (recipient.startsWith('ssh-')) {
+    throw new Error(`age SSH recipients are not supported yet: ${recipient.split(' ')[0]}`);
+  }
+  if (!recipient.startsWith('age1')) throw new Error(`unknown age recipient type: "${recipient}"`);
+  if (!recipient.startsWith('age1pq1') && recipient.slice(4).includes('1')) {
+    throw new Error(`age plugin recipients are not supported: "${recipient}"`);
+  }
+  return recipient;
+}
+
+// Static sources are read once per distinct setting; the command runs once per recipient
+// because sops passes it SOPS_AGE_RECIPIENT.
+const staticCache = new Map<string, Promise<IdentitySet>>();
+const cmdCache = new Map<string, Promise<IdentitySet>>();
+
+/** Forgets loaded identities (tests change the environment between cases). */
+export function clearAgeIdentityCache(): void {
+  staticCache.clear();
+  cmdCache.clear();
+}
+
+async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
+  const keysFile = defaultKeysFile(env);
+  const skey = JSON.stringify([env.SOPS_AGE_KEY ?? null, env.SOPS_AGE_KEY_FILE ?? null, keysFile]);
+  let s = staticCache.get(skey);
+  if (!s) {
+    s = loadStatic(env, keysFile);
+    staticCache.set(skey, s);
+  }
+  const parts = [await s];
+  const cmd = env.SOPS_AGE_KEY_CMD;
+  if (cmd !== undefined) {
+    const ckey = JSON.stringify([cmd, recipient]);
+    let c = cmdCache.get(ckey);
+    if (!c) {
+      c = loadFromCommand(cmd, env, recipient);
+      cmdCache.set(ckey, c);
+    }
+    parts.push(await c);
+  }
+  return {
+    identities: parts.flatMap((p) => p.identities),
+    problems: parts.flatMap((p) => p.problems),
+  };
+}
+
+async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<IdentitySet> {
+  const out: IdentitySet = { identities: [], problems: [] };
+  if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
+  if (env.SOPS_AGE_KEY_FILE !== undefined) {
+    try {
+      collect(out, 'SOPS_AGE_KEY_FILE', await readFile(env.SOPS_AGE_KEY_FILE, 'utf8'), false);
+    } catch (err) {
+      out.problems.push(`failed to open SOPS_AGE_KEY_FILE file: ${codeOf(err)}`);
+    }
+  }
+  if (keysFile) {
+    try {
+      collect(out, keysFile, await readFile(keysFile, 'utf8'), false);
+    } catch (err) {
+      // A missing default file is normal; anything else (permissions) is worth reporting.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${keysFile}: ${codeOf(err)}`);
+    }
+  }
+  return out;
+}
+
+async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
+  const out: IdentitySet = { identities: [], problems: [] };
+  const argv = shellWords(cmd);
+  if (!argv || argv.length === 0) {
+    out.problems.push(`failed to parse command ${cmd}`);
+    return out;
+  }
+  try {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        argv[0]!,
+        argv.slice(1),
+        { env: { ...env, SOPS_AGE_RECIPIENT: recipient }, maxBuffer: 1 << 20, encoding: 'utf8' },
+        (err, so) => (err ? reject(err) : resolve(so)),
+      );
+    });
+    collect(out, 'SOPS_AGE_KEY_CMD', stdout, false);
+  } catch (err) {
+    out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
+  }
+  return out;
+}
+
+/**
+ * Adds the identities of a key file's text: one per line (or per word for SOPS_AGE_KEY),
+ * skipping empty lines and '#' comments. A bad line fails its whole source, as in sops.
+ */
+function collect(out: IdentitySet, source: string, text: string, wordsPerLine: boolean): void {
+  const found: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '' || line.startsWith('#')) continue;
+    for (const word of wordsPerLine ? line.split(/\s+/).filter(Boolean) : [line]) {
+      const problem = identityProblem(word);
+      if (problem) {
+        out.problems.push(`${source}: ${problem}`);
+        return;
+      }
+      found.push(word);
+    }
+  }
+  out.identities.push(...found);
+}
+
+function identityProblem(s: string): string | undefined {
+  if (s.startsWith('AGE-PLUGIN-')) return 'age plugin identities are not supported';
+  if (!s.startsWith('AGE-SECRET-KEY-1') && !s.startsWith('AGE-SECRET-KEY-PQ-1')) return 'unknown identity type';
+  try {
+    new Decrypter().addIdentity(s);
+  } catch {
+    return 'malformed identity';
+  }
+  return undefined;
+}
+
+/** `<UserConfigDir>/sops/age/keys.txt` the way sops resolves it per platform. */
+export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  const home = env.HOME || homedir();
+  let dir: string | undefined;
+  if (platform === 'win32') dir = env.APPDATA || undefined;
+  else if (platform === 'darwin') dir = env.XDG_CONFIG_HOME || (home ? join(home, 'Library', 'Application Support') : undefined);
+  else dir = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
+  return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
+}
+
+/** POSIX-style word splitting like google/shlex (quotes and backslashes, no expansions). */
+export function shellWords(s: string): string[] | null {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === "'") {
+      const end = s.indexOf("'", i + 1);
+      if (end < 0) return null;
+      cur += s.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length) return null;
+        const d = s[i]!;
+        if (d === '"') break;
+        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) {
+          cur += s[i + 1];
+          i += 2;
+        } else {
+          cur += d;
+          i++;
+        }
+      }
+      inWord = true;
+      i++;
+    } else if (c === '\\') {
+      if (i + 1 >= s.length) return null;
+      cur += s[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A short cause without echoing file contents: the errno code or the first line of the message. */
+function codeOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? String(e.code) : messageOf(err).split('\n')[0]!;
+}
