@@ -1,0 +1,48 @@
+// clean [DIR...]: removes decrypted files (name ends with HELM_SECRETS_DEC_SUFFIX, default .dec) left by `dec`,
+// and the private temp directories of wrapper runs that were killed before they could wipe them.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { info, reportError } from './console.js';
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name === '.git' || e.name === 'node_modules') continue;
+      yield* walk(p);
+    } else if (e.isFile()) {
+      yield p;
+    }
+  }
+}
+
+export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const suffix = env.HELM_SECRETS_DEC_SUFFIX || '.dec';
+  const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
+  let removed = 0;
+  try {
+    for (const dir of dirs.length ? dirs : ['.']) {
+      for await (const file of walk(dir)) {
+        const name = file.slice(file.lastIndexOf('/') + 1);
+        if (name.endsWith(suffix) && name.startsWith(prefix)) {
+          await fs.rm(file, { force: true });
+          info(`Removed ${file}`);
+          removed++;
+        }
+      }
+    }
+    const { cleanStaleDirs } = await import('../helm/cleanup.js');
+    const stale = await cleanStaleDirs();
+    if (stale) info(`Removed ${stale} stale temporary director${stale === 1 ? 'y' : 'ies'} of interrupted runs`);
+    info(`Clean: ${removed} decrypted file${removed === 1 ? '' : 's'} removed`);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}

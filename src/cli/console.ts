@@ -1,0 +1,35 @@
+// The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
+// Errors are one line each and never carry plaintext (SopsError messages are built without values).
+import { asSopsError, ExitCode } from '../errors.js';
+
+let quiet = false;
+
+export function setQuiet(q: boolean): void {
+  quiet = q;
+}
+
+export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
+  return /^(true|1|yes)$/i.test(env.HELM_SECRETS_QUIET ?? '');
+}
+
+export function info(msg: string): void {
+  if (!quiet) process.stderr.write(`[helm-secrets] ${msg}\n`);
+}
+
+export function warn(msg: string): void {
+  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${msg}\n`);
+}
+
+/** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
+export function reportError(err: unknown, file?: string): number {
+  const e = asSopsError(err, ExitCode.Generic, file);
+  process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
+  return e.code;
+}
+
+/** Writes to stdout and resolves once the data is handed to the OS (so large outputs are not cut at exit). */
+export function writeStdout(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,48 @@
+// decrypt (helm-secrets 4: stdout, -i, --output), dec (helm-secrets 2/3: writes FILE.dec, 0600) and view (stdout).
+// Plaintext goes to stdout or to the one file the user asked for; nowhere else.
+import { basename, dirname, join } from 'node:path';
+import { decryptBytes } from '../engine.js';
+import { readInput, writeAtomic } from '../io.js';
+import { ExitCode, SopsError } from '../errors.js';
+import type { FileCommandArgs } from './args.js';
+import { info, reportError, warn, writeStdout } from './console.js';
+
+export function decPath(file: string, env: NodeJS.ProcessEnv): string {
+  const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
+  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  return join(dirname(file), `${prefix}${basename(file)}${suffix}`);
+}
+
+type Mode = 'decrypt' | 'dec' | 'view';
+
+export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<number> {
+  if (args.files.length === 0) return reportError(new SopsError(`${mode}: no file specified`, ExitCode.NoFileSpecified));
+  if (args.output && args.files.length > 1) {
+    return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
+  }
+  const env = args.common.env ?? process.env;
+  let code = 0;
+  for (const file of args.files) {
+    try {
+      const bytes = await readInput(file);
+      const plain = await decryptBytes(bytes, file, { ...args.common, extract: args.extract, warn });
+      if (mode === 'dec') {
+        const target = args.output ?? decPath(file, env);
+        await writeAtomic(target, plain, 0o600);
+        info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
+      } else if (mode === 'decrypt' && args.inPlace) {
+        await writeAtomic(file, plain);
+        info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
+      } else if (mode === 'decrypt' && args.output) {
+        await writeAtomic(args.output, plain, 0o600);
+        info(`Decrypted ${file} to ${args.output}`);
+      } else {
+        await writeStdout(plain);
+      }
+    } catch (err) {
+      const c = reportError(err, file);
+      if (code === 0) code = c;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,40 @@
+// encrypt (helm-secrets 4: stdout, -i, --output) and enc (helm-secrets 2/3: in place, or from FILE.dec into FILE).
+// Writes are atomic: the input is either untouched or fully replaced by the encrypted file.
+import { existsSync } from 'node:fs';
+import { encryptBytes } from '../engine.js';
+import { readInput, writeAtomic } from '../io.js';
+import { ExitCode, SopsError } from '../errors.js';
+import type { FileCommandArgs } from './args.js';
+import { decPath } from './decrypt.js';
+import { info, reportError, writeStdout } from './console.js';
+
+export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
+  if (args.files.length === 0) return reportError(new SopsError(`${mode}: no file specified`, ExitCode.NoFileSpecified));
+  if (args.output && args.files.length > 1) {
+    return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
+  }
+  const env = args.common.env ?? process.env;
+  let code = 0;
+  for (const file of args.files) {
+    try {
+      // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
+      const dec = decPath(file, env);
+      const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
+      const bytes = await readInput(source);
+      const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
+      if (mode === 'enc' || args.inPlace) {
+        await writeAtomic(file, enc);
+        info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
+      } else if (args.output) {
+        await writeAtomic(args.output, enc);
+        info(`Encrypted ${file} to ${args.output}`);
+      } else {
+        await writeStdout(enc);
+      }
+    } catch (err) {
+      const c = reportError(err, file);
+      if (code === 0) code = c;
+    }
+  }
+  return code;
+}

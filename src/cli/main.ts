@@ -1,0 +1,95 @@
+// Entry point of the CLI: global options, then one command. File commands are handled here;
+// anything else is a helm command, run through the wrapper with encrypted values decrypted on the fly.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pkg from '../../package.json' with { type: 'json' };
+import { parseFileCommand } from './args.js';
+import { isQuietEnv, reportError, setQuiet } from './console.js';
+import { OVERVIEW, helpFor } from './help.js';
+
+const FILE_COMMANDS = new Set(['encrypt', 'decrypt', 'enc', 'dec', 'view']);
+
+export const VERSION: string = pkg.version;
+
+function pluginDir(env: NodeJS.ProcessEnv): string {
+  if (env.HELM_PLUGIN_DIR) return env.HELM_PLUGIN_DIR;
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  let quiet = isQuietEnv(env);
+  let i = 0;
+  // helm-secrets global options come before the command.
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-q' || a === '--quiet') quiet = true;
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(OVERVIEW + '\n');
+      return 0;
+    } else if (a === '-v' || a === '--version') {
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    } else if (a === '--backend' || a === '-b' || a === '--backend-args') {
+      i++; // sops is built in; the option is accepted for compatibility and has no effect
+    } else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) {
+      /* accepted, no effect */
+    } else if (a === '--ignore-missing-values') {
+      env.HELM_SECRETS_IGNORE_MISSING_VALUES = 'true';
+    } else break;
+  }
+  setQuiet(quiet);
+  const cmd = argv[i];
+  const rest = argv.slice(i + 1);
+  if (cmd === undefined) {
+    process.stdout.write(OVERVIEW + '\n');
+    return 0;
+  }
+  try {
+    if (FILE_COMMANDS.has(cmd)) {
+      const args = parseFileCommand(rest, env);
+      if (args.help) {
+        process.stdout.write(helpFor(cmd) + '\n');
+        return 0;
+      }
+      if (args.quiet) setQuiet(true);
+      if (cmd === 'encrypt' || cmd === 'enc') {
+        const { runEncrypt } = await import('./encrypt.js');
+        return await runEncrypt(cmd, args);
+      }
+      const { runDecrypt } = await import('./decrypt.js');
+      return await runDecrypt(cmd as 'decrypt' | 'dec' | 'view', args);
+    }
+    switch (cmd) {
+      case 'help': {
+        const page = rest[0] ? helpFor(rest[0]) : OVERVIEW;
+        process.stdout.write((page ?? OVERVIEW) + '\n');
+        return 0;
+      }
+      case 'version':
+        process.stdout.write(VERSION + '\n');
+        return 0;
+      case 'dir':
+        process.stdout.write(pluginDir(env) + '\n');
+        return 0;
+      case 'clean': {
+        if (rest.includes('--help') || rest.includes('-h')) {
+          process.stdout.write(helpFor('clean') + '\n');
+          return 0;
+        }
+        const { runClean } = await import('./clean.js');
+        return await runClean(rest.filter((a) => a !== '-q' && a !== '--quiet'), env);
+      }
+      case 'downloader': {
+        const { runDownloader } = await import('../helm/downloader.js');
+        return await runDownloader(rest);
+      }
+      default: {
+        const { runHelmCommand } = await import('../helm/wrapper.js');
+        return await runHelmCommand(argv.slice(i), { quiet });
+      }
+    }
+  } catch (err) {
+    return reportError(err);
+  }
+}
