@@ -1,0 +1,284 @@
+// The OpenPGP master key: wraps and unwraps through the user's gpg (agent, smartcards, keyring) like sops,
+// and falls back to openpgp.js with keys from SOPS_PGP_KEY / SOPS_PGP_KEY_FILE when there is no gpg binary.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+
+type OpenPGP = typeof import('openpgp');
+type PgpKey = import('openpgp').Key;
+
+/** Variables read by the openpgp.js path (documented in the report and the README). */
+export const PGP_ENV = {
+  exec: 'SOPS_GPG_EXEC',
+  /** Armored key(s), private or public, one or several blocks. */
+  key: 'SOPS_PGP_KEY',
+  /** Path to a file of armored or binary key(s). */
+  keyFile: 'SOPS_PGP_KEY_FILE',
+  /** Passphrase for protected private keys on the openpgp.js path (gpg asks its agent instead). */
+  passphrase: 'SOPS_PGP_PASSPHRASE',
+} as const;
+
+const ARMORED_PUBLIC = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
+
+export const pgpKind: KeyKind = {
+  field: 'pgp',
+  id: 'pgp',
+  entryFields: ['created_at', 'enc', 'fp'],
+
+  describe(fields: KeyFields): string {
+    return String(fields.fp ?? '');
+  },
+
+  /**
+   * The spec names a fingerprint (`fp`), or carries an armored public key in `public_key`
+   * (or as `fp` itself); with an armored key the entry's fp becomes that key's fingerprint.
+   */
+  async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
+    const armoredKey = armoredPublicKey(spec.fields);
+    let fp: string;
+    let enc: string;
+    if (armoredKey) {
+      const openpgp = await loadOpenPGP();
+      const key = await openpgp.readKey({ armoredKey });
+      fp = key.getFingerprint().toUpperCase();
+      enc = await encryptWithOpenPGP(openpgp, key, undefined, part);
+    } else {
+      fp = normalizeFingerprint(String(spec.fields.fp ?? ''));
+      if (!fp) throw new Error('pgp key has no fingerprint');
+      enc = await wrapForFingerprint(fp, part, ctx);
+    }
+    return { kind: 'pgp', fields: { created_at: rfc3339Now(), enc, fp } };
+  },
+
+  async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
+    const enc = entry.fields.enc;
+    if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
+    let gpgProblem: string | undefined;
+    try {
+      const r = await runGpg(ctx.env, ['--batch', '--quiet', '-d'], Buffer.from(enc, 'utf8'));
+      if (r.code === 0 && r.stdout.length > 0) return new Uint8Array(r.stdout);
+      gpgProblem = r.code === 0 ? 'gpg: zero bytes returned' : lastLine(r.stderr) || `gpg exited with code ${r.code}`;
+    } catch (err) {
+      if (!isMissingBinary(err)) throw err;
+    }
+    // No gpg binary, or gpg failed: keys given in the environment may still open it.
+    const keys = await environmentKeys(ctx.env);
+    if (keys.length === 0) {
+      if (gpgProblem) throw new Error(gpgProblem);
+      return null;
+    }
+    const opened = await decryptWithOpenPGP(await loadOpenPGP(), keys, enc, ctx.env);
+    if (opened) return opened;
+    if (gpgProblem) throw new Error(gpgProblem);
+    return null;
+  },
+};
+
+/** Spaces removed, a trailing `!` (exact subkey) kept, as sops does. */
+export function normalizeFingerprint(fp: string): string {
+  return fp.replace(/ /g, '');
+}
+
+function armoredPublicKey(fields: KeyFields): string | undefined {
+  if (typeof fields.public_key === 'string' && fields.public_key.includes(ARMORED_PUBLIC)) return fields.public_key;
+  if (typeof fields.fp === 'string' && fields.fp.trimStart().startsWith(ARMORED_PUBLIC)) return fields.fp;
+  return undefined;
+}
+
+async function wrapForFingerprint(fp: string, part: Uint8Array, ctx: KeyContext): Promise<string> {
+  let gpgProblem: string | undefined;
+  try {
+    const args = ['--batch', '--no-default-recipient', '--yes', '--encrypt', '-a', '-r', fp, '--trusted-key', shortKeyId(fp), '--no-encrypt-to'];
+    const r = await runGpg(ctx.env, args, Buffer.from(part));
+    const out = r.stdout.toString('utf8').trim();
+    if (r.code === 0 && out) return out;
+    gpgProblem = lastLine(r.stderr) || `gpg exited with code ${r.code}`;
+  } catch (err) {
+    if (!isMissingBinary(err)) throw err;
+  }
+  const keys = await environmentKeys(ctx.env);
+  const match = findKey(keys, fp);
+  if (match) return encryptWithOpenPGP(await loadOpenPGP(), match.key, match.subkeyId, part);
+  throw new Error(gpgProblem ?? `no public key for ${fp} (no gpg binary and not in ${PGP_ENV.key}/${PGP_ENV.keyFile})`);
+}
+
+/** The last 16 hex digits (plus `!` when present), which older gpg versions accept in --trusted-key. */
+function shortKeyId(fp: string): string {
+  const bang = fp.endsWith('!');
+  const hex = bang ? fp.slice(0, -1) : fp;
+  return (hex.length > 16 ? hex.slice(-16) : hex) + (bang ? '!' : '');
+}
+
+function rfc3339Now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+// ---- gpg binary ----
+
+interface GpgResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function runGpg(env: NodeJS.ProcessEnv, args: string[], input: Buffer): Promise<GpgResult> {
+  const bin = env[PGP_ENV.exec] || 'gpg';
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    // gpg may exit before reading everything (unknown key); that EPIPE is not the failure to report.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
+function isMissingBinary(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'EACCES';
+}
+
+function lastLine(stderr: string): string {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}
+
+// ---- openpgp.js fallback ----
+
+let openpgpPromise: Promise<OpenPGP> | undefined;
+
+/** openpgp.js is loaded only on this path, so age-only and gpg runs never pay for it. */
+function loadOpenPGP(): Promise<OpenPGP> {
+  openpgpPromise ??= import('openpgp');
+  return openpgpPromise;
+}
+
+/** sops accepts the RSA-1024 functional-test key, so the floor is lowered to 1024 bits. */
+function pgpConfig(openpgp: OpenPGP) {
+  return { ...openpgp.config, minRSABits: 1024 };
+}
+
+const keyCache = new Map<string, Promise<PgpKey[]>>();
+
+async function environmentKeys(env: NodeJS.ProcessEnv): Promise<PgpKey[]> {
+  const text = env[PGP_ENV.key];
+  const file = env[PGP_ENV.keyFile];
+  if (!text && !file) return [];
+  const cacheKey = JSON.stringify([text ?? null, file ?? null]);
+  let p = keyCache.get(cacheKey);
+  if (!p) {
+    p = readEnvironmentKeys(text, file);
+    keyCache.set(cacheKey, p);
+    p.catch(() => keyCache.delete(cacheKey));
+  }
+  return p;
+}
+
+async function readEnvironmentKeys(text: string | undefined, file: string | undefined): Promise<PgpKey[]> {
+  const openpgp = await loadOpenPGP();
+  const keys: PgpKey[] = [];
+  if (text) keys.push(...(await readKeyMaterial(openpgp, Buffer.from(text, 'utf8'), PGP_ENV.key)));
+  if (file) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      throw new Error(`failed to read ${PGP_ENV.keyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    keys.push(...(await readKeyMaterial(openpgp, bytes, PGP_ENV.keyFile)));
+  }
+  return keys;
+}
+
+/** Reads every key in armored text (several blocks allowed) or in a binary keyring. */
+async function readKeyMaterial(openpgp: OpenPGP, bytes: Buffer, source: string): Promise<PgpKey[]> {
+  const text = bytes.toString('utf8');
+  try {
+    if (!text.includes('-----BEGIN PGP')) return await openpgp.readKeys({ binaryKeys: new Uint8Array(bytes) });
+    const blocks = text.match(/-----BEGIN PGP (?:PRIVATE|PUBLIC) KEY BLOCK-----[\s\S]*?-----END PGP (?:PRIVATE|PUBLIC) KEY BLOCK-----/g) ?? [];
+    const keys: PgpKey[] = [];
+    for (const armoredKeys of blocks) keys.push(...(await openpgp.readKeys({ armoredKeys })));
+    return keys;
+  } catch (err) {
+    throw new Error(`failed to read OpenPGP keys from ${source}: ${(err as Error).message}`);
+  }
+}
+
+/** A key whose primary or subkey fingerprint (or 16-hex key id) is `fp`; `!` pins that exact subkey. */
+function findKey(keys: PgpKey[], fp: string): { key: PgpKey; subkeyId?: import('openpgp').KeyID } | undefined {
+  const want = fp.replace(/!$/, '').toLowerCase();
+  const matches = (candidate: string) => candidate === want || (want.length === 16 && candidate.endsWith(want));
+  // A public key listed after its private twin must not shadow it, and vice versa: prefer private.
+  const ordered = [...keys.filter((k) => k.isPrivate()), ...keys.filter((k) => !k.isPrivate())];
+  for (const key of ordered) {
+    if (matches(key.getFingerprint())) return { key };
+    for (const sub of key.getSubkeys()) {
+      if (matches(sub.getFingerprint())) return { key, subkeyId: fp.endsWith('!') ? sub.getKeyID() : undefined };
+    }
+  }
+  return undefined;
+}
+
+async function encryptWithOpenPGP(
+  openpgp: OpenPGP,
+  key: PgpKey,
+  subkeyId: import('openpgp').KeyID | undefined,
+  part: Uint8Array,
+): Promise<string> {
+  const publicKey = key.isPrivate() ? key.toPublic() : key;
+  const message = await openpgp.createMessage({ binary: part, format: 'binary' });
+  const armored = await openpgp.encrypt({
+    message,
+    encryptionKeys: publicKey,
+    ...(subkeyId ? { encryptionKeyIDs: [subkeyId] } : {}),
+    format: 'armored',
+    config: pgpConfig(openpgp),
+  });
+  return String(armored).trim();
+}
+
+/** Returns null when none of the keys is a recipient of the message. */
+async function decryptWithOpenPGP(
+  openpgp: OpenPGP,
+  keys: PgpKey[],
+  enc: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Uint8Array | null> {
+  const message = await openpgp.readMessage({ armoredMessage: enc });
+  const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex()));
+  const candidates: import('openpgp').PrivateKey[] = [];
+  for (const key of keys) {
+    if (!key.isPrivate()) continue;
+    const ids = [key.getKeyID(), ...key.getSubkeys().map((s) => s.getKeyID())].map((id) => id.toHex());
+    if (ids.some((id) => wanted.has(id))) candidates.push(await unlocked(openpgp, key, env));
+  }
+  if (candidates.length === 0) return null;
+  try {
+    const { data } = await openpgp.decrypt({
+      message,
+      decryptionKeys: candidates,
+      format: 'binary',
+      config: pgpConfig(openpgp),
+    });
+    return data as Uint8Array;
+  } catch (err) {
+    throw new Error(`openpgp: ${(err as Error).message}`);
+  }
+}
+
+async function unlocked(openpgp: OpenPGP, key: import('openpgp').PrivateKey, env: NodeJS.ProcessEnv) {
+  if (key.isDecrypted()) return key;
+  const passphrase = env[PGP_ENV.passphrase];
+  if (!passphrase) throw new Error(`private key ${key.getFingerprint().toUpperCase()} is passphrase protected; set ${PGP_ENV.passphrase}`);
+  try {
+    return await openpgp.decryptKey({ privateKey: key, passphrase });
+  } catch (err) {
+    throw new Error(`could not unlock private key ${key.getFingerprint().toUpperCase()}: ${(err as Error).message}`);
+  }
+}
