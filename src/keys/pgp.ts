@@ -26,7 +26,8 @@ export const pgpKind: KeyKind = {
   entryFields: ['created_at', 'enc', 'fp'],
 
   describe(fields: KeyFields): string {
-    return String(fields.fp ?? '');
+    const fp = String(fields.fp ?? '');
+    return fp.trimStart().startsWith(ARMORED_PUBLIC) ? '(armored public key)' : fp;
   },
 
   /**
