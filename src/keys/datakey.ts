@@ -49,7 +49,7 @@ export async function wrapDataKey(
         const kind = await loadKind(spec.kind);
         entries.push(await kind.wrap(spec, parts[i]!, ctx));
       } catch (err) {
-        failures.push(`${spec.kind} ${await describeSpec(spec)}: ${oneLine(err)}`);
+        failures.push(`${label(spec.kind, await describeEntry(spec))}: ${oneLine(err)}`);
       }
     }
     keyGroups.push(entries);
@@ -90,9 +90,9 @@ export async function recoverDataKey(
         const kind = await loadKind(entry.kind);
         part = await kind.unwrap(entry, ctx);
         if (part) break;
-        tried.push(`${entry.kind} ${kind.describe(entry.fields)}: no matching identity`);
+        tried.push(`${label(entry.kind, kind.describe(entry.fields))}: no matching identity`);
       } catch (err) {
-        tried.push(`${entry.kind} ${await describeEntry(entry)}: ${oneLine(err)}`);
+        tried.push(`${label(entry.kind, await describeEntry(entry))}: ${oneLine(err)}`);
       }
     }
     if (part) parts.push(part);
@@ -151,7 +151,9 @@ async function describeEntry(entry: KeyEntry): Promise<string> {
   }
 }
 
-const describeSpec = describeEntry;
+function label(kind: string, description: string): string {
+  return description ? `${kind} ${description}` : kind;
+}
 
 function oneLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);

@@ -251,7 +251,12 @@ async function decryptWithOpenPGP(
   enc: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Uint8Array | null> {
-  const message = await openpgp.readMessage({ armoredMessage: enc });
+  let message: import('openpgp').Message<Uint8Array>;
+  try {
+    message = await openpgp.readMessage({ armoredMessage: enc });
+  } catch (err) {
+    throw new Error(`openpgp: ${(err as Error).message}`);
+  }
   const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex()));
   const candidates: import('openpgp').PrivateKey[] = [];
   for (const key of keys) {
