@@ -36,6 +36,7 @@ export const ageKind: KeyKind = {
     const recipient = String(entry.fields.recipient ?? '');
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
+    if (recipient.startsWith('ssh-')) throw new Error('age SSH identities are not supported yet');
     const { identities, problems } = await loadIdentities(ctx.env, recipient);
     if (identities.length === 0) {
       if (problems.length === 0) return null;
@@ -84,7 +85,13 @@ export function clearAgeIdentityCache(): void {
 
 async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
   const keysFile = defaultKeysFile(env);
-  const skey = JSON.stringify([env.SOPS_AGE_KEY ?? null, env.SOPS_AGE_KEY_FILE ?? null, keysFile]);
+  const skey = JSON.stringify([
+    env.SOPS_AGE_KEY ?? null,
+    env.SOPS_AGE_KEY_FILE ?? null,
+    keysFile,
+    env.SOPS_AGE_SSH_PRIVATE_KEY_FILE ?? null,
+    env.SOPS_AGE_SSH_PRIVATE_KEY_CMD ?? null,
+  ]);
   let s = staticCache.get(skey);
   if (!s) {
     s = loadStatic(env, keysFile);
@@ -109,6 +116,10 @@ async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promis
 
 async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<IdentitySet> {
   const out: IdentitySet = { identities: [], problems: [] };
+  // Said only when nothing matched, so a user relying on an SSH key learns why.
+  for (const name of ['SOPS_AGE_SSH_PRIVATE_KEY_FILE', 'SOPS_AGE_SSH_PRIVATE_KEY_CMD']) {
+    if (env[name] !== undefined) out.problems.push(`${name}: age SSH identities are not supported yet`);
+  }
   if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateIdentity, identityToRecipient } from 'age-encryption';
+import { generateHybridIdentity, generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse } from 'yaml';
 import { ageKind, clearAgeIdentityCache, defaultKeysFile, shellWords } from '../../src/keys/age.js';
 import type { KeyEntry } from '../../src/keys/types.js';
@@ -62,6 +62,22 @@ describe('age master key', () => {
     body.slice(0, -1).forEach((l) => assert.equal(l.length, 64));
     assert.ok(body.at(-1)!.length <= 64 && body.at(-1)!.length > 0);
     assert.equal(hex(await ageKind.unwrap(entry, { env: { ...base, SOPS_AGE_KEY: identity } })), hex(part));
+  });
+
+  it('wraps to a post-quantum age1pq1 recipient and unwraps with its AGE-SECRET-KEY-PQ-1 identity', async () => {
+    const identity = await generateHybridIdentity();
+    const recipient = await identityToRecipient(identity);
+    assert.ok(recipient.startsWith('age1pq1'));
+    const entry = await ageKind.wrap({ kind: 'age', fields: { recipient } }, Uint8Array.of(5, 6), { env: base });
+    assert.equal(hex(await ageKind.unwrap(entry, { env: { ...base, SOPS_AGE_KEY: identity } })), '0506');
+  });
+
+  it('says SSH identities are unsupported instead of "no identity"', async () => {
+    const ssh = { kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host', enc: '-----BEGIN AGE ENCRYPTED FILE-----\n' } };
+    await assert.rejects(ageKind.unwrap(ssh, { env: base }), /SSH identities are not supported/);
+    const [entry] = ageEntries(join(HUMPHD, 'tests', 'data', 'secret.enc.yaml'));
+    const env = { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: join(dir, 'id_ed25519') };
+    await assert.rejects(ageKind.unwrap(entry!, { env }), /failed to load age identities: SOPS_AGE_SSH_PRIVATE_KEY_FILE: age SSH identities are not supported yet/);
   });
 
   it('unwraps the real data keys of the humphd sops files (yaml 3.8.1, json 3.9.2)', async () => {
