@@ -75,7 +75,9 @@ export class DotenvStore implements Store {
         out += '#' + it.key.text + '\n';
         continue;
       }
-      const v = typeof it.value === 'string' ? it.value.replaceAll('\n', '\\n') : valToString(it.value);
+      // Byte leaves are text here too, so their newlines need the same escape.
+      const text = typeof it.value === 'string' || it.value instanceof Uint8Array ? valToString(it.value) : undefined;
+      const v = text !== undefined ? text.replaceAll('\n', '\\n') : valToString(it.value);
       out += it.key + '=' + v + '\n';
     }
     return enc.encode(out);
