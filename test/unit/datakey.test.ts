@@ -11,7 +11,9 @@ import { clearAgeIdentityCache } from '../../src/keys/age.js';
 import { decryptionOrderFromEnv, recoverDataKey, sortForDecryption, wrapDataKey } from '../../src/keys/datakey.js';
 import type { KeyEntry, KeySpec } from '../../src/keys/types.js';
 import { ExitCode, SopsError } from '../../src/errors.js';
-import { SOPS_VECTORS } from '../helpers/paths.js';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { ROOT, SOPS_VECTORS } from '../helpers/paths.js';
 
 const ASC = readFileSync(join(SOPS_VECTORS, 'pgp', 'sops_functional_tests_key.asc'), 'utf8');
 const FP1 = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4';
@@ -197,6 +199,41 @@ describe('data key wrap and recovery', () => {
     assert.equal(names(sortForDecryption(group, ['age', 'pgp'])), 'age1,age4,pgp2,kms3,gcp_kms6,hc_vault5');
     assert.equal(names(sortForDecryption(group, ['pgp'])), 'pgp2,kms3,gcp_kms6,hc_vault5,age1,age4');
     assert.equal(names(sortForDecryption(group, [])), 'kms3,gcp_kms6,hc_vault5,pgp2,age1,age4');
+  });
+
+  it('never loads openpgp for an age-only file, and does load it for the PGP fallback', function () {
+    // A child process whose module resolver refuses openpgp: the age run must not notice.
+    writeFileSync(
+      join(dir, 'hook.mjs'),
+      "export async function resolve(s, c, next) { if (s === 'openpgp') throw new Error('openpgp was loaded'); return next(s, c); }\n",
+    );
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+    const datakey = pathToFileURL(join(ROOT, 'src', 'keys', 'datakey.ts')).href;
+    const yamlFile = join(SOPS_VECTORS, 'external', 'humphd-sops-age', 'tests', 'data', 'secret.enc.yaml');
+    const pgpFile = join(SOPS_VECTORS, 'example.yaml');
+    const script = (file: string, field: string) => `
+      import { readFileSync } from 'node:fs';
+      import { parse } from ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')).href)};
+      import { recoverDataKey } from ${JSON.stringify(datakey)};
+      const sops = parse(readFileSync(${JSON.stringify(file)}, 'utf8')).sops;
+      const group = sops.${field}.map((fields) => ({ kind: '${field}', fields }));
+      try {
+        const key = await recoverDataKey([group], 0, { env: process.env });
+        console.log('KEY ' + Buffer.from(key).toString('hex'));
+      } catch (e) { console.log('ERR ' + e.message); }
+    `;
+    writeFileSync(join(dir, 'age-only.mts'), script(yamlFile, 'age'));
+    writeFileSync(join(dir, 'pgp.mts'), script(pgpFile, 'pgp'));
+    const run = (name: string, env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, name)], {
+        cwd: ROOT,
+        env: { ...base, ...env },
+        encoding: 'utf8',
+      });
+    const age = run('age-only.mts', { SOPS_AGE_KEY: 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P' });
+    assert.match(age.stdout, /^KEY 81d247290bee0b25484e76101e727f63fc984896953fe4888864f49db529e73a$/m, age.stderr);
+    const pgp = run('pgp.mts', { SOPS_PGP_KEY: ASC });
+    assert.match(pgp.stdout, /^ERR .*openpgp was loaded/m, pgp.stderr);
   });
 
   it('reads SOPS_DECRYPTION_ORDER with age,pgp as the default', () => {
