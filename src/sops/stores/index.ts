@@ -22,6 +22,8 @@ export async function getStore(name: StoreName, opts?: StoreOptions): Promise<St
     case 'ini':
       return new IniStore();
     case 'binary':
+    default:
+      // sops treats any unknown format name as binary
       return new BinaryStore(opts);
   }
 }
