@@ -87,6 +87,7 @@ describe('dotenv store: reading', () => {
     throwsSops(() => store.loadEncrypted(enc('sops_a=1\nsops_a__map_b=2\n')), ExitCode.CouldNotReadInputFile);
     throwsSops(() => store.loadEncrypted(enc('sops_l__list_1=x\n')), ExitCode.CouldNotReadInputFile);
     throwsSops(() => store.loadEncrypted(enc('sops_a=1\nsops_a=2\n')), ExitCode.CouldNotReadInputFile);
+    throwsSops(() => store.loadEncrypted(enc('sops=data\nsops_version=1\n')), ExitCode.CouldNotReadInputFile);
   });
 });
 

@@ -59,7 +59,13 @@ export class DotenvStore implements Store {
       if (typeof it.key === 'string' && it.key.startsWith(PREFIX)) meta.push({ key: it.key.slice(PREFIX.length), value: it.value });
       else data.push(it);
     }
-    if (meta.length > 0) data.push({ key: 'sops', value: unflatten(meta) });
+    if (meta.length > 0) {
+      // The tree keeps the metadata as the item `sops`, so a data key of that exact name cannot sit beside it.
+      if (data.some((it) => it.key === 'sops')) {
+        throw new SopsError("a data key named 'sops' cannot be read beside sops_ metadata", ExitCode.CouldNotReadInputFile);
+      }
+      data.push({ key: 'sops', value: unflatten(meta) });
+    }
     return [new Mapping(data)];
   }
 
