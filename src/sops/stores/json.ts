@@ -8,6 +8,7 @@ import { goDecode } from './gotext.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 function syntax(what: string, text: string, pos: number): SopsError {
   let line = 1;
@@ -185,13 +186,10 @@ class Parser {
   }
 
   number(): bigint | number {
-    const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 4096));
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.text);
     if (!m) throw this.fail('invalid number literal');
-    let lit = m[0];
-    if (lit.length === 4096) {
-      const long = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos))!;
-      lit = long[0];
-    }
+    const lit = m[0];
     const next = this.text[this.pos + lit.length];
     if (next === '.' || next === 'e' || next === 'E') throw syntax('invalid number literal', this.text, this.pos + lit.length);
     this.pos += lit.length;
