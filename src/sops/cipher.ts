@@ -1,0 +1,357 @@
+// The leaf cipher: one value <-> one `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` string, exactly as sops's aes package
+// writes and parses it (32-byte IV, detached 16-byte tag, canonical plaintext bytes per type, Go parse rules on the way back).
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { ExitCode, SopsError } from '../errors.js';
+import { formatFloatF } from './gofmt.js';
+import { Comment, SopsTime, type Scalar } from './tree.js';
+
+export type LeafType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'comment' | 'bytes';
+
+/** A value the cipher can encrypt: any non-null scalar, or a comment line. */
+export type Plain = Exclude<Scalar, null> | Comment;
+
+export interface EncParts {
+  data: Uint8Array;
+  iv: Uint8Array;
+  tag: Uint8Array;
+  type: string;
+}
+
+const IV_SIZE = 32;
+const TAG_SIZE = 16;
+
+// sops's regex: anchored at the start only, greedy groups of at least one character, `.` never crosses a newline.
+const ENC_RE = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/;
+// What sops itself writes; for such strings the greedy regex above yields the same groups, without its backtracking.
+const ENC_FAST_RE =
+  /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]+={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:([a-z]+)\]$/;
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function fail(cause: string): SopsError {
+  return new SopsError(cause, ExitCode.ErrorDecryptingTree);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical plaintext bytes (sops.ToBytes / aes.Cipher.Encrypt)
+
+const utf8 = new TextEncoder();
+
+export function typeOf(value: Plain): Exclude<LeafType, 'bytes'> {
+  switch (typeof value) {
+    case 'string':
+      return 'str';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return 'float';
+    case 'boolean':
+      return 'bool';
+  }
+  if (value instanceof Uint8Array) return 'str';
+  if (value instanceof SopsTime) return 'time';
+  if (value instanceof Comment) return 'comment';
+  throw new SopsError(`Value to encrypt has unsupported type ${describeType(value)}`, ExitCode.ErrorEncryptingTree);
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
+
+/** The bytes sops encrypts and hashes for a value: identical for the ciphertext and the MAC. */
+export function toBytes(value: Plain): Uint8Array {
+  switch (typeof value) {
+    case 'string':
+      return utf8.encode(value);
+    case 'bigint':
+      return utf8.encode(value.toString(10));
+    case 'number':
+      return utf8.encode(formatFloatF(value));
+    case 'boolean':
+      return utf8.encode(value ? 'True' : 'False');
+  }
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof SopsTime) return utf8.encode(value.text);
+  if (value instanceof Comment) return utf8.encode(value.text);
+  throw new SopsError(`Could not convert unknown type ${describeType(value)} to bytes`, ExitCode.ErrorEncryptingTree);
+}
+
+/** sops never wraps an empty plaintext: `""`, empty bytes and empty comments stay `""`. */
+export function isEmptyPlain(value: Plain): boolean {
+  if (typeof value === 'string') return value === '';
+  if (value instanceof Uint8Array) return value.length === 0;
+  if (value instanceof Comment) return value.text === '';
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IVs: drawn from a pooled CSPRNG buffer so 100k leaves cost a handful of randomBytes calls.
+
+const POOL_SIZE = IV_SIZE * 2048;
+let pool: Buffer = Buffer.alloc(0);
+let poolPos = 0;
+
+/** 32 fresh random bytes; the returned view is never handed out twice. */
+export function freshIv(): Buffer {
+  if (poolPos + IV_SIZE > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolPos = 0;
+  }
+  const iv = pool.subarray(poolPos, poolPos + IV_SIZE);
+  poolPos += IV_SIZE;
+  return iv;
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function checkKey(dataKey: Uint8Array): Buffer {
+  if (dataKey.length !== 32) throw new SopsError('The data key must be 32 bytes', ExitCode.Generic);
+  return asBuffer(dataKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encryption
+
+/** Seals canonical plaintext bytes under `type`. Callers guarantee `plain` is non-empty. */
+export function sealLeaf(plain: Uint8Array, type: string, dataKey: Uint8Array, aad: string, iv?: Uint8Array): string {
+  const key = checkKey(dataKey);
+  const nonce = iv ? asBuffer(iv) : freshIv();
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const head = c.update(plain);
+  const tail = c.final();
+  const data = tail.length ? Buffer.concat([head, tail]) : head;
+  const tag = c.getAuthTag();
+  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${nonce.toString('base64')},tag:${tag.toString('base64')},type:${type}]`;
+}
+
+/**
+ * Encrypts one leaf with the path `aad`. Empty plaintexts give `""` (sops cannot parse an empty `data:`).
+ * `iv` pins the nonce (tests, minimal-diff re-encryption); otherwise a fresh random one is used.
+ */
+export function encryptValue(value: Plain, dataKey: Uint8Array, aad: string, iv?: Uint8Array): string {
+  if (isEmptyPlain(value)) return '';
+  return sealLeaf(toBytes(value), typeOf(value), dataKey, aad, iv);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and decryption
+
+function b64(field: string, s: string, charsetChecked: boolean): Buffer {
+  // Go's StdEncoding wants padding and the standard alphabet; Node would quietly accept anything.
+  if (s.length % 4 !== 0 || (!charsetChecked && !B64_RE.test(s))) throw fail(`Error base64-decoding ${field}`);
+  return Buffer.from(s, 'base64');
+}
+
+/** Splits an ENC string into its fields; null when it does not match sops's data format. */
+export function parseEnc(s: string): EncParts | null {
+  let m = ENC_FAST_RE.exec(s);
+  const fast = m !== null;
+  if (!m) m = ENC_RE.exec(s);
+  if (!m) return null;
+  return { data: b64('data', m[1], fast), iv: b64('iv', m[2], fast), tag: b64('tag', m[3], fast), type: m[4] };
+}
+
+/** Whether sops would try to decrypt `s` as an ENC value (its regex matches). */
+export function isEncrypted(s: unknown): s is string {
+  return typeof s === 'string' && ENC_RE.test(s);
+}
+
+export interface OpenedLeaf {
+  value: Plain;
+  type: string;
+  /** The decrypted plaintext bytes as stored (not re-canonicalised). */
+  plain: Buffer;
+  iv: Uint8Array;
+}
+
+/** Decrypts and type-parses one ENC string; throws SopsError(exit 25) with a cause that never quotes the plaintext. */
+export function openLeaf(enc: string, dataKey: Uint8Array, aad: string): OpenedLeaf {
+  const parts = parseEnc(enc);
+  if (!parts) throw fail("Input string does not match sops' data format");
+  const key = checkKey(dataKey);
+  // Go appends the tag to the data and lets GCM take the last 16 bytes as the tag, whatever the split was.
+  let data = asBuffer(parts.data);
+  let tag = asBuffer(parts.tag);
+  if (tag.length !== TAG_SIZE) {
+    const all = Buffer.concat([data, tag]);
+    if (all.length < TAG_SIZE) throw fail('Could not decrypt with AES_GCM: authentication failed');
+    data = all.subarray(0, all.length - TAG_SIZE);
+    tag = all.subarray(all.length - TAG_SIZE);
+  }
+  let plain: Buffer;
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, asBuffer(parts.iv), { authTagLength: TAG_SIZE });
+    d.setAAD(Buffer.from(aad, 'utf8'));
+    d.setAuthTag(tag);
+    const head = d.update(data);
+    const tail = d.final();
+    plain = tail.length ? Buffer.concat([head, tail]) : head;
+  } catch {
+    throw fail('Could not decrypt with AES_GCM: authentication failed');
+  }
+  return { value: parsePlain(plain, parts.type), type: parts.type, plain, iv: parts.iv };
+}
+
+/** Decrypts one leaf. `""` decrypts to `""`, as in sops. */
+export function decryptValue(enc: string, dataKey: Uint8Array, aad: string): Plain {
+  if (enc === '') return '';
+  return openLeaf(enc, dataKey, aad).value;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function bytesToStr(b: Buffer): string | Uint8Array {
+  const s = b.toString('utf8');
+  // U+FFFD may be genuine text; only then pay for the strict check.
+  if (!s.includes('\uFFFD')) return s;
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    return new Uint8Array(b);
+  }
+}
+
+function parsePlain(b: Buffer, type: string): Plain {
+  switch (type) {
+    case 'str':
+      return bytesToStr(b);
+    case 'comment':
+      return new Comment(b.toString('utf8'));
+    case 'bytes':
+      return new Uint8Array(b);
+    case 'int':
+      return parseGoInt(b.toString('utf8'));
+    case 'float':
+      return parseGoFloat(b.toString('utf8'));
+    case 'bool':
+      return parseGoBool(b.toString('utf8'));
+    case 'time':
+      return new SopsTime(canonicalTime(b.toString('utf8')));
+    default:
+      throw fail(`Unknown datatype: ${type}`);
+  }
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** strconv.Atoi on a 64-bit platform: base 10, optional sign, int64 range. */
+export function parseGoInt(s: string): bigint {
+  if (!/^[+-]?[0-9]+$/.test(s)) throw fail('Could not parse int: invalid syntax');
+  const v = BigInt(s);
+  if (v < INT64_MIN || v > INT64_MAX) throw fail('Could not parse int: value out of range');
+  return v;
+}
+
+const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** strconv.ParseFloat(s, 64) for decimal input and the Inf/Infinity/NaN spellings (case-insensitive). */
+export function parseGoFloat(s: string): number {
+  const lower = s.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (!FLOAT_RE.test(s)) throw fail('Could not parse float: invalid syntax');
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw fail('Could not parse float: value out of range');
+  return v;
+}
+
+/** strconv.ParseBool. */
+export function parseGoBool(s: string): boolean {
+  switch (s) {
+    case '1':
+    case 't':
+    case 'T':
+    case 'TRUE':
+    case 'true':
+    case 'True':
+      return true;
+    case '0':
+    case 'f':
+    case 'F':
+    case 'FALSE':
+    case 'false':
+    case 'False':
+      return false;
+  }
+  throw fail('Could not parse bool: invalid syntax');
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC3339 (Go time.Parse / MarshalText / Format(time.RFC3339))
+
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+interface TimeParts {
+  date: string;
+  frac: string;
+  zone: string;
+}
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function parseRfc3339(s: string): TimeParts | null {
+  const m = RFC3339_RE.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, se, frac = '', zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  if (month < 1 || month > 12) return null;
+  if (Number(d) < 1 || Number(d) > daysIn(year, month)) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(se) > 59) return null;
+  let z = zone;
+  if (z !== 'Z') {
+    const zh = Number(z.slice(1, 3));
+    const zm = Number(z.slice(4, 6));
+    if (zh > 23 || zm > 59) return null;
+    if (zh === 0 && zm === 0) z = 'Z';
+  }
+  return { date: `${y}-${mo}-${d}T${h}:${mi}:${se}`, frac, zone: z };
+}
+
+/** time.UnmarshalText then MarshalText: RFC3339Nano with trailing fractional zeros dropped and `Z` for a zero offset. */
+export function canonicalTime(s: string): string {
+  const p = parseRfc3339(s);
+  if (!p) throw fail('Could not parse time: not RFC3339');
+  const frac = p.frac.replace(/0+$/, '');
+  return p.date + (frac ? '.' + frac : '') + p.zone;
+}
+
+/** time.Parse(RFC3339) then Format(RFC3339): second precision. Null when Go would refuse to parse it. */
+export function rfc3339Seconds(s: string): string | null {
+  const p = parseRfc3339(s);
+  return p ? p.date + p.zone : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IV stash (aes.Cipher's stash): unchanged values re-encrypt to the same ENC string, keeping diffs small.
+
+export class IvStash {
+  private readonly ivs = new Map<string, Uint8Array>();
+
+  private static key(aad: string, type: string, plain: Uint8Array): string {
+    return `${aad.length}:${aad}${type}:${asBuffer(plain).toString('latin1')}`;
+  }
+
+  /** Records the IV a value was found under (called on decrypt). `type` is the type it will be re-encrypted as. */
+  remember(aad: string, type: string, plain: Uint8Array, iv: Uint8Array): void {
+    this.ivs.set(IvStash.key(aad, type, plain), iv);
+  }
+
+  /** The IV to re-use for this plaintext at this path, if it was decrypted there before. */
+  lookup(aad: string, type: string, plain: Uint8Array): Uint8Array | undefined {
+    if (this.ivs.size === 0) return undefined;
+    return this.ivs.get(IvStash.key(aad, type, plain));
+  }
+
+  get size(): number {
+    return this.ivs.size;
+  }
+}
