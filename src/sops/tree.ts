@@ -3,7 +3,11 @@
 
 /** A comment line, stored without its leading `#` (or `;` in INI). Appears as a mapping key or a list element. */
 export class Comment {
-  constructor(readonly text: string) {}
+  /** `inline`: YAML line comment (`key: value #text`), kept so the YAML store writes it back on the same line. */
+  constructor(
+    readonly text: string,
+    readonly inline: boolean = false,
+  ) {}
 }
 
 /**
