@@ -10,10 +10,11 @@ export type LeafType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'comment' | '
 /** A value the cipher can encrypt: any non-null scalar, or a comment line. */
 export type Plain = Exclude<Scalar, null> | Comment;
 
+/** The four fields of an ENC string as written (base64 text for data, iv and tag). */
 export interface EncParts {
-  data: Uint8Array;
-  iv: Uint8Array;
-  tag: Uint8Array;
+  data: string;
+  iv: string;
+  tag: string;
   type: string;
 }
 
@@ -146,8 +147,13 @@ function b64(field: string, s: string, charsetChecked: boolean): Buffer {
   return Buffer.from(s, 'base64');
 }
 
-/** Splits an ENC string into its fields; null when it does not match sops's data format. */
+/** Splits an ENC string into its fields with sops's regex; null when it does not match sops's data format. */
 export function parseEnc(s: string): EncParts | null {
+  const m = ENC_FAST_RE.exec(s) ?? ENC_RE.exec(s);
+  return m ? { data: m[1], iv: m[2], tag: m[3], type: m[4] } : null;
+}
+
+function decodeEnc(s: string): { data: Buffer; iv: Buffer; tag: Buffer; type: string } | null {
   let m = ENC_FAST_RE.exec(s);
   const fast = m !== null;
   if (!m) m = ENC_RE.exec(s);
@@ -170,12 +176,12 @@ export interface OpenedLeaf {
 
 /** Decrypts and type-parses one ENC string; throws SopsError(exit 25) with a cause that never quotes the plaintext. */
 export function openLeaf(enc: string, dataKey: Uint8Array, aad: string): OpenedLeaf {
-  const parts = parseEnc(enc);
+  const parts = decodeEnc(enc);
   if (!parts) throw fail("Input string does not match sops' data format");
   const key = checkKey(dataKey);
   // Go appends the tag to the data and lets GCM take the last 16 bytes as the tag, whatever the split was.
-  let data = asBuffer(parts.data);
-  let tag = asBuffer(parts.tag);
+  let data = parts.data;
+  let tag = parts.tag;
   if (tag.length !== TAG_SIZE) {
     const all = Buffer.concat([data, tag]);
     if (all.length < TAG_SIZE) throw fail('Could not decrypt with AES_GCM: authentication failed');
@@ -184,7 +190,7 @@ export function openLeaf(enc: string, dataKey: Uint8Array, aad: string): OpenedL
   }
   let plain: Buffer;
   try {
-    const d = createDecipheriv('aes-256-gcm', key, asBuffer(parts.iv), { authTagLength: TAG_SIZE });
+    const d = createDecipheriv('aes-256-gcm', key, parts.iv, { authTagLength: TAG_SIZE });
     d.setAAD(Buffer.from(aad, 'utf8'));
     d.setAuthTag(tag);
     const head = d.update(data);
