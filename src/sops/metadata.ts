@@ -1,0 +1,338 @@
+// The `sops` metadata block: reading it as leniently as sops 3.13 does (mapstructure, weak typing, any order)
+// and writing it exactly as sops 3.13 does (every map sorted, empty lists omitted, one group flat, several as key_groups).
+import type { KeyEntry, KeyFields } from '../keys/types.js';
+import { ExitCode, SopsError } from '../errors.js';
+import { parseGoBool, rfc3339Seconds } from './cipher.js';
+import { formatFloatF } from './gofmt.js';
+import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule, type RuleKind } from './rules.js';
+import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from './tree.js';
+
+/** The `version` this project writes: semver and ≥ 3.3.0, or sops applies its old KMS encryption-context workaround. */
+export const SOPS_COMPAT_VERSION = '3.13.2';
+
+export const METADATA_KEY = 'sops';
+
+export interface Metadata {
+  /** One list per key group; each group's entries in sops's internal order (kms, gcp_kms, hckms, azure_kv, hc_vault, pgp, age). */
+  keyGroups: KeyEntry[][];
+  shamirThreshold: number;
+  /** As found in the file (RFC3339); written back at second precision. */
+  lastModified: string;
+  /** The ENC string of the MAC ('' when absent). */
+  mac: string;
+  /** The file's rule; parsing fills in the default `unencrypted_suffix: _unencrypted` when none is stored, as sops does. */
+  rule?: EncryptionRule;
+  macOnlyEncrypted: boolean;
+  version: string;
+  /** Top-level fields sops does not know (`attention: …` in old files). Kept for inspection; sops drops them on write. */
+  extra: Item[];
+}
+
+/** Field names of each kind's entry; `scalar` fields are strings, written always unless listed in `omitEmpty`. */
+interface EntrySchema {
+  scalar: readonly string[];
+  omitEmpty: readonly string[];
+  needsCreatedAt: boolean;
+}
+
+const SCHEMAS: Record<string, EntrySchema> = {
+  kms: { scalar: ['arn', 'aws_profile', 'created_at', 'enc', 'role'], omitEmpty: ['role'], needsCreatedAt: true },
+  gcp_kms: { scalar: ['created_at', 'enc', 'resource_id'], omitEmpty: [], needsCreatedAt: true },
+  hckms: { scalar: ['created_at', 'enc', 'key_id'], omitEmpty: [], needsCreatedAt: true },
+  azure_kv: { scalar: ['created_at', 'enc', 'name', 'vault_url', 'version'], omitEmpty: [], needsCreatedAt: true },
+  hc_vault: {
+    scalar: ['created_at', 'enc', 'engine_path', 'key_name', 'vault_address'],
+    omitEmpty: [],
+    needsCreatedAt: true,
+  },
+  pgp: { scalar: ['created_at', 'enc', 'fp'], omitEmpty: [], needsCreatedAt: true },
+  age: { scalar: ['enc', 'recipient'], omitEmpty: [], needsCreatedAt: false },
+};
+
+/** sops's internal order inside a group (stores.internalGroupFrom); it decides the default decryption order. */
+export const KEY_KINDS = ['kms', 'gcp_kms', 'hckms', 'azure_kv', 'hc_vault', 'pgp', 'age'] as const;
+
+/** Kinds written as `[]` inside key_groups even when empty (no omitempty on those fields in sops). */
+const ALWAYS_IN_GROUP = new Set(['hc_vault', 'age']);
+
+function metaError(msg: string): SopsError {
+  return new SopsError(msg, ExitCode.Generic);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weakly typed decoding (mapstructure WeaklyTypedInput)
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (v instanceof Mapping) return 'map';
+  if (Array.isArray(v)) return 'list';
+  return typeof v;
+}
+
+function asString(v: unknown, field: string): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString(10);
+  if (typeof v === 'number') return formatFloatF(v);
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (v instanceof SopsTime) return v.text;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  throw metaError(`Invalid sops metadata: '${field}' expected a string, got a ${typeName(v)}`);
+}
+
+function asInt(v: unknown, field: string): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (s === '') return 0;
+    if (/^[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(s)) {
+      const neg = s.startsWith('-');
+      const body = s.replace(/^[+-]/, '');
+      // ParseInt base 0: a leading 0 means octal.
+      const n = /^0[0-7]+$/.test(body) ? Number.parseInt(body, 8) : Number(body);
+      return neg ? -n : n;
+    }
+  }
+  throw metaError(`Invalid sops metadata: '${field}' expected an integer`);
+}
+
+function asBool(v: unknown, field: string): boolean {
+  if (v === null || v === undefined) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return v !== 0n;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') {
+    if (v === '') return false;
+    try {
+      return parseGoBool(v);
+    } catch {
+      /* reported below */
+    }
+  }
+  throw metaError(`Invalid sops metadata: '${field}' expected a boolean`);
+}
+
+function asList(v: unknown, field: string): Value[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment));
+  if (v instanceof Mapping) return [v]; // weak typing lifts a single value into a list
+  throw metaError(`Invalid sops metadata: '${field}' expected a list, got a ${typeName(v)}`);
+}
+
+/** A mapping as a plain record: comments skipped, the last duplicate wins (as when decoding into a Go map). */
+function record(m: Mapping): Map<string, Value> {
+  const out = new Map<string, Value>();
+  for (const it of m.items) if (typeof it.key === 'string') out.set(it.key, it.value);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+function parseEntry(kind: string, v: Value, where: string): KeyEntry {
+  const schema = SCHEMAS[kind];
+  if (v !== null && !(v instanceof Mapping)) {
+    throw metaError(`Invalid sops metadata: entries of '${where}' must be maps, got a ${typeName(v)}`);
+  }
+  const fields: KeyFields = {};
+  const rec = v ? record(v) : new Map<string, Value>();
+  for (const [k, val] of rec) {
+    if (kind === 'kms' && k === 'context') {
+      if (val === null) continue;
+      if (!(val instanceof Mapping)) throw metaError(`Invalid sops metadata: 'context' of a kms key must be a map`);
+      const ctx: Record<string, string | null> = {};
+      for (const [ck, cv] of record(val)) ctx[ck] = cv === null ? null : asString(cv, `context.${ck}`);
+      fields.context = ctx;
+    } else if (schema.scalar.includes(k)) {
+      fields[k] = asString(val, k);
+    } else {
+      fields[k] = val; // unknown to sops: kept in memory, not written back
+    }
+  }
+  for (const f of schema.scalar) if (!(f in fields)) fields[f] = '';
+  if (schema.needsCreatedAt && rfc3339Seconds(fields.created_at as string) === null) {
+    throw metaError(`Invalid sops metadata: created_at of a ${kind} key is not an RFC3339 time`);
+  }
+  return { kind, fields };
+}
+
+function parseGroup(rec: Map<string, Value>, where: string): { group: KeyEntry[]; count: number } {
+  const group: KeyEntry[] = [];
+  for (const kind of KEY_KINDS) {
+    for (const e of asList(rec.get(kind), kind)) group.push(parseEntry(kind, e, where ? `${where}.${kind}` : kind));
+  }
+  return { group, count: group.length };
+}
+
+const KNOWN_TOP = new Set<string>([
+  ...KEY_KINDS,
+  'key_groups',
+  'shamir_threshold',
+  'lastmodified',
+  'mac',
+  'mac_only_encrypted',
+  'version',
+  ...RULE_KINDS,
+]);
+
+/** Reads the `sops` mapping (any field order; null, [] or missing lists; string-typed numbers and booleans). */
+export function parseMetadata(m: Mapping): Metadata {
+  const rec = record(m);
+
+  const top = parseGroup(rec, '');
+  let keyGroups: KeyEntry[][];
+  if (top.count > 0) {
+    keyGroups = [top.group]; // top-level keys win: key_groups is then ignored, as in sops
+  } else {
+    const groups = asList(rec.get('key_groups'), 'key_groups');
+    if (groups.length === 0) throw metaError('No keys found in file');
+    keyGroups = groups.map((g, i) => {
+      if (g !== null && !(g instanceof Mapping)) throw metaError('Invalid sops metadata: key_groups entries must be maps');
+      return parseGroup(g ? record(g) : new Map(), `key_groups[${i}]`).group;
+    });
+  }
+
+  const rules: EncryptionRule[] = [];
+  for (const kind of RULE_KINDS) {
+    const value = asString(rec.get(kind), kind);
+    if (value !== '') rules.push({ kind: kind as RuleKind, value });
+  }
+  if (rules.length > 1) {
+    throw metaError(
+      'Cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file',
+    );
+  }
+
+  const lastModified = asString(rec.get('lastmodified'), 'lastmodified');
+  if (rfc3339Seconds(lastModified) === null) {
+    throw metaError('Invalid sops metadata: lastmodified is missing or not an RFC3339 time');
+  }
+
+  const extra: Item[] = m.items.filter((it) => typeof it.key === 'string' && !KNOWN_TOP.has(it.key));
+
+  return {
+    keyGroups,
+    shamirThreshold: asInt(rec.get('shamir_threshold'), 'shamir_threshold'),
+    lastModified,
+    mac: asString(rec.get('mac'), 'mac'),
+    rule: rules[0] ?? { kind: 'unencrypted_suffix', value: DEFAULT_UNENCRYPTED_SUFFIX },
+    macOnlyEncrypted: asBool(rec.get('mac_only_encrypted'), 'mac_only_encrypted'),
+    version: asString(rec.get('version'), 'version'),
+    extra,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emission
+
+function sorted(entries: [string, Value][]): Mapping {
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new Mapping(entries.map(([key, value]) => ({ key, value })));
+}
+
+function emitEntry(e: KeyEntry): Mapping {
+  const schema = SCHEMAS[e.kind];
+  if (!schema) throw metaError(`Unknown master key kind ${e.kind}`);
+  const out: [string, Value][] = [];
+  for (const f of schema.scalar) {
+    let v = e.fields[f] === undefined || e.fields[f] === null ? '' : String(e.fields[f]);
+    if (v === '' && schema.omitEmpty.includes(f)) continue;
+    if (f === 'created_at') v = rfc3339Seconds(v) ?? v; // sops re-formats the parsed time
+    out.push([f, v]);
+  }
+  if (e.kind === 'kms') {
+    const ctx = e.fields.context as Record<string, string | null> | undefined | null;
+    if (ctx && Object.keys(ctx).length > 0) {
+      out.push(['context', sorted(Object.entries(ctx).map(([k, v]) => [k, v === null ? null : String(v)]))]);
+    }
+  }
+  return sorted(out);
+}
+
+function byKind(group: KeyEntry[]): Map<string, Mapping[]> {
+  const out = new Map<string, Mapping[]>();
+  for (const e of group) {
+    const list = out.get(e.kind) ?? [];
+    list.push(emitEntry(e));
+    out.set(e.kind, list);
+  }
+  return out;
+}
+
+/** The `sops` mapping exactly as sops 3.13 writes it. `extra` fields are not written (sops drops them too). */
+export function metadataToMapping(md: Metadata): Mapping {
+  const out: [string, Value][] = [];
+  if (md.keyGroups.length === 1) {
+    for (const [kind, list] of byKind(md.keyGroups[0])) out.push([kind, list]);
+  } else if (md.keyGroups.length > 1) {
+    const groups = md.keyGroups.map((g) => {
+      const kinds = byKind(g);
+      const entries: [string, Value][] = [];
+      for (const kind of KEY_KINDS) {
+        const list = kinds.get(kind);
+        if (list) entries.push([kind, list]);
+        else if (ALWAYS_IN_GROUP.has(kind)) entries.push([kind, []]);
+      }
+      return sorted(entries);
+    });
+    out.push(['key_groups', groups]);
+  }
+  if (md.shamirThreshold !== 0) out.push(['shamir_threshold', BigInt(md.shamirThreshold)]);
+  out.push(['lastmodified', rfc3339Seconds(md.lastModified) ?? md.lastModified]);
+  out.push(['mac', md.mac]);
+  if (md.rule && md.rule.value !== '') out.push([md.rule.kind, md.rule.value]);
+  if (md.macOnlyEncrypted) out.push(['mac_only_encrypted', true]);
+  out.push(['version', md.version]);
+  return sorted(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding in the tree
+
+/**
+ * Removes the `sops` item from every branch and returns the first branch's (sops reads only document 0's).
+ * Null when the first branch has none. Two `sops` items in the first branch, or a non-map one, are errors.
+ */
+export function splitMetadata(branches: Branches): Mapping | null {
+  let found: Mapping | null = null;
+  branches.forEach((branch, bi) => {
+    const kept: Item[] = [];
+    for (const it of branch.items) {
+      if (it.key !== METADATA_KEY) {
+        kept.push(it);
+        continue;
+      }
+      if (bi === 0) {
+        if (found) throw metaError(`Found duplicate ${METADATA_KEY} entry`);
+        if (!(it.value instanceof Mapping)) throw metaError(`Found ${METADATA_KEY} entry that is not a mapping`);
+        found = it.value;
+      }
+    }
+    branch.items = kept;
+  });
+  return found;
+}
+
+function clone(v: Value): Value {
+  if (v instanceof Mapping) return new Mapping(v.items.map((it) => ({ key: it.key, value: clone(it.value) })));
+  if (Array.isArray(v)) return v.map(clone);
+  return v;
+}
+
+/** Appends the `sops` item as the last item of every branch (sops writes it into every YAML document). */
+export function attachMetadata(branches: Branches, m: Mapping): void {
+  branches.forEach((branch, bi) => {
+    if (branch.has(METADATA_KEY)) {
+      throw metaError(`Found key "${METADATA_KEY}" in encrypted data, which is a reserved key used for SOPS metadata`);
+    }
+    branch.items.push({ key: METADATA_KEY, value: bi === 0 ? m : clone(m) });
+  });
+}
+
+/** The current time as sops writes lastmodified: `YYYY-MM-DDTHH:MM:SSZ`, UTC. */
+export function nowLastModified(): string {
+  return new Date().toISOString().slice(0, 19) + 'Z';
+}
