@@ -1,0 +1,428 @@
+// Writes branches as sops does through yaml.v3's encoder: indentation rules, scalar styles, folding at 80 columns,
+// and comments placed as sops turns them into yaml.v3 head/line/foot comments. Plain string building for speed.
+import { formatFloatG } from '../gofmt.js';
+import { Comment, Mapping, SopsTime, type Branches, type Value } from '../tree.js';
+import { resolvesToNonString } from './yaml-resolve.js';
+
+const BEST_WIDTH = 80;
+const BASE60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+const OLD_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+
+type Style = 'plain' | 'single' | 'double' | 'literal';
+
+function isPrintable(cp: number): boolean {
+  return (
+    cp === 0x0a ||
+    (cp >= 0x20 && cp <= 0x7e) ||
+    (cp >= 0xa0 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff)
+  );
+}
+
+function isBreak(cp: number): boolean {
+  return cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
+}
+
+/** yaml_emitter_analyze_scalar + select_scalar_style for a string sops hands to yaml.v3. */
+function styleFor(s: string, simpleKey: boolean): Style {
+  let style: Style;
+  if (s.includes('\n')) style = 'literal';
+  else if (!resolvesToNonString(s) && !(BASE60.test(s) || OLD_BOOL.has(s))) style = 'plain';
+  else style = 'double';
+  if (s.length === 0) return style === 'plain' ? (simpleKey ? 'single' : 'plain') : style;
+  let blockInd = false;
+  let flowInd = false;
+  let lineBreaks = false;
+  let special = false;
+  let tabs = false;
+  let leadingSpace = false;
+  let leadingBreak = false;
+  let trailingSpace = false;
+  let trailingBreak = false;
+  let breakSpace = false;
+  let spaceBreak = false;
+  let prevSpace = false;
+  let prevBreak = false;
+  let precededByWs = true;
+  if (s.startsWith('---') || s.startsWith('...')) blockInd = flowInd = true;
+  const cps = Array.from(s);
+  const n = cps.length;
+  for (let i = 0; i < n; i++) {
+    const ch = cps[i]!;
+    const cp = ch.codePointAt(0)!;
+    const next = i + 1 < n ? cps[i + 1]! : '';
+    const followedByWs = next === '' || next === ' ' || next === '\t' || isBreak(next.codePointAt(0)!);
+    if (i === 0) {
+      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) flowInd = blockInd = true;
+      else if (ch === '?' || ch === ':') {
+        flowInd = true;
+        if (followedByWs) blockInd = true;
+      } else if (ch === '-' && followedByWs) flowInd = blockInd = true;
+    } else {
+      if (',?[]{}'.includes(ch)) flowInd = true;
+      else if (ch === ':') {
+        flowInd = true;
+        if (followedByWs) blockInd = true;
+      } else if (ch === '#' && precededByWs) flowInd = blockInd = true;
+    }
+    if (ch === '\t') tabs = true;
+    else if (!isPrintable(cp)) special = true;
+    if (ch === ' ') {
+      if (i === 0) leadingSpace = true;
+      if (i === n - 1) trailingSpace = true;
+      if (prevBreak) breakSpace = true;
+      prevSpace = true;
+      prevBreak = false;
+    } else if (isBreak(cp)) {
+      lineBreaks = true;
+      if (i === 0) leadingBreak = true;
+      if (i === n - 1) trailingBreak = true;
+      if (prevSpace) spaceBreak = true;
+      prevSpace = false;
+      prevBreak = true;
+    } else {
+      prevSpace = prevBreak = false;
+    }
+    precededByWs = ch === ' ' || ch === '\t' || isBreak(cp);
+  }
+  let blockPlain = true;
+  let single = true;
+  let block = true;
+  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) blockPlain = false;
+  if (trailingSpace) block = false;
+  if (breakSpace) blockPlain = single = false;
+  if (spaceBreak || tabs || special) blockPlain = single = false;
+  if (spaceBreak || special) block = false;
+  if (lineBreaks) blockPlain = false;
+  if (blockInd) blockPlain = false;
+  if (simpleKey && lineBreaks) style = 'double';
+  if (style === 'plain' && !blockPlain) style = 'single';
+  if (style === 'single' && (!single || lineBreaks)) style = 'double';
+  if (style === 'literal' && (!block || simpleKey)) style = 'double';
+  return style;
+}
+
+const ESC: Record<number, string> = {
+  0: '0', 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x1b: 'e', 0x22: '"', 0x5c: '\\',
+  0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
+};
+
+class Writer {
+  out = '';
+  column = 0;
+  whitespace = true;
+  indention = true;
+  openEnded = false;
+  constructor(readonly best: number) {}
+
+  put(s: string): void {
+    this.out += s;
+    this.column += s.length;
+  }
+  brk(): void {
+    this.out += '\n';
+    this.column = 0;
+    this.indention = true;
+  }
+  indent(ind: number): void {
+    if (!this.indention || this.column > ind || (this.column === ind && !this.whitespace)) this.brk();
+    if (this.column < ind) {
+      this.out += ' '.repeat(ind - this.column);
+      this.column = ind;
+    }
+    this.whitespace = true;
+  }
+  indicator(s: string, needWs: boolean, isWs: boolean, isInd: boolean): void {
+    if (needWs && !this.whitespace) this.put(' ');
+    this.put(s);
+    this.whitespace = isWs;
+    this.indention = this.indention && isInd;
+    this.openEnded = false;
+  }
+  comments(lines: Comment[], ind: number): void {
+    for (const c of lines) {
+      this.indent(ind);
+      this.put('#' + c.text);
+      this.brk();
+      this.whitespace = true;
+    }
+  }
+  lineComment(lines: Comment[], ind: number): void {
+    if (lines.length === 0) return;
+    if (!this.whitespace) this.put(' ');
+    for (let i = 0; i < lines.length; i++) {
+      if (i > 0) this.indent(ind);
+      this.put('#' + lines[i]!.text);
+      this.brk();
+    }
+    this.whitespace = true;
+  }
+
+  /** A string scalar in the chosen style; `ind` is where folded or block lines go. */
+  scalarStr(s: string, ind: number, simpleKey: boolean): void {
+    const style = styleFor(s, simpleKey);
+    const allowBreaks = !simpleKey;
+    if (style === 'plain') {
+      if (s.length > 0 && !this.whitespace) this.put(' ');
+      this.folded(s, ind, allowBreaks, false);
+      this.whitespace = s.length === 0 ? this.whitespace : false;
+      this.indention = false;
+    } else if (style === 'single') {
+      this.indicator("'", true, false, false);
+      this.folded(s, ind, allowBreaks, true);
+      this.indicator("'", false, false, false);
+      this.whitespace = false;
+      this.indention = false;
+    } else if (style === 'double') {
+      this.double(s, ind, allowBreaks);
+    } else {
+      this.literal(s, ind);
+    }
+  }
+
+  private folded(s: string, ind: number, allowBreaks: boolean, quoted: boolean): void {
+    if (!allowBreaks || !s.includes(' ')) {
+      this.put(quoted ? s.replace(/'/g, "''") : s);
+      return;
+    }
+    const cps = Array.from(s);
+    let spaces = false;
+    for (let i = 0; i < cps.length; i++) {
+      const ch = cps[i]!;
+      if (ch === ' ') {
+        const ok = quoted ? i > 0 && i < cps.length - 1 && cps[i + 1] !== ' ' : cps[i + 1] !== ' ';
+        if (!spaces && this.column > BEST_WIDTH && ok) {
+          this.indent(ind);
+        } else {
+          this.put(' ');
+        }
+        spaces = true;
+      } else {
+        this.put(quoted && ch === "'" ? "''" : ch);
+        this.indention = false;
+        spaces = false;
+      }
+    }
+  }
+
+  private double(s: string, ind: number, allowBreaks: boolean): void {
+    this.indicator('"', true, false, false);
+    const cps = Array.from(s);
+    let spaces = false;
+    for (let i = 0; i < cps.length; i++) {
+      const ch = cps[i]!;
+      const cp = ch.codePointAt(0)!;
+      if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || ch === '"' || ch === '\\') {
+        const e = ESC[cp];
+        if (e !== undefined) this.put('\\' + e);
+        else if (cp <= 0xff) this.put('\\x' + cp.toString(16).toUpperCase().padStart(2, '0'));
+        else if (cp <= 0xffff) this.put('\\u' + cp.toString(16).toUpperCase().padStart(4, '0'));
+        else this.put('\\U' + cp.toString(16).toUpperCase().padStart(8, '0'));
+        spaces = false;
+      } else if (ch === ' ') {
+        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i > 0 && i < cps.length - 1) {
+          this.indent(ind);
+          if (cps[i + 1] === ' ') this.put('\\');
+        } else {
+          this.put(' ');
+        }
+        spaces = true;
+      } else {
+        this.put(ch);
+        spaces = false;
+      }
+    }
+    this.indicator('"', false, false, false);
+    this.whitespace = false;
+    this.indention = false;
+  }
+
+  private literal(s: string, ind: number, line: Comment[] = []): void {
+    this.indicator('|', true, false, false);
+    if (s[0] === ' ' || s[0] === '\n') this.indicator(String(this.best), false, false, false);
+    this.openEnded = false;
+    if (!s.endsWith('\n')) this.indicator('-', false, false, false);
+    else if (s === '\n' || s.endsWith('\n\n')) {
+      this.indicator('+', false, false, false);
+      this.openEnded = true;
+    }
+    this.lineComment(line, ind);
+    this.whitespace = true;
+    let breaks = true;
+    let start = 0;
+    while (start <= s.length) {
+      const nl = s.indexOf('\n', start);
+      const seg = nl === -1 ? s.slice(start) : s.slice(start, nl);
+      if (seg.length > 0) {
+        if (breaks) this.indent(ind);
+        this.put(seg);
+        this.indention = false;
+        breaks = false;
+      }
+      if (nl === -1) break;
+      this.brk();
+      breaks = true;
+      start = nl + 1;
+    }
+  }
+
+  /** A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines. */
+  leaf(v: Value, ind: number, line: Comment[]): void {
+    if (typeof v === 'string') {
+      if (line.length > 0 && styleFor(v, false) === 'literal') {
+        this.literal(v, ind, line);
+        return;
+      }
+      this.scalarStr(v, ind, false);
+    } else {
+      let text: string;
+      if (v === null) text = 'null';
+      else if (typeof v === 'boolean') text = v ? 'true' : 'false';
+      else if (typeof v === 'bigint') text = v.toString();
+      else if (typeof v === 'number') {
+        text = formatFloatG(v);
+        if (text === '+Inf') text = '.inf';
+        else if (text === '-Inf') text = '-.inf';
+        else if (text === 'NaN') text = '.nan';
+      } else if (v instanceof SopsTime) text = v.text;
+      else if (v instanceof Uint8Array) {
+        this.binary(v, ind, line);
+        return;
+      } else text = String(v);
+      if (!this.whitespace) this.put(' ');
+      this.put(text);
+      this.whitespace = false;
+      this.indention = false;
+    }
+    this.lineComment(line, ind);
+  }
+
+  private binary(v: Uint8Array, ind: number, line: Comment[]): void {
+    const b64 = Buffer.from(v).toString('base64');
+    this.indicator('!!binary', true, false, false);
+    if (b64.length < 70) {
+      this.put(' ' + b64);
+      this.whitespace = false;
+      this.lineComment(line, ind);
+      return;
+    }
+    let s = '';
+    for (let i = 0; i < b64.length; i += 70) s += b64.slice(i, i + 70) + '\n';
+    this.literal(s, ind, line);
+  }
+
+  /** sops appendTreeBranch + yaml.v3 block mapping at indent `ind`. */
+  mapping(m: Mapping, ind: number): void {
+    let head: Comment[] = [];
+    let inl: Comment[] = [];
+    let beginning = true;
+    for (const it of m.items) {
+      if (it.key instanceof Comment) {
+        (it.key.inline ? inl : head).push(it.key);
+        continue;
+      }
+      // Head comments (the mapping's, before its first key, or the key's) go at the key's indent.
+      this.comments(head, ind);
+      head = [];
+      beginning = false;
+      this.indent(ind);
+      this.scalarStr(it.key, ind, true);
+      this.indicator(':', false, false, false);
+      this.value(it.value, ind, inl, false);
+      inl = [];
+    }
+    const rest = head.concat(inl);
+    if (beginning) {
+      this.comments(rest, ind);
+      this.put(this.whitespace ? '{}' : ' {}');
+      this.whitespace = false;
+      return;
+    }
+    this.comments(rest, ind);
+  }
+
+  /** A value after `key:` (inSeq false) or after `- ` (inSeq true); `ind` is the parent's indent. */
+  value(v: Value, ind: number, line: Comment[], inSeq: boolean): void {
+    const child = inSeq ? ind + 2 : this.best * Math.floor((ind + this.best) / this.best);
+    if (v instanceof Mapping) {
+      if (!v.items.some((it) => !(it.key instanceof Comment))) {
+        this.emptyCollection('{}', v.items.map((it) => it.key as Comment), line, child);
+        return;
+      }
+      this.lineComment(line, child);
+      this.mapping(v, child);
+    } else if (Array.isArray(v)) {
+      if (!v.some((x) => !(x instanceof Comment))) {
+        this.emptyCollection('[]', v as Comment[], line, child);
+        return;
+      }
+      this.lineComment(line, child);
+      this.sequence(v, child);
+    } else {
+      this.leaf(v, child, line);
+    }
+  }
+
+  private emptyCollection(text: string, inner: Comment[], line: Comment[], child: number): void {
+    this.comments(inner, child);
+    this.indicator(text, true, false, false);
+    this.lineComment(line, child);
+  }
+
+  /** sops appendSequence + yaml.v3 block sequence with items at `ind`. */
+  sequence(list: Value[], ind: number): void {
+    let head: Comment[] = [];
+    let inl: Comment[] = [];
+    for (const item of list) {
+      if (item instanceof Comment) {
+        (item.inline ? inl : head).push(item);
+        continue;
+      }
+      this.comments(head, ind);
+      head = [];
+      this.indent(ind);
+      this.indicator('-', true, false, true);
+      this.value(item, ind, inl, true);
+      inl = [];
+    }
+    this.comments(head.concat(inl), ind);
+  }
+}
+
+function finish(w: Writer): string {
+  if (w.column > 0 || !w.out.endsWith('\n')) w.brk();
+  return w.out;
+}
+
+/** Serialises branches as sops's YAML store does: one document per branch, `---` between them. */
+export function emitYaml(branches: Branches, indent = 4): string {
+  let out = '';
+  let openEnded = false;
+  for (let i = 0; i < branches.length; i++) {
+    const w = new Writer(indent);
+    if (i > 0) w.put('---'), w.brk();
+    w.mapping(branches[i]!, 0);
+    out += finish(w);
+    openEnded = w.openEnded;
+  }
+  if (openEnded) out += '...\n';
+  return out;
+}
+
+/** One value as yaml.Marshal(sops treeValueToNode(v)) writes it (indent 4): for `--extract`. */
+export function emitYamlValue(v: Value, indent = 4): string {
+  const w = new Writer(indent);
+  if (v instanceof Mapping) {
+    w.mapping(v, 0);
+  } else if (Array.isArray(v)) {
+    if (v.some((x) => !(x instanceof Comment))) w.sequence(v, 0);
+    else w.put('[]');
+  } else {
+    w.leaf(v as Value, 0, []);
+    w.openEnded = typeof v === 'string' && styleFor(v, false) === 'plain' ? true : w.openEnded;
+    w.openEnded = false;
+  }
+  let out = finish(w);
+  if (w.openEnded) out += '...\n';
+  return out.replace(/^ /, '');
+}
