@@ -1,0 +1,209 @@
+// The AWS KMS master key: Encrypt/Decrypt of the data key with the key's ARN and encryption context,
+// in the ARN's region, optionally as an assumed role or a named profile, as sops's kms key source does.
+import { hostname } from 'node:os';
+import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+
+const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
+
+/** Error names the KMS and STS services use for conditions that pass (throttling, internal faults). */
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+export interface KmsKeyRef {
+  arn: string;
+  role?: string;
+  context?: Record<string, string>;
+  aws_profile: string;
+}
+
+/**
+ * One key from sops's `arn[+roleArn]` syntax (spaces removed); `context` and `aws_profile`
+ * come from --encryption-context / the creation rule.
+ */
+export function parseKmsArn(raw: string, context?: Record<string, string>, awsProfile = ''): KmsKeyRef {
+  const s = raw.replace(/ /g, '');
+  const i = s.indexOf('+arn:');
+  const ref: KmsKeyRef = { arn: i > 0 ? s.slice(0, i) : s, aws_profile: awsProfile };
+  if (i > 0) ref.role = s.slice(i + 1);
+  if (context && Object.keys(context).length > 0) ref.context = context;
+  return ref;
+}
+
+/**
+ * sops's encryption-context forms: a `k:v,k2:v2` string or a string map. Like sops, any malformed
+ * pair or non-string value drops the whole context (undefined); an empty one is undefined too.
+ */
+export function parseKmsContext(input: unknown): Record<string, string> | undefined {
+  if (input === undefined || input === null) return undefined;
+  const out: Record<string, string> = {};
+  if (typeof input === 'string') {
+    if (input === '') return undefined;
+    for (const kv of input.split(',')) {
+      const parts = kv.split(':');
+      if (parts.length !== 2) return undefined;
+      out[parts[0]!] = parts[1]!;
+    }
+    return out;
+  }
+  if (typeof input === 'object' && !Array.isArray(input)) {
+    const entries = input instanceof Map ? [...input.entries()] : Object.entries(input as object);
+    if (entries.length === 0) return undefined;
+    for (const [k, v] of entries) {
+      if (typeof k !== 'string' || typeof v !== 'string') return undefined;
+      out[k] = v;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+export const awsKmsKind: KeyKind = {
+  field: 'kms',
+  id: 'kms',
+  entryFields: ['arn', 'aws_profile', 'context', 'created_at', 'enc', 'role'],
+
+  describe(f: KeyFields): string {
+    const arn = String(f.arn ?? '');
+    return f.role ? `${arn}+${String(f.role)}` : arn;
+  },
+
+  async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
+    const ref = refFromFields(spec.fields);
+    const { EncryptCommand } = await import('@aws-sdk/client-kms');
+    const out = await kmsCall(ref, ctx, (client, abortSignal) =>
+      client.send(new EncryptCommand({ KeyId: ref.arn, Plaintext: part, EncryptionContext: ref.context }), { abortSignal }),
+    );
+    if (!out.CiphertextBlob) throw new Error('AWS KMS returned no ciphertext');
+    const fields: KeyFields = { arn: ref.arn, aws_profile: ref.aws_profile };
+    if (ref.context) fields.context = { ...ref.context };
+    fields.created_at = createdAtNow();
+    fields.enc = Buffer.from(out.CiphertextBlob).toString('base64');
+    if (ref.role) fields.role = ref.role;
+    return { kind: 'kms', fields };
+  },
+
+  async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
+    const enc = entry.fields.enc;
+    if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(enc)) throw new Error('error base64-decoding encrypted data key');
+    const blob = Buffer.from(enc, 'base64');
+    const ref = refFromFields(entry.fields);
+    const { DecryptCommand } = await import('@aws-sdk/client-kms');
+    const out = await kmsCall(ref, ctx, (client, abortSignal) =>
+      client.send(new DecryptCommand({ KeyId: ref.arn, CiphertextBlob: blob, EncryptionContext: ref.context }), { abortSignal }),
+    );
+    if (!out.Plaintext) throw new Error('AWS KMS returned no plaintext');
+    return new Uint8Array(out.Plaintext);
+  },
+};
+
+function refFromFields(f: KeyFields): KmsKeyRef {
+  const ref = parseKmsArn(String(f.arn ?? ''), parseKmsContext(f.context), f.aws_profile ? String(f.aws_profile) : '');
+  if (f.role) ref.role = String(f.role);
+  return ref;
+}
+
+type KMSClient = import('@aws-sdk/client-kms').KMSClient;
+type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/** Builds a client for the ARN's region (after assuming `role`), runs `op` with retries, and closes it. */
+async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const m = ARN_RE.exec(ref.arn);
+  if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
+  const region = m[1]!;
+  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const base = clientConfig(ref, region, ctx.env, 'KMS');
+  let credentials = base.credentials;
+  if (ref.role) credentials = await assumeRole(ref, region, ctx);
+  const client = new KMSClient({ ...base, credentials });
+  try {
+    return await withRetries(ctx, (signal) => op(client, signal), isTransient, explain);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Region, endpoint and credentials from the context's environment. The SDK's own retries are
+ * off (maxAttempts 1) so retry.ts alone bounds the time spent. Explicit AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY are used unless a profile is named, as the SDK's chain does.
+ */
+function clientConfig(ref: KmsKeyRef, region: string, env: NodeJS.ProcessEnv, service: 'KMS' | 'STS') {
+  const cfg: {
+    region: string;
+    maxAttempts: number;
+    endpoint?: string;
+    profile?: string;
+    credentials?: AwsCredentials;
+  } = { region, maxAttempts: 1 };
+  if (!/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) {
+    const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+    if (endpoint) cfg.endpoint = endpoint;
+  }
+  if (ref.aws_profile) cfg.profile = ref.aws_profile;
+  else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    cfg.credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  return cfg;
+}
+
+async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Promise<AwsCredentials> {
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient(clientConfig(ref, region, ctx.env, 'STS'));
+  try {
+    const out = await withRetries(
+      ctx,
+      (abortSignal) => sts.send(new AssumeRoleCommand({ RoleArn: ref.role, RoleSessionName: stsSessionName() }), { abortSignal }),
+      isTransient,
+      explain,
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  } catch (err) {
+    throw new Error(`failed to assume role '${ref.role}': ${(err as Error).message}`);
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** `sops@<hostname>` with the characters sops strips removed, at most 64 characters. */
+export function stsSessionName(host = hostname()): string {
+  // Same character class as sops's Go pattern, including its `@-_` range.
+  const name = `sops@${host.replace(/[^a-zA-Z0-9=,.@-_]+/g, '')}`;
+  return name.length >= 64 ? name.slice(0, 64) : name;
+}
+
+function isTransient(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.name && TRANSIENT_NAMES.has(e.name)) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500)) return true;
+  if (e?.$retryable) return true;
+  return isNetworkError(err);
+}
+
+/** The service's error name and message in one line, e.g. "AccessDeniedException: User … is not authorized". */
+function explain(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  const msg = (e?.message ?? String(err)).replace(/\s*\r?\n\s*/g, ' ').trim();
+  if (e?.name && e.name !== 'Error' && !msg.startsWith(e.name)) return `${e.name}: ${msg || 'no message'}`;
+  return msg;
+}

@@ -1,0 +1,190 @@
+// The HashiCorp Vault / OpenBao transit master key: POST <address>/v1/<engine>/encrypt|decrypt/<key>
+// over plain HTTP(S) with the user's Vault token, the `vault:vN:…` ciphertext kept as sops keeps it.
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createdAtNow, isNetworkError, TransientError, withRetries } from './retry.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+
+export interface VaultKeyRef {
+  vault_address: string;
+  engine_path: string;
+  key_name: string;
+}
+
+/**
+ * Parses sops's Vault key URI `https://host:port/v1/<engine/path>/keys/<name>` into entry fields;
+ * addresses with a path before /v1/ are refused as sops refuses them.
+ */
+export function parseVaultUri(uri: string): VaultKeyRef {
+  let u: URL;
+  try {
+    u = new URL(uri.trim());
+  } catch {
+    throw new Error(`invalid Vault URI "${uri}"`);
+  }
+  const path = u.pathname + u.search;
+  if (/\/[^/]+\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
+    throw new Error(
+      'running Vault with a prefixed URL is not supported (the format is https://vault.example.com:8200/v1/transit/keys/keyName)',
+    );
+  }
+  if (!/\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
+    throw new Error(`Vault URI "${uri}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
+  }
+  const dirs = path.replace(/^\/+|\/+$/g, '').split('/');
+  return {
+    vault_address: `${u.protocol}//${u.host}`,
+    engine_path: dirs.slice(1, dirs.length - 2).join('/'),
+    key_name: dirs[dirs.length - 1]!,
+  };
+}
+
+/** sops's string form of a Vault key, used in messages. */
+export function vaultKeyUri(f: KeyFields): string {
+  return `${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`;
+}
+
+export const hcVaultKind: KeyKind = {
+  field: 'hc_vault',
+  id: 'hc_vault',
+  entryFields: ['created_at', 'enc', 'engine_path', 'key_name', 'vault_address'],
+
+  describe: vaultKeyUri,
+
+  async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
+    const ref = refFromFields(spec.fields, ctx);
+    const data = await transit(ref, 'encrypt', { plaintext: Buffer.from(part).toString('base64') }, ctx);
+    const enc = data.ciphertext;
+    if (typeof enc !== 'string' || enc === '') throw new Error('Vault returned no ciphertext');
+    return {
+      kind: 'hc_vault',
+      fields: { created_at: createdAtNow(), enc, engine_path: ref.engine_path, key_name: ref.key_name, vault_address: ref.vault_address },
+    };
+  },
+
+  async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
+    const enc = entry.fields.enc;
+    if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
+    const ref = refFromFields(entry.fields, ctx);
+    const data = await transit(ref, 'decrypt', { ciphertext: enc }, ctx);
+    if (typeof data.plaintext !== 'string') throw new Error('Vault returned no plaintext');
+    return new Uint8Array(Buffer.from(data.plaintext, 'base64'));
+  },
+};
+
+function refFromFields(f: KeyFields, ctx: KeyContext): VaultKeyRef {
+  if (typeof f.uri === 'string' && f.uri !== '') return parseVaultUri(f.uri);
+  const address = String(f.vault_address ?? '') || ctx.env.VAULT_ADDR || '';
+  const ref = { vault_address: address.replace(/\/+$/, ''), engine_path: String(f.engine_path ?? ''), key_name: String(f.key_name ?? '') };
+  if (!ref.vault_address) throw new Error('no Vault address: the key has none and VAULT_ADDR is not set');
+  if (!ref.engine_path || !ref.key_name) throw new Error('the Vault key needs engine_path and key_name');
+  return ref;
+}
+
+/** SOPS_HC_VAULT_ALLOWLIST: `all` (default), `none`, or comma-separated URL prefixes. */
+function checkAllowlist(address: string, env: NodeJS.ProcessEnv): void {
+  const raw = env.SOPS_HC_VAULT_ALLOWLIST;
+  if (raw === undefined || raw === '' || raw === 'all') return;
+  const withSlash = (s: string) => (s.endsWith('/') ? s : `${s}/`);
+  const prefixes: string[] = [];
+  if (raw !== 'none') {
+    for (const [i, item] of raw.split(',').entries()) {
+      const p = item.trim();
+      if (p === '') throw new Error(`SOPS_HC_VAULT_ALLOWLIST's entry ${i + 1} is empty`);
+      prefixes.push(withSlash(p));
+    }
+  }
+  if (!prefixes.some((p) => withSlash(address).startsWith(p))) {
+    throw new Error(`SOPS_HC_VAULT_ALLOWLIST does not allow ${address}`);
+  }
+}
+
+/** VAULT_TOKEN, else the token file (~/.vault-token) as the Vault client reads it. */
+async function vaultToken(env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.VAULT_TOKEN) return env.VAULT_TOKEN.trim();
+  const home = env.HOME || homedir();
+  try {
+    return (await readFile(join(home, '.vault-token'), 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new Error(`cannot read the Vault token file: ${(err as Error).message}`);
+  }
+}
+
+async function transit(
+  ref: VaultKeyRef,
+  op: 'encrypt' | 'decrypt',
+  body: Record<string, string>,
+  ctx: KeyContext,
+): Promise<Record<string, unknown>> {
+  checkAllowlist(ref.vault_address, ctx.env);
+  const token = await vaultToken(ctx.env);
+  const url = new URL(`${ref.vault_address}/v1/${[ref.engine_path, op, ref.key_name].join('/').replace(/\/+/g, '/')}`);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers['x-vault-token'] = token;
+  if (ctx.env.VAULT_NAMESPACE) headers['x-vault-namespace'] = ctx.env.VAULT_NAMESPACE;
+  const tls = await tlsOptions(ctx.env);
+  const payload = JSON.stringify(body);
+
+  return withRetries(
+    ctx,
+    async (signal) => {
+      const res = await post(url, headers, payload, tls, signal);
+      let json: { data?: Record<string, unknown>; errors?: unknown[] } = {};
+      try {
+        json = res.body ? JSON.parse(res.body) : {};
+      } catch {
+        // An error page instead of JSON: the status says enough.
+      }
+      if (res.status >= 200 && res.status < 300) {
+        if (!json.data) throw new Error('transit backend is empty');
+        return json.data;
+      }
+      const detail = Array.isArray(json.errors) && json.errors.length ? json.errors.join(', ') : `HTTP ${res.status}`;
+      const msg = `Vault ${op} at ${url.pathname} failed: ${res.status === 403 ? 'permission denied (check VAULT_TOKEN)' : detail} (status ${res.status})`;
+      if (res.status === 429 || res.status === 412 || res.status >= 500) throw new TransientError(msg);
+      throw new Error(msg);
+    },
+    (err) => isNetworkError(err),
+  );
+}
+
+interface TlsSettings {
+  ca?: Buffer;
+  rejectUnauthorized?: boolean;
+}
+
+/** VAULT_CACERT (a PEM file) and VAULT_SKIP_VERIFY, as the Vault CLI reads them. */
+async function tlsOptions(env: NodeJS.ProcessEnv): Promise<TlsSettings> {
+  const out: TlsSettings = {};
+  if (env.VAULT_CACERT) out.ca = await readFile(env.VAULT_CACERT);
+  if (env.VAULT_SKIP_VERIFY && /^(1|t|true)$/i.test(env.VAULT_SKIP_VERIFY)) out.rejectUnauthorized = false;
+  return out;
+}
+
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  payload: string,
+  tls: TlsSettings,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(payload) }, signal, ...(url.protocol === 'https:' ? tls : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.end(payload);
+  });
+}
