@@ -1,0 +1,383 @@
+// .sops.yaml: where it is found, what it holds, which creation rule a file gets, and how flags,
+// environment variables and the rule combine into the key groups and encryption rule sops would use.
+
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { ExitCode, SopsError } from '../errors.js';
+import type { KeySpec } from '../keys/types.js';
+import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
+import {
+  ageSpec,
+  azureKvSpec,
+  azureKvSpecFromUrl,
+  dedupeGroup,
+  gcpKmsSpec,
+  hckmsSpec,
+  hcVaultSpecFromUri,
+  keySpecsFromFlags,
+  kmsSpec,
+  kmsSpecFromString,
+  parseEncryptionContext,
+  pgpSpec,
+  type KeyFlags,
+} from './keyspecs.js';
+import { goRegex } from './regex.js';
+import {
+  ShapeError,
+  asBool,
+  asInt,
+  asKeyField,
+  asMap,
+  asMapList,
+  asString,
+  asStringList,
+  isMap,
+  parseYaml,
+  type YamlValue,
+} from './yamlvalue.js';
+
+export { keySpecsFromFlags, parseEncryptionContext, type KeyFlags } from './keyspecs.js';
+
+export const CONFIG_FILE_NAME = '.sops.yaml';
+const IGNORED_CONFIG_NAME = '.sops.yml';
+const MAX_DEPTH = 100;
+
+/** Output indentation per store; absent means the store's default (yaml 4, json and json_binary -1 = tab). */
+export interface StoresConfig {
+  yaml?: { indent?: number };
+  json?: { indent?: number };
+  json_binary?: { indent?: number };
+}
+
+/** A creation rule as written, checked for shape; its keys are interpreted when the rule is chosen. */
+export interface RawCreationRule {
+  pathRegex: string;
+  fields: { [key: string]: YamlValue };
+}
+
+export interface SopsConfig {
+  /** Undefined when the file has no `creation_rules` (sops then behaves as if there were no config). */
+  creationRules?: RawCreationRule[];
+  /** Kept for `sops publish` compatibility; not interpreted. */
+  destinationRules?: YamlValue[];
+  stores: StoresConfig;
+}
+
+export interface CreationRule {
+  keyGroups: KeySpec[][];
+  shamirThreshold?: number;
+  rule?: EncryptionRule;
+  macOnlyEncrypted?: boolean;
+  awsProfile?: string;
+}
+
+export interface ConfigLookup {
+  path?: string;
+  /** Set when a `.sops.yml` was seen: sops ignores it and says so. */
+  warning?: string;
+}
+
+/**
+ * Finds the config file: SOPS_CONFIG if set (resolved against startDir), else `.sops.yaml` in startDir
+ * (the CWD, as sops searches) or its parents, up to 100 levels. `.sops.yml` is never used.
+ */
+export function findConfigWithWarnings(startDir: string, env: NodeJS.ProcessEnv): ConfigLookup {
+  if (env.SOPS_CONFIG) return { path: resolve(startDir, env.SOPS_CONFIG) };
+  let dir = resolve(startDir);
+  let ignored: string | undefined;
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (exists(candidate)) {
+      const warning = ignored
+        ? `ignoring "${ignored}" when searching for config file; the config file must be called "${CONFIG_FILE_NAME}"; using "${candidate}" instead`
+        : undefined;
+      return { path: candidate, warning };
+    }
+    if (!ignored && exists(join(dir, IGNORED_CONFIG_NAME))) ignored = join(dir, IGNORED_CONFIG_NAME);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return {
+    warning: ignored
+      ? `ignoring "${ignored}" when searching for config file; the config file must be called "${CONFIG_FILE_NAME}"`
+      : undefined,
+  };
+}
+
+export function findConfig(startDir: string, env: NodeJS.ProcessEnv): string | undefined {
+  return findConfigWithWarnings(startDir, env).path;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** sops reports every config problem with its generic exit code. */
+function configError(message: string, configPath: string): SopsError {
+  return new SopsError(`error loading config: ${message}`, ExitCode.Generic, configPath);
+}
+
+/** Reads and checks a config file; keys inside rules are parsed later, when a rule is chosen (as sops does). */
+export function loadConfig(path: string): SopsConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new SopsError(`could not read config file: ${why}`, ExitCode.Generic, path);
+  }
+  try {
+    return parseConfig(text);
+  } catch (err) {
+    if (err instanceof ShapeError) throw configError(`could not unmarshal config file: ${err.message}`, path);
+    throw err;
+  }
+}
+
+/** Parses config text (exported for tests and for callers that already hold the bytes). */
+export function parseConfig(text: string): SopsConfig {
+  const top = parseYaml(text);
+  if (top !== null && !isMap(top)) throw new ShapeError('the top level must be a mapping');
+  const root = top ?? {};
+  const config: SopsConfig = { stores: parseStores(asMap(root.stores, 'stores')) };
+  if (root.creation_rules !== undefined && root.creation_rules !== null) {
+    config.creationRules = asMapList(root.creation_rules, 'creation_rules').map((r, i) => checkRule(r, `creation_rules[${i}]`));
+  }
+  if (root.destination_rules !== undefined && root.destination_rules !== null) {
+    config.destinationRules = asMapList(root.destination_rules, 'destination_rules');
+  }
+  return config;
+}
+
+function parseStores(stores: { [key: string]: YamlValue }): StoresConfig {
+  const out: StoresConfig = {};
+  for (const name of ['yaml', 'json', 'json_binary'] as const) {
+    const store = asMap(stores[name], `stores.${name}`);
+    if (store.indent !== undefined && store.indent !== null) out[name] = { indent: asInt(store.indent, `stores.${name}.indent`) };
+  }
+  return out;
+}
+
+const RULE_KEY_FIELDS = ['kms', 'age', 'pgp', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri'] as const;
+
+/** Checks a rule's field types now, so a malformed file fails on load like yaml.v3 Unmarshal does. */
+function checkRule(r: { [key: string]: YamlValue }, where: string): RawCreationRule {
+  for (const f of RULE_KEY_FIELDS) asKeyField(r[f], f);
+  asStringList(r.hckms, `${where}.hckms`);
+  asString(r.aws_profile, `${where}.aws_profile`);
+  asInt(r.shamir_threshold, `${where}.shamir_threshold`);
+  asBool(r.mac_only_encrypted, `${where}.mac_only_encrypted`);
+  for (const k of RULE_KINDS) asString(r[k], `${where}.${k}`);
+  asMapList(r.key_groups, `${where}.key_groups`).forEach((g, i) => checkGroup(g, `${where}.key_groups[${i}]`));
+  return { pathRegex: asString(r.path_regex, `${where}.path_regex`), fields: r };
+}
+
+function checkGroup(g: { [key: string]: YamlValue }, where: string): void {
+  asMapList(g.merge, `${where}.merge`).forEach((m, i) => checkGroup(m, `${where}.merge[${i}]`));
+  for (const f of ['hc_vault', 'age', 'pgp']) asStringList(g[f], `${where}.${f}`);
+  for (const k of asMapList(g.kms, `${where}.kms`)) {
+    asString(k.arn, `${where}.kms.arn`);
+    asString(k.role, `${where}.kms.role`);
+    asString(k.aws_profile, `${where}.kms.aws_profile`);
+    for (const [name, v] of Object.entries(asMap(k.context, `${where}.kms.context`))) asString(v, `${where}.kms.context.${name}`);
+  }
+  for (const k of asMapList(g.gcp_kms, `${where}.gcp_kms`)) asString(k.resource_id, `${where}.gcp_kms.resource_id`);
+  for (const k of asMapList(g.hckms, `${where}.hckms`)) asString(k.key_id, `${where}.hckms.key_id`);
+  for (const k of asMapList(g.azure_keyvault, `${where}.azure_keyvault`)) {
+    for (const f of ['vaultUrl', 'key', 'version']) asString(k[f], `${where}.azure_keyvault.${f}`);
+  }
+}
+
+/** The keys of one key_groups entry: merged groups first, then age, pgp, kms, gcp, hckms, azure, vault; duplicates dropped. */
+function groupSpecs(g: { [key: string]: YamlValue }): KeySpec[] {
+  const out: KeySpec[] = [];
+  for (const m of asMapList(g.merge, 'merge')) out.push(...groupSpecs(m));
+  // A list entry may itself be a comma list of age recipients.
+  for (const a of asStringList(g.age, 'age')) out.push(...a.split(',').map(ageSpec));
+  for (const fp of asStringList(g.pgp, 'pgp')) out.push(pgpSpec(fp));
+  for (const k of asMapList(g.kms, 'kms')) {
+    const context: Record<string, string> = {};
+    for (const [name, v] of Object.entries(asMap(k.context, 'context'))) context[name] = asString(v, name);
+    out.push(kmsSpec(asString(k.arn, 'arn'), asString(k.role, 'role'), context, asString(k.aws_profile, 'aws_profile')));
+  }
+  for (const k of asMapList(g.gcp_kms, 'gcp_kms')) out.push(gcpKmsSpec(asString(k.resource_id, 'resource_id')));
+  for (const k of asMapList(g.hckms, 'hckms')) out.push(hckmsSpec(asString(k.key_id, 'key_id')));
+  for (const k of asMapList(g.azure_keyvault, 'azure_keyvault')) {
+    out.push(azureKvSpec(asString(k.vaultUrl, 'vaultUrl'), asString(k.key, 'key'), asString(k.version, 'version')));
+  }
+  for (const uri of asStringList(g.hc_vault, 'hc_vault')) out.push(hcVaultSpecFromUri(uri));
+  return dedupeGroup(out);
+}
+
+/** The single group of a rule without key_groups, in sops's order: age, pgp, kms, gcp, hckms, azure, vault. */
+function ruleSpecs(r: { [key: string]: YamlValue }, kmsContext: Record<string, string> | undefined): KeySpec[] {
+  const profile = asString(r.aws_profile, 'aws_profile');
+  return [
+    ...asKeyField(r.age, 'age').map(ageSpec),
+    ...asKeyField(r.pgp, 'pgp').map(pgpSpec),
+    ...asKeyField(r.kms, 'kms').map((s) => kmsSpecFromString(s, kmsContext, profile)),
+    ...asKeyField(r.gcp_kms, 'gcp_kms').map(gcpKmsSpec),
+    ...asStringList(r.hckms, 'hckms')
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map(hckmsSpec),
+    ...asKeyField(r.azure_keyvault, 'azure_keyvault').map(azureKvSpecFromUrl),
+    ...asKeyField(r.hc_vault_transit_uri, 'hc_vault_transit_uri').map(hcVaultSpecFromUri),
+  ];
+}
+
+const RULE_CONFLICT =
+  'cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex';
+
+/**
+ * The creation rule for `filePath`: the first rule whose path_regex (Go RE2, unanchored) matches the path
+ * relative to the config's directory; a rule without path_regex matches everything.
+ * Undefined when the config has no creation_rules; throws when it has some but none matches.
+ * `kmsContext` (from --encryption-context) applies to the rule's single-group `kms` keys, as in sops.
+ */
+export function creationRuleFor(
+  config: SopsConfig,
+  configPath: string,
+  filePath: string,
+  kmsContext?: Record<string, string>,
+): CreationRule | undefined {
+  if (!config.creationRules) return undefined;
+  const configDir = resolve(dirname(configPath));
+  const abs = resolve(filePath);
+  const relative = abs.startsWith(configDir + sep) ? abs.slice(configDir.length + 1) : abs;
+  const match = config.creationRules.find((r) => {
+    if (r.pathRegex === '') return true;
+    const re = goRegex(r.pathRegex);
+    if (!re) throw configError(`can not compile regexp: ${JSON.stringify(r.pathRegex)}`, configPath);
+    return re.test(relative);
+  });
+  if (!match) throw configError('no matching creation rules found', configPath);
+  try {
+    return ruleFromFields(match.fields, kmsContext);
+  } catch (err) {
+    if (err instanceof SopsError && !err.file) throw err.withFile(configPath);
+    throw err;
+  }
+}
+
+function ruleFromFields(r: { [key: string]: YamlValue }, kmsContext: Record<string, string> | undefined): CreationRule {
+  const rules = RULE_KINDS.map((kind) => ({ kind, value: asString(r[kind], kind) })).filter((x) => x.value !== '');
+  if (rules.length > 1) throw new SopsError(`error loading config: ${RULE_CONFLICT} for the same rule`, ExitCode.Generic);
+  const groups = asMapList(r.key_groups, 'key_groups');
+  const out: CreationRule = {
+    keyGroups: groups.length > 0 ? groups.map(groupSpecs) : [ruleSpecs(r, kmsContext)],
+  };
+  const threshold = asInt(r.shamir_threshold, 'shamir_threshold');
+  if (threshold !== 0) out.shamirThreshold = threshold;
+  if (rules[0]) out.rule = rules[0];
+  if (asBool(r.mac_only_encrypted, 'mac_only_encrypted')) out.macOnlyEncrypted = true;
+  const profile = asString(r.aws_profile, 'aws_profile');
+  if (profile) out.awsProfile = profile;
+  return out;
+}
+
+/** Every flag that shapes encryption; key flags fall back to their SOPS_* environment variables. */
+export interface EncryptionFlags extends KeyFlags {
+  rule?: EncryptionRule;
+  macOnlyEncrypted?: boolean;
+  shamirThreshold?: number;
+  /** --indent: overrides every store's indentation. */
+  indent?: number;
+}
+
+export interface EncryptionSettings {
+  keyGroups: KeySpec[][];
+  shamirThreshold?: number;
+  /** Undefined means the default `unencrypted_suffix: _unencrypted`. */
+  rule?: EncryptionRule;
+  macOnlyEncrypted: boolean;
+  stores: StoresConfig;
+  /** The config file that was used, if any. */
+  configPath?: string;
+  /** A `.sops.yml` was ignored; worth printing. */
+  warning?: string;
+}
+
+const KEY_FLAG_HINT = '--age, --pgp, --kms, --gcp-kms, --azure-kv, --hc-vault-transit or --hckms (or their SOPS_* variables)';
+
+/**
+ * Key groups, Shamir threshold, encryption rule and store settings for encrypting `filePath`, combined as sops does:
+ * the config is loaded (and must have a matching rule) whenever one exists; key flags replace the rule's keys
+ * with a single group; CLI rule flags override the rule's own; no keys at all is an error.
+ */
+export function resolveEncryptionSettings(args: {
+  filePath: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  configPath?: string;
+  flags: EncryptionFlags;
+}): EncryptionSettings {
+  const { flags, env } = args;
+  const lookup: ConfigLookup = args.configPath ? { path: resolve(args.cwd, args.configPath) } : findConfigWithWarnings(args.cwd, env);
+  const configPath = lookup.path;
+
+  // sops reads a malformed context as "none" while loading the config, and rejects it only when building keys.
+  let context: Record<string, string> | undefined;
+  let contextError: SopsError | undefined;
+  try {
+    context = parseEncryptionContext(flags.encryptionContext);
+  } catch (err) {
+    contextError = err as SopsError;
+  }
+
+  const config = configPath ? loadConfig(configPath) : undefined;
+  const rule = config && configPath ? creationRuleFor(config, configPath, resolve(args.cwd, args.filePath), context) : undefined;
+
+  if (flags.rule && rule?.rule && flags.rule.kind !== rule.rule.kind) {
+    throw new SopsError(`Error: ${RULE_CONFLICT} in the same file`, ExitCode.ConflictingParameters);
+  }
+  if (contextError) throw contextError;
+
+  const fromFlags = keySpecsFromFlags(flags, env);
+  let keyGroups: KeySpec[][];
+  if (fromFlags) {
+    keyGroups = [fromFlags];
+  } else if (rule) {
+    keyGroups = rule.keyGroups;
+  } else {
+    throw new SopsError(
+      `no master keys were provided: config file not found, or has no creation rules, and no keys given with ${KEY_FLAG_HINT}`,
+      ExitCode.Generic,
+    );
+  }
+  if (keyGroups.length === 0 || keyGroups.some((g) => g.length === 0)) {
+    throw new SopsError(
+      `no master keys were provided: the creation rule in ${configPath} has ${keyGroups.length === 0 ? 'no key groups' : 'an empty key group'}; add keys to it or use ${KEY_FLAG_HINT}`,
+      ExitCode.Generic,
+    );
+  }
+
+  const stores: StoresConfig = { ...(config?.stores ?? {}) };
+  if (flags.indent !== undefined) {
+    for (const name of ['yaml', 'json', 'json_binary'] as const) stores[name] = { indent: flags.indent };
+  }
+  const settings: EncryptionSettings = {
+    keyGroups,
+    rule: flags.rule ?? rule?.rule,
+    macOnlyEncrypted: Boolean(flags.macOnlyEncrypted || rule?.macOnlyEncrypted),
+    stores,
+  };
+  const threshold = flags.shamirThreshold || rule?.shamirThreshold;
+  if (threshold) settings.shamirThreshold = threshold;
+  if (configPath) settings.configPath = configPath;
+  if (lookup.warning) settings.warning = lookup.warning;
+  return settings;
+}
+
+/** Store settings for any command (decrypt included): from the config if one is found, else defaults. */
+export function storesConfigFor(cwd: string, env: NodeJS.ProcessEnv, configPath?: string): StoresConfig {
+  const path = configPath ? resolve(cwd, configPath) : findConfig(cwd, env);
+  return path ? loadConfig(path).stores : {};
+}
