@@ -1,0 +1,73 @@
+// Finds and removes the private directories of runs that were killed (SIGKILL, power loss) before they could
+// wipe them. Each directory holds a lock file naming its process; a directory whose process is gone is stale.
+import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const DIR_PREFIX = 'helm-secrets-';
+export const LOCK_FILE = '.helm-secrets.lock';
+
+/** Start time of a process (Linux: /proc/PID/stat field 22), so a reused pid is not taken for the owner. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function lockContent(): string {
+  return JSON.stringify({ pid: process.pid, start: processStart(process.pid) ?? null }) + '\n';
+}
+
+function isAlive(pid: number, start: string | null): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (start === null) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
+}
+
+/** Roots searched by default: /dev/shm, the temp dir and HELM_SECRETS_DEC_DIR. */
+export function defaultRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  const roots = ['/dev/shm', tmpdir()];
+  if (env.HELM_SECRETS_DEC_DIR) roots.push(env.HELM_SECRETS_DEC_DIR);
+  return [...new Set(roots)];
+}
+
+/**
+ * Removes every `helm-secrets-*` directory under the roots whose lock file names a process that no longer runs
+ * (a directory without a readable lock is left alone: it may be another tool's, or being created right now).
+ * Returns how many were removed.
+ */
+export async function cleanStaleDirs(roots: string[] = defaultRoots()): Promise<number> {
+  let removed = 0;
+  for (const root of roots) {
+    let names: string[];
+    try {
+      names = await fs.readdir(root);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith(DIR_PREFIX)) continue;
+      const dir = join(root, name);
+      let lock: { pid?: unknown; start?: unknown };
+      try {
+        lock = JSON.parse(await fs.readFile(join(dir, LOCK_FILE), 'utf8'));
+      } catch {
+        continue;
+      }
+      if (typeof lock.pid !== 'number') continue;
+      if (lock.pid === process.pid || isAlive(lock.pid, typeof lock.start === 'string' ? lock.start : null)) continue;
+      await fs.rm(dir, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

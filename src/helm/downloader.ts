@@ -1,0 +1,42 @@
+// The getter side (`helm template -f secrets://…`, as Argo CD uses it): helm runs the getter plugin with
+// `certFile keyFile caFile URL`; the plaintext goes to stdout, which helm reads into memory.
+import { asSopsError } from '../errors.js';
+import { Delivery } from './deliver.js';
+import { resolveSource } from './resolve.js';
+import { parseSource } from './source.js';
+
+function writeOut(bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
+}
+
+/** `downloader [certFile keyFile caFile] URL`: prints the decrypted content of URL; resolves to the exit code. */
+export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const url = argv[argv.length - 1];
+  if (!url) {
+    process.stderr.write('[helm-secrets] downloader: no URL given (helm passes certFile keyFile caFile URL)\n');
+    return 1;
+  }
+  // Only kubernetes-held binary PGP keys need a directory; it is private and wiped before returning.
+  const scratch = new Delivery('dir', env);
+  process.once('exit', () => scratch.wipe());
+  try {
+    const src = parseSource(url);
+    if (src.type === 'other') {
+      process.stderr.write(`[helm-secrets] Unknown protocol '${url}'!\n`);
+      return 1;
+    }
+    const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir() });
+    if (o.action === 'content') await writeOut(o.bytes);
+    else {
+      const { readFile } = await import('node:fs/promises');
+      await writeOut(await readFile(o.action === 'path' ? o.path : url));
+    }
+    return 0;
+  } catch (err) {
+    const e = asSopsError(err);
+    process.stderr.write(`[helm-secrets] ${e.oneLine()}\n`);
+    return e.code;
+  } finally {
+    scratch.wipe();
+  }
+}

@@ -1,0 +1,183 @@
+// Turns one parsed values reference into what helm should get: the reference unchanged, another path, or
+// plaintext bytes to hand over privately. Shared by the wrapper and the getter; the plaintext stays in memory.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { decryptBytes, isSopsEncrypted } from '../engine.js';
+import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import type { RefKind } from './args.js';
+import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl } from './guards.js';
+import type { KeyImport, Source } from './source.js';
+
+export type Outcome =
+  /** Hand the reference to helm exactly as written. */
+  | { action: 'keep' }
+  /** Hand helm this path (or URL) instead: a prefix was stripped, or a decrypted file already exists. */
+  | { action: 'path'; path: string; skipped?: boolean }
+  /** Hand helm these bytes; `decrypted` says whether they came out of sops. */
+  | { action: 'content'; bytes: Uint8Array; decrypted: boolean };
+
+export interface ResolveContext {
+  env: NodeJS.ProcessEnv;
+  kind: RefKind;
+  /** The wrapper reuses an existing `FILE.dec` (helm-secrets' "Decrypt skipped"); the getter does not. */
+  reuseDecrypted: boolean;
+  /** Private directory for key material fetched from Kubernetes when it cannot live in an env variable. */
+  keyDir?: () => Promise<string>;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  return (env[name] ?? '').toLowerCase() === 'true';
+}
+
+/**
+ * The store a file was encrypted with, read from its content as helm-secrets does (`sops:` line → YAML, a
+ * `{"data": "ENC[…]", "sops": …}` document → binary, other JSON → JSON), so names like `secrets.yaml.gotpl`
+ * or `file.properties` decrypt right. Undefined leaves it to the engine (by extension).
+ */
+export function sniffStore(bytes: Uint8Array): string | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (/^sops:[ \t]*\r?$/m.test(text)) return 'yaml';
+  if (/^\s*\{/.test(text)) {
+    try {
+      const doc = JSON.parse(text) as Record<string, unknown>;
+      const keys = Object.keys(doc).sort();
+      if (keys.length === 2 && keys[0] === 'data' && keys[1] === 'sops' && typeof doc.data === 'string') return 'binary';
+    } catch {
+      /* not JSON after all: let the engine decide */
+    }
+    return 'json';
+  }
+  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
+  if (/^\[sops\][ \t]*\r?$/m.test(text)) return 'ini';
+  return undefined;
+}
+
+/** helm-secrets' name for a decrypted file (HELM_SECRETS_DEC_DIR / _PREFIX / _SUFFIX). */
+export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
+  const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
+  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const base = basename(path);
+  if (env.HELM_SECRETS_DEC_DIR) {
+    return join(env.HELM_SECRETS_DEC_DIR, `${dirname(path).replace(/[\\/]/g, '_')}_${prefix}${base}${suffix}`);
+  }
+  return path === base ? `${prefix}${base}${suffix}` : join(dirname(path), `${prefix}${base}${suffix}`);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
+
+/** The environment in which the engine finds the imported key; the helm process never sees it. */
+async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<NodeJS.ProcessEnv> {
+  const env = ctx.env;
+  if (!imp) return env;
+  switch (imp.kind) {
+    case 'gpg-file':
+      checkImportAllowed('secrets+gpg-import', env);
+      checkKeyLocation(imp.path, env);
+      await fs.access(imp.path).catch(() => {
+        throw new SopsError(`Key file does not exist: ${imp.path}`);
+      });
+      return { ...env, SOPS_PGP_KEY_FILE: imp.path };
+    case 'age-file':
+      checkImportAllowed('secrets+age-import', env);
+      checkKeyLocation(imp.path, env);
+      return { ...env, SOPS_AGE_KEY_FILE: imp.path };
+    case 'gpg-kubernetes':
+    case 'age-kubernetes': {
+      const protocol = imp.kind === 'gpg-kubernetes' ? 'secrets+gpg-import-kubernetes' : 'secrets+age-import-kubernetes';
+      checkImportAllowed(protocol, env);
+      const kubectl = env.HELM_SECRETS_KUBECTL_PATH || 'kubectl';
+      const args = ['get', 'secret', ...(imp.namespace ? ['-n', imp.namespace] : []), imp.secret, '-o', `go-template={{ index .data "${imp.key}" }}`];
+      const where = `${imp.namespace ? imp.namespace + '/' : ''}${imp.secret}`;
+      let b64: string;
+      try {
+        b64 = await run(kubectl, args, env);
+      } catch {
+        throw new SopsError(`Couldn't get kubernetes secret ${where}`);
+      }
+      const key = Buffer.from(b64.trim(), 'base64');
+      if (key.length === 0) throw new SopsError(`Couldn't find key ${imp.key} in secret ${where}`);
+      if (imp.kind === 'age-kubernetes') return { ...env, SOPS_AGE_KEY: key.toString('utf8') };
+      if (key.includes('-----BEGIN PGP')) return { ...env, SOPS_PGP_KEY: key.toString('utf8') };
+      if (!ctx.keyDir) throw new SopsError(`binary PGP key in secret ${where} needs a private directory`);
+      const file = join(await ctx.keyDir(), `key-${imp.secret.replace(/[^A-Za-z0-9_.-]/g, '_')}.gpg`);
+      await fs.writeFile(file, key, { mode: 0o600 });
+      return { ...env, SOPS_PGP_KEY_FILE: file };
+    }
+  }
+}
+
+async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
+  const type = sniffStore(bytes);
+  try {
+    return await decryptBytes(bytes, name, { env, inputType: type, outputType: type });
+  } catch (err) {
+    const e = asSopsError(err, ExitCode.Generic, name);
+    throw new SopsError(`Error while decrypting file: ${e.oneLine()}`, e.code);
+  }
+}
+
+async function download(url: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch {
+    if (ignoreMissing) return undefined;
+    throw new SopsError(`Error while download url ${url}`);
+  }
+  if (!res.ok) {
+    if (ignoreMissing) return undefined;
+    throw new SopsError(`Error while download url ${url}`);
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Decides what helm gets for one reference. Throws SopsError (exit 1 unless the engine says otherwise). */
+export async function resolveSource(src: Source, ctx: ResolveContext): Promise<Outcome> {
+  const env = ctx.env;
+  switch (src.type) {
+    case 'other':
+      return { action: 'keep' };
+    case 'literal': {
+      const bytes = Buffer.from(src.value, 'utf8');
+      if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
+      return { action: 'content', bytes: await decrypt(bytes, 'literal.json', env), decrypted: true };
+    }
+    case 'http': {
+      const url = expandUrl(src.url, env);
+      const bytes = await download(url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+      if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
+      if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
+      return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env), decrypted: true };
+    }
+    case 'local': {
+      const path = src.path;
+      await checkValuesPath(path, env);
+      let bytes: Uint8Array;
+      try {
+        const st = await fs.stat(path);
+        if (!st.isFile()) throw new Error('not a file');
+        bytes = await fs.readFile(path);
+      } catch {
+        if (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES')) return { action: 'content', bytes: EMPTY, decrypted: false };
+        throw new SopsError(`File does not exist: ${path}`);
+      }
+      if (ctx.reuseDecrypted) {
+        const dec = decryptedName(path, env);
+        const st = await fs.stat(dec).catch(() => undefined);
+        if (st?.isFile()) return { action: 'path', path: dec, skipped: true };
+      }
+      if (src.noop || !isSopsEncrypted(bytes, path)) {
+        // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
+        return { action: 'path', path };
+      }
+      return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// What a values reference points at: a local file, a URL, or one of helm-secrets' `secrets…://` protocols with
+// the key it imports. Parsing only; reading and key set-up live in resolve.ts.
+import { SopsError } from '../errors.js';
+
+export type KeyImport =
+  | { kind: 'gpg-file'; path: string }
+  | { kind: 'age-file'; path: string }
+  | { kind: 'gpg-kubernetes'; namespace?: string; secret: string; key: string }
+  | { kind: 'age-kubernetes'; namespace?: string; secret: string; key: string };
+
+export type Source =
+  /** A local path; `viaProtocol` is true when it came from `secrets…://` (it must then be read by us). */
+  | { type: 'local'; path: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean }
+  | { type: 'http'; url: string; ignoreMissing: boolean; noop: boolean }
+  | { type: 'literal'; value: string }
+  /** Any other `scheme://`: another getter plugin's business; handed to helm unchanged. */
+  | { type: 'other'; spec: string };
+
+const BACKENDS = new Set(['sops', 'noop', 'vals']);
+
+/** Strips helm-secrets' `?` (ignore if missing) and `backend!` prefixes; only `sops` and `noop` are supported here. */
+function prefixes(spec: string): { rest: string; ignoreMissing: boolean; noop: boolean } {
+  let rest = spec;
+  let ignoreMissing = false;
+  if (rest.startsWith('?')) {
+    rest = rest.slice(1);
+    ignoreMissing = true;
+  }
+  let noop = false;
+  const bang = rest.indexOf('!');
+  if (bang > 0 && BACKENDS.has(rest.slice(0, bang))) {
+    const backend = rest.slice(0, bang);
+    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${spec}`);
+    noop = backend === 'noop';
+    rest = rest.slice(bang + 1);
+  }
+  return { rest, ignoreMissing, noop };
+}
+
+function kubernetesLocation(loc: string, spec: string): { namespace?: string; secret: string; key: string } {
+  const hash = loc.lastIndexOf('#');
+  if (hash < 0) throw new SopsError(`Invalid syntax: expected [namespace/]secret#key in ${spec}`);
+  const where = loc.slice(0, hash);
+  const key = loc.slice(hash + 1);
+  const slash = where.indexOf('/');
+  return slash < 0 ? { secret: where, key } : { namespace: where.slice(0, slash), secret: where.slice(slash + 1), key };
+}
+
+const IMPORTS = ['secrets+gpg-import://', 'secrets+gpg-import-kubernetes://', 'secrets+age-import://', 'secrets+age-import-kubernetes://'];
+
+/** Reads one values reference as written on the command line or handed to the getter. */
+export function parseSource(spec: string): Source {
+  if (spec.startsWith('secrets+literal://')) return { type: 'literal', value: spec.slice('secrets+literal://'.length) };
+  if (spec.startsWith('secrets://')) {
+    const p = prefixes(spec.slice('secrets://'.length));
+    return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: true };
+  }
+  const proto = IMPORTS.find((x) => spec.startsWith(x));
+  if (proto) {
+    const p = prefixes(spec.slice(proto.length));
+    const q = p.rest.indexOf('?');
+    const name = proto.slice(0, -3);
+    if (q < 0) throw new SopsError(`Invalid syntax: ${name}://[path to key]?[path secrets.yaml]`);
+    const keyPart = p.rest.slice(0, q);
+    const path = p.rest.slice(q + 1);
+    let keyImport: KeyImport;
+    if (name === 'secrets+gpg-import') keyImport = { kind: 'gpg-file', path: keyPart };
+    else if (name === 'secrets+age-import') keyImport = { kind: 'age-file', path: keyPart };
+    else if (name === 'secrets+gpg-import-kubernetes') keyImport = { kind: 'gpg-kubernetes', ...kubernetesLocation(keyPart, spec) };
+    else keyImport = { kind: 'age-kubernetes', ...kubernetesLocation(keyPart, spec) };
+    return { type: 'local', path, ignoreMissing: p.ignoreMissing, noop: p.noop, keyImport, viaProtocol: true };
+  }
+  const p = prefixes(spec);
+  if (/^https?:\/\//.test(p.rest)) return { type: 'http', url: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p.rest)) return { type: 'other', spec };
+  return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
+}

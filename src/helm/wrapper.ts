@@ -1,0 +1,200 @@
+// `helm secrets <helm command> …`: decrypts the sops-encrypted values files on the command line (all at once),
+// hands the plaintext to one helm process without touching a persistent disk, and passes helm's result through.
+import { spawn } from 'node:child_process';
+import { constants as osc } from 'node:os';
+import { asSopsError } from '../errors.js';
+import { findFileRefs, rewriteArgs, type FileRef } from './args.js';
+import { cleanStaleDirs } from './cleanup.js';
+import { chooseMode, Delivery } from './deliver.js';
+import { resolveSource, type Outcome } from './resolve.js';
+import { parseSource, type Source } from './source.js';
+
+export interface HelmCommandOptions {
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function helmCommandUsage(cmd: string): string {
+  return `helm secrets [ OPTIONS ] ${cmd}
+
+This is a wrapper for "helm [command]". It will detect -f and
+--values options (and --set-file), and decrypt any sops-encrypted files before
+running "helm [command]". The plaintext is handed to helm through a pipe (or a
+private temporary directory) and never written next to your files.
+
+Example:
+  $ helm secrets <HELM SECRETS OPTIONS> upgrade <HELM UPGRADE OPTIONS>
+  $ helm secrets <HELM SECRETS OPTIONS> lint <HELM LINT OPTIONS>
+
+Typical usage:
+  $ helm secrets upgrade i1 stable/nginx-ingress -f values.test.yaml -f secrets.test.yaml
+  $ helm secrets template ./my-chart -f values.yaml -f secrets://secrets.yaml
+`;
+}
+
+const isHelp = (a: string | undefined) => a === '-h' || a === '--help' || a === 'help';
+const isTrue = (v: string | undefined) => (v ?? '').toLowerCase() === 'true';
+
+/** helm-secrets options that may still precede the helm command; they set the matching HELM_SECRETS_* variable. */
+function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[]; quiet: boolean } {
+  let quiet = false;
+  let i = 0;
+  const boolOpt = (name: string, variable: string): boolean => {
+    const a = argv[i];
+    if (a === name) {
+      if (argv[i + 1] === 'true' || argv[i + 1] === 'false') env[variable] = argv[++i];
+      else env[variable] = 'true';
+      return true;
+    }
+    if (a.startsWith(name + '=')) {
+      env[variable] = a.slice(name.length + 1);
+      return true;
+    }
+    return false;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-q' || a === '--quiet') quiet = true;
+    else if (boolOpt('--ignore-missing-values', 'HELM_SECRETS_IGNORE_MISSING_VALUES')) continue;
+    else if (boolOpt('--decrypt-secrets-in-tmp-dir', 'HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR')) continue;
+    else if (a === '-b' || a === '--backend' || a === '-a' || a === '--backend-args') i++;
+    else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) continue;
+    else break;
+  }
+  return { rest: argv.slice(i), quiet };
+}
+
+function say(quiet: boolean, msg: string): void {
+  if (!quiet) process.stderr.write(`[helm-secrets] ${msg}\n`);
+}
+
+/** A path as it must be written inside the argument it replaces a file name in. */
+function escapeFor(ref: FileRef, path: string): string {
+  if (ref.kind === 'set-file') return path.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
+  return /[",]/.test(path) ? `"${path.replace(/"/g, '""')}"` : path;
+}
+
+function sourceName(src: Source): string {
+  switch (src.type) {
+    case 'local':
+      return src.path;
+    case 'http':
+      return src.url;
+    case 'literal':
+      return 'secrets+literal://';
+    case 'other':
+      return src.spec;
+  }
+}
+
+/** Runs `helm <argv>` with encrypted values decrypted; resolves to the exit code to leave with. */
+export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = {}): Promise<number> {
+  const env = opts.env ?? process.env;
+  const lead = leadingOptions([...argv], env);
+  const args = lead.rest;
+  const quiet =
+    !!opts.quiet || lead.quiet || isTrue(env.HELM_SECRETS_QUIET) || (env.ARGOCD_APP_NAME !== undefined && env.HELM_SECRETS_QUIET === undefined);
+
+  if (args.length === 0 || isHelp(args[0])) {
+    process.stdout.write(helmCommandUsage('[helm command]'));
+    return 0;
+  }
+  if (args.length < 2 || isHelp(args[1])) {
+    process.stdout.write(helmCommandUsage(args[0]));
+    return 0;
+  }
+  const backend = env.HELM_SECRETS_BACKEND;
+  if (backend && backend !== 'sops') say(quiet, `Note: HELM_SECRETS_BACKEND=${backend} is ignored; the sops engine is built in`);
+
+  const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
+  const delivery = new Delivery(chooseMode(env, helm), env);
+  const wipeAtExit = () => delivery.wipe();
+  process.once('exit', wipeAtExit);
+  const stale = cleanStaleDirs().catch(() => 0);
+
+  let helmArgv: string[];
+  try {
+    const refs = findFileRefs(args);
+    const sources = refs.map((r) => parseSource(r.kind === 'set-file' ? r.spec.replace(/\\(.)/g, '$1') : r.spec));
+    const outcomes: Outcome[] = await Promise.all(
+      sources.map((src, i) =>
+        resolveSource(src, {
+          env,
+          kind: refs[i].kind,
+          reuseDecrypted: true,
+          keyDir: async () => delivery.privateDir(),
+        }),
+      ),
+    );
+    const replacement = new Map<FileRef, string>();
+    outcomes.forEach((o, i) => {
+      const ref = refs[i];
+      const name = sourceName(sources[i]);
+      if (o.action === 'keep') return;
+      if (o.action === 'path') {
+        if (o.skipped) say(quiet, `Decrypt skipped: ${name}`);
+        if (o.path !== ref.spec) replacement.set(ref, escapeFor(ref, o.path));
+        return;
+      }
+      replacement.set(ref, escapeFor(ref, delivery.add(name, o.bytes)));
+      if (o.decrypted) say(quiet, `Decrypt: ${name}`);
+    });
+    helmArgv = rewriteArgs(args, refs, replacement);
+  } catch (err) {
+    await stale;
+    delivery.wipe();
+    process.removeListener('exit', wipeAtExit);
+    const e = asSopsError(err);
+    process.stderr.write(`[helm-secrets] ${e.oneLine()}\n`);
+    return e.code;
+  }
+  await stale;
+
+  const code = await runHelm(helm, helmArgv, delivery);
+  delivery.wipe();
+  process.removeListener('exit', wipeAtExit);
+  return code;
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Starts helm once, forwards SIGINT/SIGTERM/SIGHUP to it, and resolves to its exit code (128+n if killed by signal n). */
+function runHelm(helm: string, argv: string[], delivery: Delivery): Promise<number> {
+  return new Promise((resolve) => {
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(helm, argv, { stdio: delivery.stdio(), windowsHide: false });
+    } catch (err) {
+      process.stderr.write(`[helm-secrets] cannot run helm (${helm}): ${(err as Error).message}\n`);
+      resolve(1);
+      return;
+    }
+    let received: NodeJS.Signals | undefined;
+    const handlers = FORWARDED.map((sig) => {
+      const h = () => {
+        received = sig;
+        try {
+          child.kill(sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      process.on(sig, h);
+      return [sig, h] as const;
+    });
+    const done = (code: number) => {
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      resolve(code);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(`[helm-secrets] cannot run helm (${helm}): ${err.code ?? err.message}\n`);
+      done(err.code === 'ENOENT' ? 127 : 1);
+    });
+    child.once('spawn', () => delivery.feed(child));
+    child.once('exit', (code, signal) => {
+      if (code !== null) done(code);
+      else if (signal) done(128 + (osc.signals[signal] ?? 1));
+      else done(received ? 128 + osc.signals[received] : 1);
+    });
+  });
+}
