@@ -205,7 +205,7 @@ class Walker {
       if (key instanceof Comment) {
         scope.pushComment(key.text);
         const out = this.leaf(key, aad, true);
-        item.key = out instanceof Comment ? out : new Comment(String(out));
+        item.key = out instanceof Comment ? out : new Comment(String(out), key.inline);
         continue;
       }
       if (typeof key !== 'string') {
@@ -285,7 +285,7 @@ export function encryptBranches(branches: Branches, opts: WalkOptions): string {
       const bytes = toBytes(v);
       if (!isComment && (!macOnly || encrypt)) mac.add(bytes);
       if (!encrypt) return v;
-      if (isEmptyPlain(v)) return isComment ? new Comment('') : '';
+      if (isEmptyPlain(v)) return isComment ? new Comment('', (v as Comment).inline) : '';
       const type = typeOf(v);
       const enc = sealLeaf(bytes, type, dataKey, aad, stash?.lookup(aad, type, bytes));
       if (isComment) {
@@ -296,7 +296,7 @@ export function encryptBranches(branches: Branches, opts: WalkOptions): string {
             ExitCode.ErrorEncryptingTree,
           );
         }
-        return new Comment(enc);
+        return new Comment(enc, (v as Comment).inline);
       }
       return enc;
     },
@@ -332,9 +332,11 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
           }
           if (opened) {
             const d = opened.value;
-            if (d instanceof Comment) out = d;
-            else if (typeof d === 'string') out = new Comment(d);
-            else if (d instanceof Uint8Array) out = new Comment(Buffer.from(d).toString('utf8'));
+            // The inline flag is layout, not content: keep it (sops drops it for decrypted mapping comments).
+            const inline = (v as Comment).inline;
+            if (d instanceof Comment) out = new Comment(d.text, inline);
+            else if (typeof d === 'string') out = new Comment(d, inline);
+            else if (d instanceof Uint8Array) out = new Comment(Buffer.from(d).toString('utf8'), inline);
             else throw new SopsError(`Comment at ${aad} decrypted to a non-comment value`, ExitCode.ErrorDecryptingTree);
             stash?.remember(aad, 'comment', toBytes(out), opened.iv);
           }
