@@ -1,0 +1,100 @@
+// rotate FILE...: a new data key, every value re-encrypted under it with fresh IVs, a new MAC; master keys can be
+// added (--add-age …, to the first key group) or removed (--rm-age …, from every group) on the way, as in sops.
+import { randomBytes } from 'node:crypto';
+import { openEncrypted, sealTree } from '../engine.js';
+import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { readInput, writeAtomic } from '../io.js';
+import type { KeySpec } from '../keys/types.js';
+import { SOPS_COMPAT_VERSION } from '../sops/metadata.js';
+import { newer } from '../edit/change.js';
+import { extractFlags } from '../edit/cmdargs.js';
+import { keyIdentity, keyLabel, specOf } from '../edit/keydiff.js';
+import { parseFileCommand } from './args.js';
+import { info, reportError, setQuiet, warn, writeStdout } from './console.js';
+import { registerHelp } from './help.js';
+
+export const HELP = `Usage: helm secrets rotate [options] FILE...
+Generates a new data key, re-encrypts every value with it (fresh IVs) and wraps it for the file's master keys,
+so a removed recipient that kept an old copy of the data key cannot read future versions.
+FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
+  --add-age R, --add-pgp FP, --add-kms ARN, --add-gcp-kms ID, --add-azure-kv URL, --add-hc-vault-transit URI,
+  --add-hckms ID        add master keys (to the first key group)
+  --rm-age R, --rm-pgp FP, --rm-kms ARN, --rm-gcp-kms ID, --rm-azure-kv URL, --rm-hc-vault-transit URI,
+  --rm-hckms ID         remove master keys (from every key group)
+  --ignore-mac, --input-type, --config, --decryption-order, -q/--quiet   as for the other file commands
+Differs from sops, which prints to stdout unless -i is given: here -i is the default.`;
+
+registerHelp('rotate', HELP);
+
+const KINDS = ['age', 'pgp', 'kms', 'gcp-kms', 'azure-kv', 'hc-vault-transit', 'hckms'] as const;
+const FLAGS = [
+  ...KINDS.flatMap((k) => [
+    { name: `add-${k}`, value: true },
+    { name: `rm-${k}`, value: true },
+  ]),
+  { name: 'stdout', value: false },
+];
+
+async function specsFor(values: Map<string, string[]>, prefix: 'add' | 'rm', env: NodeJS.ProcessEnv): Promise<KeySpec[]> {
+  const { keySpecsFromFlags } = await import('../config/config.js');
+  const get = (k: string) => values.get(`${prefix}-${k}`);
+  // Environment fallbacks must not leak in: only what was given on the command line counts.
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith('SOPS_')) clean[k] = v;
+  return (
+    keySpecsFromFlags(
+      { age: get('age'), pgp: get('pgp'), kms: get('kms'), gcpKms: get('gcp-kms'), azureKv: get('azure-kv'), hcVaultTransit: get('hc-vault-transit'), hckms: get('hckms') },
+      clean,
+    ) ?? []
+  );
+}
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    const extra = extractFlags(argv, FLAGS);
+    const args = parseFileCommand(extra.rest, env);
+    if (args.help) {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
+    if (args.quiet) setQuiet(true);
+    if (args.files.length === 0) throw new SopsError('rotate: no file specified', ExitCode.NoFileSpecified);
+    if (args.output && args.files.length > 1) throw new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters);
+    const runEnv = args.common.env ?? env;
+    const add = await specsFor(extra.values, 'add', runEnv);
+    const rm = new Set((await specsFor(extra.values, 'rm', runEnv)).map(keyIdentity));
+    let code = 0;
+    for (const file of args.files) {
+      try {
+        const opened = await openEncrypted(await readInput(file), file, { ...args.common, warn });
+        const md = opened.metadata;
+        const groups: KeySpec[][] = md.keyGroups.map((g) => g.map(specOf));
+        const first = groups[0] ?? [];
+        for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
+        const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
+        for (const [i, g] of after.entries()) {
+          const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
+          for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
+          if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
+        }
+        const { wrapDataKey } = await import('../keys/datakey.js');
+        const dataKey = randomBytes(32);
+        const wrapped = await wrapDataKey(dataKey, after, md.shamirThreshold || undefined, { env: runEnv, timeoutMs: args.common.keyTimeoutMs });
+        const newMd = { ...md, keyGroups: wrapped.keyGroups, shamirThreshold: wrapped.shamirThreshold, version: newer(SOPS_COMPAT_VERSION, md.version) ? SOPS_COMPAT_VERSION : md.version };
+        // No IV stash: under a new key every value gets a fresh IV.
+        const out = sealTree(opened.branches, opened.store, newMd, dataKey);
+        if (extra.bools.has('stdout')) await writeStdout(out);
+        else {
+          await writeAtomic(args.output ?? file, out);
+          info(`${file}: rotated (new data key, every value re-encrypted)${args.output ? ` into ${args.output}` : ''}`);
+        }
+      } catch (err) {
+        const c = reportError(asSopsError(err), file);
+        if (code === 0) code = c;
+      }
+    }
+    return code;
+  } catch (err) {
+    return reportError(err);
+  }
+}

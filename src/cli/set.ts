@@ -1,0 +1,165 @@
+// set FILE PATH VALUE and unset FILE PATH: change one path of an encrypted file. Only the changed value gets a
+// new ciphertext (plus lastmodified and the MAC); when nothing changes the file is left byte-identical.
+import { promises as fs } from 'node:fs';
+import { ExitCode, SopsError } from '../errors.js';
+import { JsonStore } from '../sops/stores/json.js';
+import { Mapping, type Value } from '../sops/tree.js';
+import { parseTreePath, type PathStep } from '../sops/treepath.js';
+import { commit, openSession, sealIfChanged } from '../edit/change.js';
+import { extractFlags } from '../edit/cmdargs.js';
+import { PathNotFound, setPath, unsetPath } from '../edit/treeops.js';
+import { parseFileCommand } from './args.js';
+import { info, reportError, setQuiet, warn } from './console.js';
+import { registerHelp } from './help.js';
+
+export const HELP = `Usage: helm secrets set [options] FILE PATH VALUE
+Sets one value of an encrypted file, e.g.  helm secrets set secrets.yaml '["db"]["password"]' '"s3cret"'
+VALUE is JSON, as in sops: '"text"', 'true', '{"a": 1}', '[1, 2]'. A bare number is a float, as in sops
+(inside an object or a list, integers stay integers). Missing keys are created; an index past the end appends.
+Only the changed value is re-encrypted: every other ENC[...] string stays exactly as it was. When the value is
+already there, the file is not written at all.
+  --value-file          VALUE is the name of a file holding the JSON value (keeps secrets out of 'ps')
+  --value-stdin         read the JSON value from stdin (then VALUE is omitted)
+  --idempotent          accepted for sops compatibility (an unchanged value never rewrites the file)
+  --ignore-mac          do not verify the MAC before changing the file
+  --input-type TYPE     yaml, json, dotenv, ini (default: from the extension)
+  --config FILE, --decryption-order L, -q/--quiet   as for the other file commands
+Exit 7 for a VALUE that is not JSON or a malformed PATH.`;
+
+export const HELP_UNSET = `Usage: helm secrets unset [options] FILE PATH
+Removes one key or list element from an encrypted file, e.g.  helm secrets unset secrets.yaml '["db"]["old"]'
+The other values keep their exact ciphertext; only lastmodified and the MAC change.
+  --idempotent          succeed without writing when PATH does not exist (else exit 1)
+  --ignore-mac, --input-type, --config, --decryption-order, -q   as for set`;
+
+registerHelp('set', HELP);
+registerHelp('unset', HELP_UNSET);
+
+function treePath(text: string): PathStep[] {
+  try {
+    return parseTreePath(text);
+  } catch (err) {
+    throw new SopsError(`invalid tree path: ${(err as Error).message}`, ExitCode.InvalidSetFormat);
+  }
+}
+
+/**
+ * A JSON text as the value to insert, following sops: scalars keep their JSON type with every number a float
+ * (Go decodes into float64); objects go through the JSON store, so their integers are ints and key order is kept.
+ */
+export function jsonToValue(text: string): Value {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SopsError('the value is not valid JSON (strings need quotes: \'"text"\')', ExitCode.InvalidSetFormat);
+  }
+  if (parsed === null || typeof parsed !== 'object') return parsed as Value;
+  const store = new JsonStore();
+  if (Array.isArray(parsed)) {
+    // Lists are read as the value of a one-key object, so their elements get the JSON store's types.
+    const doc = store.loadPlain(Buffer.from(`{"v":${text}}`, 'utf8'));
+    return (doc[0]!.get('v') ?? []) as Value;
+  }
+  try {
+    return store.loadPlain(Buffer.from(text, 'utf8'))[0] ?? new Mapping();
+  } catch {
+    throw new SopsError('invalid value: the JSON object could not be read', ExitCode.InvalidSetFormat);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const SET_FLAGS = [
+  { name: 'value-file', value: false },
+  { name: 'value-stdin', value: false },
+  { name: 'idempotent', value: false },
+];
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let file: string | undefined;
+  try {
+    const extra = extractFlags(argv, SET_FLAGS);
+    const args = parseFileCommand(extra.rest, env);
+    if (args.help) {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
+    if (args.quiet) setQuiet(true);
+    const fromStdin = extra.bools.has('value-stdin');
+    const fromFile = extra.bools.has('value-file');
+    if (fromStdin && fromFile) throw new SopsError('cannot use both --value-file and --value-stdin', ExitCode.Generic);
+    const want = fromStdin ? 2 : 3;
+    if (args.files.length !== want) {
+      throw new SopsError(
+        fromStdin ? 'set needs FILE and PATH (the value comes from stdin)' : 'set needs FILE, PATH and VALUE',
+        ExitCode.NoFileSpecified,
+      );
+    }
+    file = args.files[0]!;
+    const steps = treePath(args.files[1]!);
+    let text: string;
+    if (fromStdin) text = await readStdin();
+    else if (fromFile) {
+      try {
+        text = await fs.readFile(args.files[2]!, 'utf8');
+      } catch (err) {
+        throw new SopsError(`cannot read the value file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.CouldNotReadInputFile, args.files[2]);
+      }
+    } else text = args.files[2]!;
+    const value = jsonToValue(text);
+
+    const session = await openSession(file, { ...args.common, warn });
+    const branch = session.opened.branches[0];
+    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+    setPath(branch, steps, value);
+    const sealed = sealIfChanged(session, session.opened.branches);
+    if (!sealed) {
+      info(`${file}: value unchanged, file not written`);
+      return 0;
+    }
+    await commit(file, sealed);
+    info(`${file}: value set`);
+    return 0;
+  } catch (err) {
+    return reportError(err, file);
+  }
+}
+
+export async function runUnset(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let file: string | undefined;
+  try {
+    const extra = extractFlags(argv, [{ name: 'idempotent', value: false }]);
+    const args = parseFileCommand(extra.rest, env);
+    if (args.help) {
+      process.stdout.write(HELP_UNSET + '\n');
+      return 0;
+    }
+    if (args.quiet) setQuiet(true);
+    if (args.files.length !== 2) throw new SopsError('unset needs FILE and PATH', ExitCode.NoFileSpecified);
+    file = args.files[0]!;
+    const steps = treePath(args.files[1]!);
+    const session = await openSession(file, { ...args.common, warn });
+    const branch = session.opened.branches[0];
+    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+    try {
+      unsetPath(branch, steps);
+    } catch (err) {
+      if (err instanceof PathNotFound && extra.bools.has('idempotent')) {
+        info(`${file}: nothing to remove, file not written`);
+        return 0;
+      }
+      throw err;
+    }
+    const sealed = sealIfChanged(session, session.opened.branches);
+    if (sealed) await commit(file, sealed);
+    info(`${file}: value removed`);
+    return 0;
+  } catch (err) {
+    return reportError(err, file);
+  }
+}
