@@ -142,7 +142,7 @@ async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers:
     const { grpc } = await import('google-gax');
     opts.sslCreds = grpc.credentials.createInsecure();
   }
-  return { client: new KeyManagementServiceClient(opts), headers };
+  return { client: new KeyManagementServiceClient(opts as ConstructorParameters<typeof KeyManagementServiceClient>[0]), headers };
 }
 
 /** GOOGLE_CREDENTIALS: the path of a credentials file, or the JSON as the value. */

@@ -5,6 +5,10 @@ import type { KeyKind } from './types.js';
 const loaders: Record<string, () => Promise<KeyKind>> = {
   age: () => import('./age.js').then((m) => m.ageKind),
   pgp: () => import('./pgp.js').then((m) => m.pgpKind),
+  kms: () => import('./awskms.js').then((m) => m.awsKmsKind),
+  gcp_kms: () => import('./gcpkms.js').then((m) => m.gcpKmsKind),
+  azure_kv: () => import('./azurekv.js').then((m) => m.azureKvKind),
+  hc_vault: () => import('./hcvault.js').then((m) => m.hcVaultKind),
 };
 
 /**
