@@ -13,14 +13,13 @@ export function cipherPerLeaf(ctx: Ctx): Row[] {
     const dec = median(rs.map((r) => r.decUs as number));
     ctx.shared.cipherEncUs = enc;
     ctx.shared.cipherDecUs = dec;
-    const floor = ctx.shared.leafFloorUs;
-    const ref = floor ? { value: floor, unit: 'µs' as const, name: 'node:crypto, cipher + IV per leaf' } : undefined;
+    const floorOf = (us: number | undefined, name: string) => (us ? { value: us, unit: 'µs' as const, name } : undefined);
     return (
       [
-        ['encrypt', enc],
-        ['decrypt', dec],
+        ['encrypt', enc, floorOf(ctx.shared.leafEncFloorUs, 'node:crypto, one cipher per leaf')],
+        ['decrypt', dec, floorOf(ctx.shared.leafDecFloorUs, 'node:crypto, one decipher per leaf')],
       ] as const
-    ).map(([what, us]) => ({
+    ).map(([what, us, ref]) => ({
       case: 4,
       name: `${what} one leaf (avg over ${label})`,
       status: 'ok' as const,
