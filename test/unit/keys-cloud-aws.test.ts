@@ -1,0 +1,111 @@
+// AWS KMS master key against moto (a real KMS/STS emulator): entries as sops writes them, encryption
+// context enforced, role assumption, key-string parsing, and failures that name the key's cause.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { awsKmsKind, parseKmsArn, parseKmsContext, stsSessionName } from '../../src/keys/awskms.js';
+import { loadKind } from '../../src/keys/registry.js';
+import type { KeyContext } from '../../src/keys/types.js';
+import { createKmsKey, freePort, startMoto, type Moto } from '../helpers/moto.js';
+import { requireTool } from '../helpers/tools.js';
+
+const hex = (b: Uint8Array | null) => Buffer.from(b ?? []).toString('hex');
+
+describe('AWS KMS master key (moto)', function () {
+  let moto: Moto;
+  let arn: string;
+  let ctx: KeyContext;
+
+  before(async function () {
+    requireTool(this, 'moto_server');
+    moto = await startMoto();
+    arn = await createKmsKey(moto, 'eu-central-1');
+    ctx = { env: moto.env, timeoutMs: 10_000, attempts: 2 };
+  });
+  after(async () => moto?.stop());
+
+  it('is registered under kms', async () => {
+    const kind = await loadKind('kms');
+    assert.equal(kind.field, 'kms');
+    assert.deepEqual(kind.entryFields, awsKmsKind.entryFields);
+  });
+
+  it('wraps and unwraps with the fields sops writes, in its order, base64 enc', async () => {
+    const part = randomBytes(32);
+    const entry = await awsKmsKind.wrap({ kind: 'kms', fields: { arn, aws_profile: '' } }, part, ctx);
+    assert.equal(entry.kind, 'kms');
+    assert.deepEqual(Object.keys(entry.fields), ['arn', 'aws_profile', 'created_at', 'enc']);
+    assert.equal(entry.fields.arn, arn);
+    assert.equal(entry.fields.aws_profile, '');
+    assert.match(String(entry.fields.created_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(String(entry.fields.enc), /^[A-Za-z0-9+/]+={0,2}$/);
+    assert.notEqual(Buffer.from(String(entry.fields.enc), 'base64').indexOf(part), 0);
+    assert.equal(hex(await awsKmsKind.unwrap(entry, ctx)), hex(part));
+  });
+
+  it('binds the encryption context: the right one opens, another is refused by KMS', async () => {
+    const part = randomBytes(33);
+    const entry = await awsKmsKind.wrap({ kind: 'kms', fields: { arn, context: 'env:prod,app:web', aws_profile: '' } }, part, ctx);
+    assert.deepEqual(Object.keys(entry.fields), ['arn', 'aws_profile', 'context', 'created_at', 'enc']);
+    assert.deepEqual(entry.fields.context, { env: 'prod', app: 'web' });
+    assert.equal(hex(await awsKmsKind.unwrap(entry, ctx)), hex(part));
+    await assert.rejects(
+      awsKmsKind.unwrap({ kind: 'kms', fields: { ...entry.fields, context: { env: 'dev', app: 'web' } } }, ctx),
+      /InvalidCiphertextException/,
+    );
+    await assert.rejects(awsKmsKind.unwrap({ kind: 'kms', fields: { ...entry.fields, context: undefined } }, ctx), /InvalidCiphertextException/);
+  });
+
+  it('assumes the role first and writes it as role, after enc', async () => {
+    const part = randomBytes(32);
+    const role = 'arn:aws:iam::123456789012:role/sops-test';
+    const entry = await awsKmsKind.wrap({ kind: 'kms', fields: { ...parseKmsArn(`${arn}+${role}`) } }, part, ctx);
+    assert.deepEqual(Object.keys(entry.fields), ['arn', 'aws_profile', 'created_at', 'enc', 'role']);
+    assert.equal(entry.fields.role, role);
+    assert.equal(awsKmsKind.describe(entry.fields), `${arn}+${role}`);
+    assert.equal(hex(await awsKmsKind.unwrap(entry, ctx)), hex(part));
+  });
+
+  it('names the cause: unknown key, bad ARN, bad base64', async () => {
+    const missing = arn.replace(/key\/.*/, 'key/00000000-0000-0000-0000-000000000000');
+    await assert.rejects(awsKmsKind.wrap({ kind: 'kms', fields: { arn: missing, aws_profile: '' } }, randomBytes(32), ctx), /NotFoundException/);
+    await assert.rejects(awsKmsKind.wrap({ kind: 'kms', fields: { arn: 'not-an-arn' } }, randomBytes(32), ctx), /no valid ARN found in 'not-an-arn'/);
+    await assert.rejects(awsKmsKind.unwrap({ kind: 'kms', fields: { arn, enc: '%%%' } }, ctx), /base64/);
+  });
+
+  it('retries an unreachable endpoint a bounded number of times, then reports the cause', async () => {
+    const port = await freePort();
+    const env = { ...moto.env, AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${port}` };
+    const err = await awsKmsKind.wrap({ kind: 'kms', fields: { arn, aws_profile: '' } }, randomBytes(32), { env, attempts: 3, timeoutMs: 5000 }).then(
+      () => assert.fail('wrap succeeded against a closed port'),
+      (e: Error) => e,
+    );
+    assert.match(err.message, /ECONNREFUSED|connect/);
+    assert.match(err.message, /after 3 attempts/);
+  });
+});
+
+describe('AWS KMS key strings', () => {
+  it('splits arn+role and removes spaces like sops', () => {
+    const a = 'arn:aws:kms:us-east-1:123456789012:key/abc';
+    assert.deepEqual(parseKmsArn(` ${a} +arn:aws:iam::1:role/x`), { arn: a, role: 'arn:aws:iam::1:role/x', aws_profile: '' });
+    assert.deepEqual(parseKmsArn(a, { k: 'v' }, 'prof'), { arn: a, context: { k: 'v' }, aws_profile: 'prof' });
+  });
+
+  it('reads encryption contexts as sops does: malformed or non-string drops the whole context', () => {
+    assert.deepEqual(parseKmsContext('a:b,c:d'), { a: 'b', c: 'd' });
+    assert.equal(parseKmsContext('a:b,c'), undefined);
+    assert.equal(parseKmsContext('a:b:c'), undefined);
+    assert.equal(parseKmsContext(''), undefined);
+    assert.equal(parseKmsContext({}), undefined);
+    assert.deepEqual(parseKmsContext({ x: 'y' }), { x: 'y' });
+    assert.equal(parseKmsContext({ x: 1 }), undefined);
+  });
+
+  it('names the STS session sops@<host> with sops\'s character filter and 64-character cap', () => {
+    // sops's class `[^a-zA-Z0-9=,.@-_]` holds the range @…_ rather than '-', so hyphens go too.
+    assert.equal(stsSessionName('build-01.example.com'), 'sops@build01.example.com');
+    assert.equal(stsSessionName('a_b[c]^d'), 'sops@a_b[c]^d');
+    assert.equal(stsSessionName('my host!#'), 'sops@myhost');
+    assert.equal(stsSessionName('x'.repeat(100)).length, 64);
+  });
+});
