@@ -317,7 +317,7 @@ class DocLoader {
         target = prev.container;
         key = prev.off - 0.5 + o * 1e-9;
         inline = !prev.blockValue;
-      } else if (next && next.col <= col) {
+      } else if (next && next.col >= col) {
         target = next.container;
         key = o;
       } else {
