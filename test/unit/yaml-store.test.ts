@@ -101,7 +101,7 @@ describe('YAML store', () => {
       const t = store.loadPlain(enc('a:\n- x\n#c1\n- y # c2\nb: 1 # c3\n'))[0]!;
       assert.deepEqual(t.get('a'), ['x', new Comment('c1'), new Comment(' c2', true), 'y']);
       assert.deepEqual(t.items[1]!.key, new Comment(' c3', true));
-      assert.equal(dec(store.emitPlain([t])), 'a:\n    - x\n    #c1\n    - y # c2\nb: 1 # c3\n');
+      assert.equal(dec(store.emitPlain([t])), 'a:\n    - x\n    #c1\n    - "y" # c2\nb: 1 # c3\n');
     });
     it('keeps a deeper comment in the nested mapping and a shallower one in the parent', () => {
       const t = store.loadPlain(enc('a:\n    b: 1\n    # in a\n# top\nc: 2\n'))[0]!;
@@ -165,7 +165,7 @@ describe('YAML store', () => {
     it('reads block scalars and writes literal blocks with the right chomping', () => {
       const t = store.loadPlain(enc('a: |\n  x\n  y\nb: |-\n  x\nc: >\n  f\n  g\nd: |+\n  k\n\n'))[0]!;
       assert.deepEqual(t.items.map((i) => i.value), ['x\ny\n', 'x', 'f g\n', 'k\n\n']);
-      assert.equal(dec(store.emitPlain([t])), 'a: |\n    x\n    y\nb: |-\n    x\nc: |\n    f g\nd: |+\n    k\n\n...\n');
+      assert.equal(dec(store.emitPlain([t])), 'a: |\n    x\n    y\nb: x\nc: |\n    f g\nd: |+\n    k\n\n...\n');
     });
     it('reads CRLF input', () => {
       assert.deepEqual(store.loadPlain(enc('a:\r\n  b: "x"\r\n'))[0], new Mapping([{ key: 'a', value: new Mapping([{ key: 'b', value: 'x' }]) }]));
@@ -176,7 +176,7 @@ describe('YAML store', () => {
         { key: 'f', value: 1.5 }, { key: 'i', value: Infinity }, { key: 'g', value: 1e21 },
         { key: 't', value: new SopsTime('2024-01-01T00:00:00Z') }, { key: 'big', value: 9007199254740993n },
       ]);
-      assert.equal(dec(store.emitPlain([m])), 'm: {}\nl: []\nn: null\nf: 1.5\ni: .inf\ng: 1e+21\nt: 2024-01-01T00:00:00Z\nbig: 9007199254740993\n');
+      assert.equal(dec(store.emitPlain([m])), 'm: {}\nl: []\n"n": null\nf: 1.5\ni: .inf\ng: 1e+21\nt: 2024-01-01T00:00:00Z\nbig: 9007199254740993\n');
     });
     it('folds long plain strings at 80 columns like yaml.v3', () => {
       const s = Array.from({ length: 30 }, (_, i) => 'word' + i).join(' ');
