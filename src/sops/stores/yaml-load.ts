@@ -136,7 +136,7 @@ class DocLoader {
     let plain = false;
     const src = tok.source;
     if (tok.type === 'block-scalar') {
-      this.collectComments(tok.props);
+      this.collectComments(tok.props as SrcTok[]);
       text = this.resolveScalar(tok);
     } else {
       this.collectComments(tok.end);
