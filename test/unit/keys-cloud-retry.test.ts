@@ -1,0 +1,130 @@
+// The shared retry policy of the cloud kinds: settings from the context and the environment, which
+// failures are retried, the per-call timeout, and that an age-only run loads no cloud SDK at all.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_TIMEOUT_MS,
+  TransientError,
+  createdAtNow,
+  parseDuration,
+  retrySettings,
+  withRetries,
+} from '../../src/keys/retry.js';
+import { ROOT } from '../helpers/paths.js';
+
+describe('key service retries', () => {
+  it('parses Go-style durations and bare seconds', () => {
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('1500ms'), 1500);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('2'), 2000);
+    assert.equal(parseDuration('0.5'), 500);
+    assert.equal(parseDuration('soon'), undefined);
+    assert.equal(parseDuration(''), undefined);
+  });
+
+  it('takes settings from the context, then the environment, then the defaults', () => {
+    assert.deepEqual(retrySettings({ env: {} }), { timeoutMs: DEFAULT_TIMEOUT_MS, attempts: DEFAULT_ATTEMPTS });
+    const env = { HELM_SECRETS_KEY_SERVICE_TIMEOUT: '5s', HELM_SECRETS_KEY_SERVICE_ATTEMPTS: '7' };
+    assert.deepEqual(retrySettings({ env }), { timeoutMs: 5000, attempts: 7 });
+    assert.deepEqual(retrySettings({ env, timeoutMs: 100, attempts: 1 }), { timeoutMs: 100, attempts: 1 });
+    assert.deepEqual(retrySettings({ env: { HELM_SECRETS_KEY_SERVICE_ATTEMPTS: '0' } }).attempts, DEFAULT_ATTEMPTS);
+  });
+
+  it('retries transient failures up to the attempt count and reports the last cause', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetries({ env: {}, attempts: 3 }, async () => {
+        calls++;
+        throw new TransientError(`busy ${calls}`);
+      }, () => false),
+      { message: 'busy 3 (after 3 attempts)' },
+    );
+    assert.equal(calls, 3);
+    calls = 0;
+    const out = await withRetries({ env: {}, attempts: 3 }, async () => {
+      if (++calls < 3) throw Object.assign(new Error('slow down'), { status: 429 });
+      return 'ok';
+    }, (e) => (e as { status?: number }).status === 429);
+    assert.deepEqual([out, calls], ['ok', 3]);
+  });
+
+  it('does not retry a permanent failure', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetries({ env: {}, attempts: 5 }, async () => {
+        calls++;
+        throw new Error('access denied');
+      }, () => false),
+      { message: 'access denied' },
+    );
+    assert.equal(calls, 1);
+  });
+
+  it('cuts a call that never answers at the timeout and aborts its signal', async () => {
+    const signals: AbortSignal[] = [];
+    await assert.rejects(
+      withRetries({ env: {}, attempts: 2, timeoutMs: 50 }, (signal) => {
+        signals.push(signal);
+        return new Promise(() => undefined);
+      }, () => false),
+      { message: 'timed out after 50ms (after 2 attempts)' },
+    );
+    assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
+  });
+
+  it('writes created_at at second precision in UTC', () => {
+    assert.match(createdAtNow(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});
+
+describe('cloud SDKs load lazily', () => {
+  it('an age-only wrap and recover resolves no cloud SDK or openpgp; a kms key does', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-lazy-'));
+    try {
+      // The hook refuses every cloud SDK and openpgp at resolution, whatever imports them.
+      writeFileSync(
+        join(dir, 'hook.mjs'),
+        "const banned = /(^|[\\\\/])(@aws-sdk|@smithy|@google-cloud|google-gax|@grpc|@azure|@azure-rest|openpgp)([\\\\/]|$)/;\n" +
+          "export async function resolve(s, c, next) { if (banned.test(s)) throw new Error('loaded ' + s); return next(s, c); }\n",
+      );
+      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+      const datakey = pathToFileURL(join(ROOT, 'src', 'keys', 'datakey.ts')).href;
+      const ageLib = pathToFileURL(join(ROOT, 'node_modules', 'age-encryption', 'dist', 'index.js')).href;
+      writeFileSync(
+        join(dir, 'run.mts'),
+        `import { generateIdentity, identityToRecipient } from ${JSON.stringify(ageLib)};
+         import { randomBytes } from 'node:crypto';
+         import { wrapDataKey, recoverDataKey } from ${JSON.stringify(datakey)};
+         const identity = await generateIdentity();
+         const recipient = await identityToRecipient(identity);
+         const key = randomBytes(32);
+         const env = { SOPS_AGE_KEY: identity, HOME: ${JSON.stringify(dir)} };
+         const spec = { kind: process.argv[2], fields: process.argv[2] === 'age' ? { recipient } : { arn: 'arn:aws:kms:us-east-1:123456789012:key/x', aws_profile: '' } };
+         try {
+           const w = await wrapDataKey(key, [[spec]], undefined, { env, attempts: 1, timeoutMs: 1000 });
+           const back = await recoverDataKey(w.keyGroups, w.shamirThreshold, { env });
+           console.log(Buffer.compare(back, key) === 0 ? 'ROUNDTRIP' : 'MISMATCH');
+         } catch (e) { console.log('ERR ' + e.message); }
+        `,
+      );
+      const run = (kind: string) =>
+        spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, 'run.mts'), kind], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: dir },
+          encoding: 'utf8',
+        });
+      const age = run('age');
+      assert.match(age.stdout, /^ROUNDTRIP$/m, age.stdout + age.stderr);
+      const kms = run('kms');
+      assert.match(kms.stdout, /^ERR .*kms arn:aws:kms:us-east-1:123456789012:key\/x: .*loaded @aws-sdk\/client-kms/m, kms.stdout + kms.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
