@@ -124,6 +124,7 @@ async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClien
   const m = ARN_RE.exec(ref.arn);
   if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
   const region = m[1]!;
+  quietNodeVersionWarning();
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const base = clientConfig(ref, region, ctx.env, 'KMS');
   let credentials = base.credentials;
@@ -182,6 +183,14 @@ async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Prom
   } finally {
     sts.destroy();
   }
+}
+
+/**
+ * The SDK prints a multi-line notice about Node 20 on first use, which would break the one-line
+ * stderr of every command; a user who sets the variable either way keeps their choice.
+ */
+function quietNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 /** `sops@<hostname>` with the characters sops strips removed, at most 64 characters. */
