@@ -154,9 +154,16 @@ function mergeMapping(base: Mapping, ours: Mapping, theirs: Mapping, at: Where, 
     }
     if (o.entries.has(key)) continue;
     const e = decide(key);
-    if (e) {
+    if (!e) continue;
+    if (pos >= 0) {
       result.splice(pos + 1, 0, e);
       pos++;
+    } else {
+      // No predecessor: before the next key of theirs that we have, else at the end.
+      const next = t.order.slice(t.order.indexOf(key) + 1).find((k) => result.some((r) => r.key === k));
+      const at = next === undefined ? result.length : result.findIndex((r) => r.key === next);
+      result.splice(at, 0, e);
+      pos = at;
     }
   }
   const tail = mergeComments(b.tail, o.tail, t.tail, { doc: at.doc, path: at.path }, out);
