@@ -1,53 +1,68 @@
-// Hands decrypted values to helm without writing them to a persistent disk: an inherited pipe read as /dev/fd/N
-// where the OS allows it, else a private 0700 directory (tmpfs when there is one) that is wiped on every exit.
-import { execFileSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsc, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// Hands decrypted values to helm without writing them to a persistent disk: an inherited descriptor read as
+// /dev/fd/N where the OS allows it, else a private 0700 directory (tmpfs when there is one) wiped on every exit.
+import { type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, closeSync, constants as fsc, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { DIR_PREFIX, LOCK_FILE, lockContent } from './cleanup.js';
 
-export type DeliveryMode = 'pipe' | 'dir';
+const EMPTY = new Uint8Array(0);
+
+export type DeliveryMode = 'fd' | 'pipe' | 'dir';
+
+/** A tmpfs directory for this user (RAM, never a persistent disk), or undefined when there is none. */
+export function tmpfsRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform !== 'linux') return undefined;
+  for (const dir of ['/dev/shm', env.XDG_RUNTIME_DIR]) {
+    if (!dir) continue;
+    try {
+      accessSync(dir, fsc.W_OK);
+      if (statSync(dir).isDirectory()) return dir;
+    } catch {
+      /* not usable: try the next */
+    }
+  }
+  return undefined;
+}
 
 /**
- * Pipes need /dev/fd (Linux, macOS), a helm that is a native binary of this OS (not helm.exe under WSL), and no
- * request for files: HELM_SECRETS_DEC_DIR or HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR=true ask for a directory.
+ * How plaintext reaches helm. Linux: `fd`, an unlinked file on tmpfs that helm inherits as fd N and opens as
+ * /dev/fd/N (Linux refuses to open sockets, which Node's stdio pipes are, through /dev/fd, and a FIFO whose writer
+ * is done blocks the reader's open). macOS: `pipe`, Node's stdio pipes (its /dev/fd duplicates the descriptor).
+ * Else, or when HELM_SECRETS_DEC_DIR / HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR=true ask for files, or for a helm.exe
+ * under WSL: `dir`, files in a private directory.
  */
 export function chooseMode(env: NodeJS.ProcessEnv, helmPath: string, platform: NodeJS.Platform = process.platform): DeliveryMode {
   if (platform !== 'linux' && platform !== 'darwin') return 'dir';
   if (env.HELM_SECRETS_DEC_DIR) return 'dir';
   if ((env.HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR ?? '').toLowerCase() === 'true') return 'dir';
   if (/\.exe$/i.test(helmPath)) return 'dir';
-  if (!existsSync('/dev/fd')) return 'dir';
-  return 'pipe';
+  if (platform === 'darwin') return existsSync('/dev/fd') ? 'pipe' : 'dir';
+  return tmpfsRoot(env, platform) && existsSync('/proc/self/fd') ? 'fd' : 'dir';
 }
 
-/** Where private directories go: HELM_SECRETS_DEC_DIR, else /dev/shm (tmpfs) when usable, else the temp dir. */
+/** Where private directories go: HELM_SECRETS_DEC_DIR, else tmpfs (/dev/shm, $XDG_RUNTIME_DIR), else the temp dir. */
 export function privateRoot(env: NodeJS.ProcessEnv): string {
   if (env.HELM_SECRETS_DEC_DIR) {
     mkdirSync(env.HELM_SECRETS_DEC_DIR, { recursive: true });
     return env.HELM_SECRETS_DEC_DIR;
   }
-  try {
-    if (process.platform === 'linux' && statSync('/dev/shm').isDirectory()) return '/dev/shm';
-  } catch {
-    /* no tmpfs: fall through */
-  }
-  return tmpdir();
+  return tmpfsRoot(env) ?? tmpdir();
 }
 
-interface PipeItem {
-  readFd: number;
-  writeFd: number;
+interface Handover {
+  /** Descriptor helm inherits (fd mode), or -1 once closed / for pipes. */
+  fd: number;
   bytes: Uint8Array;
 }
 
 /** One run's hand-over of plaintext to one helm process. */
 export class Delivery {
   private dir: string | undefined;
-  private readonly pipes: PipeItem[] = [];
+  private readonly items: Handover[] = [];
   private count = 0;
   private wiped = false;
-  private fed = false;
 
   constructor(
     readonly mode: DeliveryMode,
@@ -64,23 +79,26 @@ export class Delivery {
   }
 
   /**
-   * Registers plaintext for helm and returns the path helm should read. A pipe is made from a FIFO that is
-   * opened at both ends and unlinked at once, so helm inherits a real pipe (a socket, which Node's own stdio
-   * pipes are, cannot be opened through /dev/fd on Linux) and no name stays behind.
+   * Registers plaintext for helm and returns the path helm should read. In fd mode the file exists under a name
+   * only between its creation and the unlink a moment later, inside this run's 0700 directory.
    */
   add(name: string, bytes: Uint8Array): string {
     const n = this.count++;
-    if (this.mode === 'pipe') {
-      const fifo = join(this.privateDir(), `fifo-${n}`);
-      execFileSync('mkfifo', ['-m', '600', fifo]);
+    if (this.mode === 'fd') {
+      const file = join(this.privateDir(), `v-${n}`);
+      const w = openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
       try {
-        const readFd = openSync(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
-        const writeFd = openSync(fifo, fsc.O_WRONLY);
-        this.pipes.push({ readFd, writeFd, bytes });
+        for (let off = 0; off < bytes.length; ) off += writeSync(w, bytes, off);
+        this.items.push({ fd: openSync(file, fsc.O_RDONLY), bytes: EMPTY });
       } finally {
-        unlinkSync(fifo);
+        closeSync(w);
+        unlinkSync(file);
       }
-      return `/dev/fd/${3 + this.pipes.length - 1}`;
+      return `/dev/fd/${3 + this.items.length - 1}`;
+    }
+    if (this.mode === 'pipe') {
+      this.items.push({ fd: -1, bytes });
+      return `/dev/fd/${3 + this.items.length - 1}`;
     }
     const prefix = this.env.HELM_SECRETS_DEC_PREFIX ?? '';
     const suffix = this.env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
@@ -89,39 +107,42 @@ export class Delivery {
     return file;
   }
 
-  /** stdio for the helm process: helm's own streams inherited, then one pipe read end per decrypted file. */
+  /** stdio for the helm process: helm's own streams inherited, then one descriptor per decrypted file. */
   stdio(): StdioOptions {
-    return ['inherit', 'inherit', 'inherit', ...this.pipes.map((p) => p.readFd)];
+    return ['inherit', 'inherit', 'inherit', ...this.items.map((p) => (this.mode === 'pipe' ? 'pipe' : p.fd))];
   }
 
-  /** After spawning: drops our copies of the read ends and writes each plaintext into its pipe. */
-  feed(_child: ChildProcess): void {
-    this.fed = true;
-    for (const p of this.pipes) {
-      closeSync(p.readFd);
-      p.readFd = -1;
-      const ws = createWriteStream('', { fd: p.writeFd });
-      // helm may exit without reading a file (an error, --help): the pipe then breaks, which is fine.
-      ws.on('error', () => undefined);
-      ws.end(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
+  /** After spawning: drops our copies of the descriptors (fd mode) or writes each plaintext into its pipe. */
+  feed(child: ChildProcess): void {
+    this.items.forEach((p, i) => {
+      if (this.mode === 'pipe') {
+        const stream = child.stdio[3 + i] as Writable | null;
+        if (!stream) return;
+        // helm may exit without reading a file (an error, --help): the pipe then breaks, which is fine.
+        stream.on('error', () => undefined);
+        stream.end(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
+        p.bytes = EMPTY;
+      } else this.closeItem(p);
+    });
+  }
+
+  private closeItem(p: Handover): void {
+    if (p.fd < 0) return;
+    try {
+      closeSync(p.fd);
+    } catch {
+      /* already closed */
     }
+    p.fd = -1;
   }
 
   /** Removes everything this run created; safe to call more than once and from an exit handler. */
   wipe(): void {
     if (this.wiped) return;
     this.wiped = true;
-    for (const p of this.pipes) {
-      // Write ends are the streams' once fed; before that (helm never started) they are ours to close.
-      for (const fd of this.fed ? [p.readFd] : [p.readFd, p.writeFd]) {
-        if (fd >= 0) {
-          try {
-            closeSync(fd);
-          } catch {
-            /* already closed */
-          }
-        }
-      }
+    for (const p of this.items) {
+      this.closeItem(p);
+      p.bytes = EMPTY;
     }
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
