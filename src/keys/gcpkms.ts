@@ -1,6 +1,7 @@
 // The Google Cloud KMS master key: Encrypt/Decrypt with the key's resource id over gRPC (or REST),
 // with sops's credential sources (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, then application defaults).
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createdAtNow, isNetworkError, retrySettings, withRetries } from './retry.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
@@ -131,8 +132,7 @@ async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers:
       throw new Error('credentials: GOOGLE_CREDENTIALS is neither a readable file nor JSON');
     }
   } else if (token) {
-    const { OAuth2Client } = await import('google-auth-library');
-    const auth = new OAuth2Client();
+    const auth = new (authLibrary().OAuth2Client)();
     auth.setCredentials({ access_token: token });
     opts.authClient = auth;
     // A plaintext gRPC channel carries no call credentials, so the token rides as metadata instead.
@@ -143,6 +143,15 @@ async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers:
     opts.sslCreds = grpc.credentials.createInsecure();
   }
   return { client: new KeyManagementServiceClient(opts as ConstructorParameters<typeof KeyManagementServiceClient>[0]), headers };
+}
+
+/**
+ * google-auth-library as google-gax itself resolves it: the same copy the client uses, loaded at run
+ * time from beside google-gax so the bundler leaves it out of the CLI bundle like the SDK.
+ */
+function authLibrary(): typeof import('google-auth-library') {
+  const here = createRequire(import.meta.url);
+  return createRequire(here.resolve('google-gax'))('google-auth-library') as typeof import('google-auth-library');
 }
 
 /** GOOGLE_CREDENTIALS: the path of a credentials file, or the JSON as the value. */

@@ -67,6 +67,7 @@ export async function startMoto(): Promise<Moto> {
 
 /** Creates a symmetric KMS key in moto and returns its ARN (region from the endpoint's default, us-east-1 here). */
 export async function createKmsKey(moto: Moto, region = 'us-east-1'): Promise<string> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { KMSClient, CreateKeyCommand } = await import('@aws-sdk/client-kms');
   const client = new KMSClient({
     region,
