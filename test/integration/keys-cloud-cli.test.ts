@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { startFakeAzureKv } from '../helpers/fake-azurekv.js';
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/fake-gcpkms.js';
 import { startFakeVault, type FakeVault } from '../helpers/fake-vault.js';
 import { spawn } from 'node:child_process';
@@ -95,5 +96,33 @@ describe('CLI with cloud master keys', function () {
     assert.match(none.stderr, new RegExp(`gcp_kms ${GCP_KEY}: `));
     assert.match(none.stderr, /kms arn:aws:kms:eu-west-1:\d+:key\/[\w-]+: .*after 2 attempts/);
     assert.doesNotMatch(none.stderr, /s3cr3t-test-value/);
+  });
+
+  it('encrypts to Azure Key Vault through the bundled CLI and decrypts', async function () {
+    requireTool(this, 'openssl');
+    const kv = await startFakeAzureKv();
+    try {
+      const version = kv.createKey('cli');
+      const azEnv = {
+        ...env,
+        HELM_SECRETS_AZURE_ACCESS_TOKEN: kv.token,
+        HELM_SECRETS_AZURE_KV_CA_FILE: kv.caFile,
+        HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK: 'true',
+      };
+      const file = join(dir, 'azure.yaml');
+      writeFileSync(file, PLAIN);
+      const enc = await runCli(['encrypt', '--azure-kv', `${kv.vaultUrl}/keys/cli`, file], { env: azEnv });
+      assert.equal(enc.code, 0, enc.stderr);
+      const entry = (parse(enc.stdout.toString('utf8')).sops.azure_kv as Record<string, string>[])[0]!;
+      assert.deepEqual(Object.keys(entry), ['created_at', 'enc', 'name', 'vault_url', 'version']);
+      assert.deepEqual([entry.vault_url, entry.name, entry.version], [kv.vaultUrl, 'cli', version]);
+      const encFile = join(dir, 'azure.enc.yaml');
+      writeFileSync(encFile, enc.stdout);
+      const dec = await runCli(['decrypt', encFile], { env: azEnv });
+      assert.equal(dec.code, 0, dec.stderr);
+      assert.equal(dec.stdout.toString('utf8'), PLAIN);
+    } finally {
+      await kv.stop();
+    }
   });
 });
