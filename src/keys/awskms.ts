@@ -131,7 +131,7 @@ async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClien
   if (ref.role) credentials = await assumeRole(ref, region, ctx);
   const client = new KMSClient({ ...base, credentials });
   try {
-    return await withRetries(ctx, (signal) => op(client, signal), isTransient, explain);
+    return await withRetries(ctx, (signal) => op(client, signal), isTransient, (err) => explainFor(ref, err));
   } finally {
     client.destroy();
   }
@@ -173,7 +173,7 @@ async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Prom
       ctx,
       (abortSignal) => sts.send(new AssumeRoleCommand({ RoleArn: ref.role, RoleSessionName: stsSessionName() }), { abortSignal }),
       isTransient,
-      explain,
+      (err) => explainFor(ref, err),
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
@@ -207,6 +207,15 @@ function isTransient(err: unknown): boolean {
   if (status === 429 || (status !== undefined && status >= 500)) return true;
   if (e?.$retryable) return true;
   return isNetworkError(err);
+}
+
+/** Like explain, and says which profile had no credentials, since the SDK does not. */
+function explainFor(ref: KmsKeyRef, err: unknown): string {
+  const msg = explain(err);
+  if (/CredentialsProviderError|Could not load credentials/.test(msg)) {
+    return `could not load AWS credentials${ref.aws_profile ? ` for profile "${ref.aws_profile}"` : ''}: ${msg.replace(/^(Error: )?CredentialsProviderError: /, '')}`;
+  }
+  return msg;
 }
 
 /** The service's error name and message in one line, e.g. "AccessDeniedException: User … is not authorized". */

@@ -2,6 +2,9 @@
 // context enforced, role assumption, key-string parsing, and failures that name the key's cause.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { awsKmsKind, parseKmsArn, parseKmsContext, stsSessionName } from '../../src/keys/awskms.js';
 import { loadKind } from '../../src/keys/registry.js';
 import type { KeyContext } from '../../src/keys/types.js';
@@ -63,6 +66,33 @@ describe('AWS KMS master key (moto)', function () {
     assert.equal(entry.fields.role, role);
     assert.equal(awsKmsKind.describe(entry.fields), `${arn}+${role}`);
     assert.equal(hex(await awsKmsKind.unwrap(entry, ctx)), hex(part));
+  });
+
+  it('uses aws_profile from the shared credentials file and records it in the entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-aws-profile-'));
+    const saved = { creds: process.env.AWS_SHARED_CREDENTIALS_FILE, config: process.env.AWS_CONFIG_FILE };
+    try {
+      writeFileSync(join(dir, 'credentials'), '[ci]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+      writeFileSync(join(dir, 'config'), '');
+      // The SDK reads these two paths from the process environment itself.
+      process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+      const env = { AWS_ENDPOINT_URL_KMS: moto.endpoint, AWS_EC2_METADATA_DISABLED: 'true' };
+      const part = randomBytes(32);
+      const entry = await awsKmsKind.wrap({ kind: 'kms', fields: { arn, aws_profile: 'ci' } }, part, { env, attempts: 1 });
+      assert.equal(entry.fields.aws_profile, 'ci');
+      assert.equal(hex(await awsKmsKind.unwrap(entry, { env, attempts: 1 })), hex(part));
+      await assert.rejects(
+        awsKmsKind.unwrap({ kind: 'kms', fields: { ...entry.fields, aws_profile: 'absent' } }, { env, attempts: 1 }),
+        /could not load AWS credentials for profile "absent": Could not load credentials/,
+      );
+    } finally {
+      for (const [k, v] of [['AWS_SHARED_CREDENTIALS_FILE', saved.creds], ['AWS_CONFIG_FILE', saved.config]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the cause: unknown key, bad ARN, bad base64', async () => {
