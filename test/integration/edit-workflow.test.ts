@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decryptIn, encryptInto, fiftyKeys, git, hs, newAgeKey, newRepo, numstat, replacingEditor, sopsYaml, type Repo } from './git-helpers.js';
+import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, hs, newAgeKey, newRepo, numstat, replacingEditor, sopsYaml, type Repo } from './git-helpers.js';
 
 describe('edit, set, unset, rotate, updatekeys in a git repository', function () {
   this.timeout(120000);
@@ -23,10 +23,8 @@ describe('edit, set, unset, rotate, updatekeys in a git repository', function ()
   it('edit of one value of a 50-key file changes exactly that line plus lastmodified and mac', async () => {
     const r = hs(repo, ['edit', file], { env: { EDITOR: replacingEditor(repo, 'key17: value17', 'key17: changed17') } });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(numstat(repo), `3\t3\t${file}`);
+    assertMinimalDiff(repo, ['key17']);
     const diff = git(repo, 'diff', '-U0');
-    const changed = diff.split('\n').filter((l) => /^[+-] /.test(l) || /^[+-][a-z]/.test(l)).map((l) => l.slice(1).trim().split(':')[0]);
-    assert.deepEqual(changed.sort(), ['key17', 'key17', 'lastmodified', 'lastmodified', 'mac', 'mac']);
     const plain = await decryptIn(repo, file);
     assert.match(plain, /^key17: changed17$/m);
     assert.match(plain, /^key18: value18$/m);
@@ -67,7 +65,7 @@ describe('edit, set, unset, rotate, updatekeys in a git repository', function ()
   it('set changes one line (plus sops lines); setting the same value writes nothing; unset removes one line', async () => {
     let r = hs(repo, ['set', file, '["key30"]', '"new30"']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(numstat(repo), `3\t3\t${file}`);
+    assertMinimalDiff(repo, ['key30']);
     git(repo, 'commit', '-qam', 'set');
     const before = read();
     r = hs(repo, ['set', file, '["key30"]', '"new30"']);
@@ -79,7 +77,9 @@ describe('edit, set, unset, rotate, updatekeys in a git repository', function ()
     git(repo, 'commit', '-qam', 'nested');
     r = hs(repo, ['unset', file, '["key31"]']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(numstat(repo), `2\t3\t${file}`);
+    const [added, deleted] = numstat(repo).split('\t').map(Number);
+    assert.equal(deleted! - added!, 1, 'one line removed; otherwise only mac/lastmodified change');
+    assert.ok(added! <= 2);
     r = hs(repo, ['unset', file, '["nope"]']);
     assert.equal(r.code, 1);
     r = hs(repo, ['unset', '--idempotent', file, '["nope"]']);

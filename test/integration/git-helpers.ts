@@ -125,5 +125,25 @@ export function replacingEditor(repo: Repo, from: string, to: string): string {
 }
 
 export function numstat(repo: Repo, ...args: string[]): string {
-  return git(repo, 'diff', '--numstat', ...args).trim();
+  return git(repo, 'diff', '--no-textconv', '--numstat', ...args).trim();
+}
+
+/**
+ * The keys of the lines a diff changes, and a check that it is exactly `keys` plus the sops lines: `mac`
+ * always, `lastmodified` unless both writes fell in the same second (it has second precision).
+ */
+export function assertMinimalDiff(repo: Repo, keys: string[], ...args: string[]): void {
+  const diff = git(repo, 'diff', '--no-textconv', '-U0', ...args);
+  const changed = diff
+    .split('\n')
+    .filter((l) => /^[+-](?![+-]{2} )/.test(l))
+    .map((l) => l.slice(1).trim().split(':')[0]!);
+  const plus = changed.length / 2;
+  const expected = [...keys, 'mac', ...(changed.includes('lastmodified') ? ['lastmodified'] : [])].sort();
+  const minus = [...new Set(changed)].sort();
+  if (JSON.stringify(minus) !== JSON.stringify(expected) || plus !== expected.length) {
+    throw new Error(`diff is not minimal: expected ${expected.join(',')} changed once each, got ${changed.join(',')}`);
+  }
+  const [a, d] = git(repo, 'diff', '--no-textconv', '--numstat', ...args).trim().split('\t').map(Number);
+  if (a !== expected.length || d !== expected.length) throw new Error(`numstat ${a}/${d}, expected ${expected.length}/${expected.length}`);
 }
