@@ -21,9 +21,9 @@ const GCP_KEY = 'projects/p/locations/global/keyRings/r/cryptoKeys/cli';
  * Runs the built CLI without blocking this process: the fake servers live in it, so the
  * synchronous runCli would leave them unable to answer.
  */
-function runCli(args: string[], opts: { env: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -124,5 +124,45 @@ describe('CLI with cloud master keys', function () {
     } finally {
       await kv.stop();
     }
+  });
+
+  it('follows a creation rule with cloud key groups and a Shamir threshold', async () => {
+    const ruleDir = mkdtempSync(join(dir, 'rule-'));
+    writeFileSync(
+      join(ruleDir, '.sops.yaml'),
+      [
+        'creation_rules:',
+        '  - path_regex: \\.yaml$',
+        '    shamir_threshold: 2',
+        '    key_groups:',
+        '      - kms:',
+        `          - arn: ${arn}`,
+        '            context:',
+        '              team: platform',
+        '      - gcp_kms:',
+        `          - resource_id: ${GCP_KEY}`,
+        '      - hc_vault:',
+        `          - ${vault.address}/v1/transit/keys/rule`,
+        '',
+      ].join('\n'),
+    );
+    const file = join(ruleDir, 'values.yaml');
+    writeFileSync(file, PLAIN);
+    const enc = await runCli(['encrypt', file], { env, cwd: ruleDir });
+    assert.equal(enc.code, 0, enc.stderr);
+    const sops = parse(enc.stdout.toString('utf8')).sops as { shamir_threshold: number; key_groups: Record<string, Record<string, unknown>[]>[] };
+    assert.equal(sops.shamir_threshold, 2);
+    assert.deepEqual(sops.key_groups.map((g) => Object.keys(g).filter((k) => (g[k] ?? []).length > 0)), [['kms'], ['gcp_kms'], ['hc_vault']]);
+    assert.deepEqual(sops.key_groups[0]!.kms![0]!.context, { team: 'platform' });
+    const encFile = join(ruleDir, 'values.enc.yaml');
+    writeFileSync(encFile, enc.stdout);
+    // Vault refuses (bad token): the KMS and GCP groups are two of three, enough.
+    const dec = await runCli(['decrypt', encFile], { env: { ...env, VAULT_TOKEN: 'revoked' }, cwd: ruleDir });
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.equal(dec.stdout.toString('utf8'), PLAIN);
+    // GCP unreachable as well: one group is not enough.
+    const one = await runCli(['decrypt', '--key-timeout', '1', encFile], { env: { ...env, VAULT_TOKEN: 'revoked', SOPS_GCP_KMS_ENDPOINT: 'http://127.0.0.1:9' }, cwd: ruleDir });
+    assert.equal(one.code, 128, one.stderr);
+    assert.doesNotMatch(one.stderr, /s3cr3t-test-value/);
   });
 });
