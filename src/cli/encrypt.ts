@@ -1,9 +1,10 @@
 // encrypt (helm-secrets 4: stdout, -i, --output) and enc (helm-secrets 2/3: in place, or from FILE.dec into FILE).
 // Writes are atomic: the input is either untouched or fully replaced by the encrypted file.
 import { existsSync } from 'node:fs';
-import { encryptBytes } from '../engine.js';
+import { encryptBytes, isSopsEncrypted } from '../engine.js';
+import { openSession, sealIfChanged } from '../edit/change.js';
 import { readInput, writeAtomic } from '../io.js';
-import { ExitCode, SopsError } from '../errors.js';
+import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import type { FileCommandArgs } from './args.js';
 import { decPath } from './decrypt.js';
 import { info, reportError, writeStdout } from './console.js';
@@ -21,6 +22,21 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
       const dec = decPath(file, env);
       const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
       const bytes = await readInput(source);
+      if (source !== file && existsSync(file) && isSopsEncrypted(await readInput(file))) {
+        // FILE is already encrypted: keep its data key and master keys, and the ciphertext of every value
+        // that did not change, so the git diff shows only what was edited in FILE.dec.
+        const session = await openSession(file, { ...args.common, warn: undefined });
+        let branches;
+        try {
+          branches = session.opened.store.loadPlain(bytes);
+        } catch (err) {
+          throw asSopsError(err, ExitCode.CouldNotReadInputFile, source);
+        }
+        const sealed = sealIfChanged(session, branches);
+        if (sealed) await writeAtomic(file, sealed);
+        info(sealed ? `Encrypted ${source} to ${file}` : `${file} unchanged: ${source} holds the same values`);
+        continue;
+      }
       const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
       if (mode === 'enc' || args.inPlace) {
         await writeAtomic(file, enc);

@@ -9,6 +9,19 @@ import { OVERVIEW, helpFor } from './help.js';
 
 const FILE_COMMANDS = new Set(['encrypt', 'decrypt', 'enc', 'dec', 'view']);
 
+type CommandRun = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/** Commands that parse their own options, each in its own module (loaded only when used). */
+const OWN_PARSERS: Record<string, () => Promise<CommandRun>> = {
+  edit: () => import('./edit.js').then((m) => m.run),
+  set: () => import('./set.js').then((m) => m.run),
+  unset: () => import('./set.js').then((m) => m.runUnset),
+  updatekeys: () => import('./updatekeys.js').then((m) => m.run),
+  rotate: () => import('./rotate.js').then((m) => m.run),
+  git: () => import('./git.js').then((m) => m.run),
+  check: () => import('./check.js').then((m) => m.run),
+};
+
 export const VERSION: string = pkg.version;
 
 function pluginDir(env: NodeJS.ProcessEnv): string {
@@ -60,8 +73,14 @@ export async function main(argv: string[]): Promise<number> {
       const { runDecrypt } = await import('./decrypt.js');
       return await runDecrypt(cmd as 'decrypt' | 'dec' | 'view', args);
     }
+    const own = OWN_PARSERS[cmd];
+    if (own) {
+      if (quiet) env.HELM_SECRETS_QUIET = 'true';
+      return await (await own())(rest, env);
+    }
     switch (cmd) {
       case 'help': {
+        if (rest[0] && OWN_PARSERS[rest[0]]) await OWN_PARSERS[rest[0]](); // registers its help page
         const page = rest[0] ? helpFor(rest[0]) : OVERVIEW;
         process.stdout.write((page ?? OVERVIEW) + '\n');
         return 0;
