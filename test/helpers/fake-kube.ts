@@ -40,9 +40,9 @@ export async function startFakeKube(dir: string): Promise<FakeKube> {
       res.setHeader('Content-Type', 'application/json');
       if (req.method === 'GET' && DISCOVERY[path]) {
         res.end(JSON.stringify(DISCOVERY[path]));
-      } else if (req.method === 'POST') {
+      } else if (req.method !== 'GET') {
         created.push(body);
-        res.statusCode = 201;
+        res.statusCode = req.method === 'POST' ? 201 : 200;
         res.end(body);
       } else {
         res.statusCode = 404;

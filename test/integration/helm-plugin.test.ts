@@ -1,0 +1,260 @@
+// Both plugins installed by `helm plugin install` into a temp helm home, on helm 3.18 and 4.1.4: the wrapper and
+// the getter render the sops vectors, install against a fake API, and leave no plaintext anywhere.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HELM, HS_VECTORS, ROOT } from '../helpers/paths.js';
+import { testEnv } from '../helpers/env.js';
+import { startFakeKube, type FakeKube } from '../helpers/fake-kube.js';
+
+const SOPS_DIR = join(HS_VECTORS, 'tests/assets/values/sops');
+const PGP_FILE = join(SOPS_DIR, 'secrets.yaml');
+const AGE_FILE = join(SOPS_DIR, 'secrets.age.yaml');
+const AGE_KEY = join(HS_VECTORS, 'tests/assets/age/key.txt');
+const CHART = join(ROOT, 'test/fixtures/chart');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('error', reject);
+    if (onSpawn) c.once('spawn', () => onSpawn(c.pid!));
+    c.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** helm-secrets-* private dirs whose lock names `pid` (there must be none once that run is over). */
+function dirsOf(pid: number): string[] {
+  const found: string[] = [];
+  for (const root of ['/dev/shm', tmpdir()]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(root).filter((n) => n.startsWith('helm-secrets-'));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        if (JSON.parse(readFileSync(join(root, n, '.helm-secrets.lock'), 'utf8')).pid === pid) found.push(join(root, n));
+      } catch {
+        /* someone else's, or gone */
+      }
+    }
+  }
+  return found;
+}
+
+function noDecryptedBesideInputs(): void {
+  const left = readdirSync(SOPS_DIR).filter((n) => n.endsWith('.dec') || n.includes('.dec.') && !/^(secrets|some-secrets)\.dec\.yaml$|trailing-newline\.dec\.raw$/.test(n));
+  assert.deepEqual(left, []);
+}
+
+for (const version of ['v3', 'v4'] as const) {
+  describe(`helm ${version} with both plugins installed`, function () {
+    this.timeout(120000);
+    const helm = HELM[version];
+    let home: string;
+    let env: NodeJS.ProcessEnv;
+    let kube: FakeKube;
+
+    before(async function () {
+      if (!existsSync(helm)) this.skip();
+      home = mkdtempSync(join(tmpdir(), `hs-helm-${version}-`));
+      env = testEnv({
+        HELM_DATA_HOME: join(home, 'data'),
+        HELM_CONFIG_HOME: join(home, 'config'),
+        HELM_CACHE_HOME: join(home, 'cache'),
+        SOPS_AGE_KEY_FILE: AGE_KEY,
+      });
+      delete env.HELM_PLUGINS;
+      for (const dir of [ROOT, join(ROOT, 'plugins/helm-secrets-getter')]) {
+        const r = await run(helm, ['plugin', 'install', dir], env);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+      }
+      const list = await run(helm, ['plugin', 'list'], env);
+      assert.match(list.stdout, /^secrets\s/m);
+      assert.match(list.stdout, /^secrets-getter\s/m);
+      kube = await startFakeKube(home);
+    });
+
+    after(async () => {
+      await kube?.close();
+      if (home) rmSync(home, { recursive: true, force: true });
+    });
+
+    it('install hook said what it did', async () => {
+      const r = await run(helm, ['plugin', 'update', 'secrets'], env);
+      // helm 4 cannot update a plugin installed from a local directory; helm 3 reruns the hook.
+      if (r.code === 0) assert.match(r.stdout + r.stderr, /\[helm-secrets\] install: /);
+    });
+
+    it('helm secrets template -f renders the PGP and age vectors', async () => {
+      for (const [file, value, port] of [[PGP_FILE, 'global_bar', '81'], [AGE_FILE, 'global_age', '92']]) {
+        const r = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', file], env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`global_secret: "${value}"`));
+        assert.match(r.stdout, new RegExp(`port: "${port}"`));
+        assert.match(r.stderr, new RegExp(`\\[helm-secrets\\] Decrypt: ${file.replace(/[.+]/g, '\\$&')}`));
+        noDecryptedBesideInputs();
+      }
+    });
+
+    it('-q silences the plugin, not helm', async () => {
+      const r = await run(helm, ['secrets', '-q', 'template', 'rel', CHART, '--values=' + PGP_FILE], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /\[helm-secrets\]/);
+      assert.match(r.stdout, /global_bar/);
+    });
+
+    it('helm secrets lint', async () => {
+      const r = await run(helm, ['secrets', 'lint', CHART, '-f', AGE_FILE], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+
+    for (const cmd of [['install'], ['upgrade', '--install']]) {
+      it(`helm secrets ${cmd.join(' ')} against the fake API with HELM_DRIVER=memory`, async () => {
+        const data = join(home, `memory-${cmd.length}`);
+        writeFileSync(data, '');
+        const kenv = { ...env, KUBECONFIG: kube.kubeconfig, HELM_DRIVER: 'memory', HELM_MEMORY_DRIVER_DATA: data };
+        const r = await run(helm, ['secrets', ...cmd, 'rel', CHART, '-f', PGP_FILE, '-n', 'default', '-o', 'json'], kenv);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const release = JSON.parse(r.stdout);
+        assert.equal(release.info.status, 'deployed');
+        assert.equal(release.config.global_secret, 'global_bar');
+        assert.match(release.manifest, /global_secret: "global_bar"/);
+      });
+    }
+
+    it('helm template -f secrets://… goes through the getter plugin', async () => {
+      for (const [spec, value] of [[`secrets://${PGP_FILE}`, 'global_bar'], [`secrets+age-import://${AGE_KEY}?${AGE_FILE}`, 'global_age']]) {
+        const r = await run(helm, ['template', 'rel', CHART, '-f', spec], { ...env, SOPS_AGE_KEY_FILE: '' });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`global_secret: "${value}"`));
+      }
+      const gpg = await run(helm, ['template', 'rel', CHART, '-f', `secrets+gpg-import://${join(HS_VECTORS, 'tests/assets/gpg/private.gpg')}?${PGP_FILE}`], env);
+      assert.equal(gpg.code, 0, gpg.stderr);
+      assert.match(gpg.stdout, /global_bar/);
+    });
+
+    it('helm failure: its exit code and stderr come through, nothing is left', async () => {
+      const r = await run(helm, ['secrets', 'template', 'rel', join(home, 'no-such-chart'), '-f', PGP_FILE], env);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /no-such-chart/);
+      noDecryptedBesideInputs();
+    });
+
+    it('a missing values file is an error naming it, unless ignored', async () => {
+      const missing = join(home, 'missing.yaml');
+      const r = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', missing], env);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`File does not exist: ${missing}`));
+      const ok = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', '?' + missing], env);
+      assert.equal(ok.code, 0, ok.stderr);
+    });
+  });
+}
+
+describe('helm wrapper process hygiene (fake helm)', function () {
+  this.timeout(60000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hs-fakehelm-'));
+    // Records its argv, environment and what it could read from each /dev/fd/N or path, then waits (slow mode).
+    writeFileSync(
+      join(dir, 'helm'),
+      `#!/bin/sh
+out=${dir}/out-$$
+mkdir -p "$out"
+cp /proc/$$/cmdline "$out/cmdline"
+cp /proc/$$/environ "$out/environ"
+printf '%s\\n' "$@" > "$out/args"
+for a in "$@"; do case "$a" in /dev/fd/*|/*helm-secrets-*) grep -c 'global_bar\\|global_age' "$a" >> "$out/read" || true;; esac; done
+touch "$out/started"
+if [ -n "$FAKE_HELM_SLEEP" ]; then exec sleep "$FAKE_HELM_SLEEP"; fi
+exit \${FAKE_HELM_EXIT:-0}
+`,
+      { mode: 0o755 },
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = join(ROOT, 'bin/helm-secrets.js');
+  const outDirs = () => readdirSync(dir).filter((n) => n.startsWith('out-')).map((n) => join(dir, n));
+
+  for (const mode of ['fd', 'dir'] as const) {
+    const extra = mode === 'dir' ? { HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR: 'true' } : {};
+
+    it(`${mode}: values never in helm's argv or environment; helm read them; exit code passed through`, async () => {
+      for (const o of outDirs()) rmSync(o, { recursive: true });
+      const env = testEnv({ HELM_SECRETS_HELM_PATH: join(dir, 'helm'), FAKE_HELM_EXIT: '3', SOPS_AGE_KEY_FILE: AGE_KEY, ...extra });
+      let pid = 0;
+      const r = await run(process.execPath, [cli, 'template', 'x', CHART, '-f', PGP_FILE, '-f', AGE_FILE, '-f', join(CHART, 'values.yaml')], env, (p) => (pid = p));
+      assert.equal(r.code, 3, r.stderr);
+      const [out] = outDirs();
+      const cmdline = readFileSync(join(out, 'cmdline'), 'utf8');
+      const environ = readFileSync(join(out, 'environ'), 'utf8');
+      assert.doesNotMatch(cmdline, /global_bar|global_age|PGP MESSAGE/);
+      assert.doesNotMatch(environ, /global_bar|global_age|PGP MESSAGE/);
+      assert.match(cmdline, new RegExp(join(CHART, 'values.yaml').replace(/[.]/g, '\\.')), 'a plain file reaches helm unchanged');
+      assert.deepEqual(readFileSync(join(out, 'read'), 'utf8').trim().split('\n'), ['1', '1'], 'helm could read both decrypted files');
+      const args = readFileSync(join(out, 'args'), 'utf8').split('\n');
+      if (mode === 'fd') assert.deepEqual(args.filter((a) => a.startsWith('/dev/fd/')), ['/dev/fd/3', '/dev/fd/4']);
+      for (const a of args.filter((x) => x.includes('helm-secrets-'))) assert.equal(existsSync(a), false, `${a} removed`);
+      assert.deepEqual(dirsOf(pid), []);
+      noDecryptedBesideInputs();
+    });
+
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      it(`${mode}: ${sig} mid-run is forwarded to helm and nothing is left`, async () => {
+        for (const o of outDirs()) rmSync(o, { recursive: true });
+        const env = testEnv({ HELM_SECRETS_HELM_PATH: join(dir, 'helm'), FAKE_HELM_SLEEP: '30', ...extra });
+        let pid = 0;
+        let seenDir: string[] = [];
+        const done = run(process.execPath, [cli, 'template', 'x', CHART, '-f', PGP_FILE], env, (p) => (pid = p));
+        // Wait for the fake helm to be running, then interrupt the wrapper.
+        for (let i = 0; i < 600 && !outDirs().some((o) => existsSync(join(o, 'started'))); i++) await new Promise((r) => setTimeout(r, 50));
+        seenDir = dirsOf(pid);
+        process.kill(pid, sig);
+        const r = await done;
+        assert.equal(r.code, 128 + (sig === 'SIGINT' ? 2 : 15), r.stderr);
+        if (mode === 'dir') assert.equal(seenDir.length, 1, 'the private dir existed while helm ran');
+        for (const d of seenDir) assert.equal(existsSync(d), false);
+        assert.deepEqual(dirsOf(pid), []);
+        const args = readFileSync(join(outDirs()[0], 'args'), 'utf8').split('\n');
+        for (const a of args.filter((x) => x.includes('helm-secrets-'))) assert.equal(existsSync(a), false);
+        noDecryptedBesideInputs();
+      });
+    }
+  }
+
+  it('a stale private dir of a SIGKILLed run is removed by cleanStaleDirs', async () => {
+    const { cleanStaleDirs } = await import('../../src/helm/cleanup.js');
+    const root = mkdtempSync(join(tmpdir(), 'hs-stale-'));
+    const stale = join(root, 'helm-secrets-dead');
+    mkdirSync(stale, { mode: 0o700 });
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('close', r));
+    writeFileSync(join(stale, '.helm-secrets.lock'), JSON.stringify({ pid: dead.pid, start: null }));
+    writeFileSync(join(stale, '0_secrets.yaml.dec'), 'x');
+    const live = join(root, 'helm-secrets-live');
+    mkdirSync(live);
+    writeFileSync(join(live, '.helm-secrets.lock'), JSON.stringify({ pid: process.ppid, start: null }));
+    assert.equal(await cleanStaleDirs([root]), 1);
+    assert.equal(existsSync(stale), false);
+    assert.equal(existsSync(live), true);
+    rmSync(root, { recursive: true, force: true });
+  });
+});
