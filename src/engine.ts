@@ -21,6 +21,7 @@ import { IvStash } from './sops/cipher.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, type EncryptionRule } from './sops/rules.js';
 import { getPath, parseTreePath } from './sops/treepath.js';
 import type { KeyContext, KeySpec } from './keys/types.js';
+import type { KeyFlags } from './config/keyspecs.js';
 
 export interface CommonOptions {
   env?: NodeJS.ProcessEnv;
@@ -41,16 +42,7 @@ export interface CommonOptions {
 }
 
 /** Encryption settings given on the command line; each overrides the creation rule (as in sops). */
-export interface EncryptFlags {
-  age?: string[];
-  pgp?: string[];
-  kms?: string[];
-  gcpKms?: string[];
-  azureKv?: string[];
-  hcVaultTransit?: string[];
-  hckms?: string[];
-  encryptionContext?: string;
-  awsProfile?: string;
+export interface EncryptFlags extends KeyFlags {
   rule?: EncryptionRule;
   macOnlyEncrypted?: boolean;
   shamirThreshold?: number;
