@@ -46,6 +46,8 @@ export interface Ctx {
   sizes: Sizes;
   seed: number;
   log: (msg: string) => void;
+  /** --profile: also print where the time of the big decrypt/encrypt and the peer decrypt goes. */
+  profile: boolean;
   /** Filled by earlier cases for later ones (e.g. the floor compares with case 3). */
   shared: Record<string, number>;
 }
@@ -79,9 +81,11 @@ export function runWorker(ctx: Ctx, job: Job, env: NodeJS.ProcessEnv = ctx.env, 
     env,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 600_000,
   });
   if (r.status !== 0 || !r.stdout) {
-    throw new WorkerError(`${job.op} failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]}`);
+    throw new WorkerError(`${job.op} failed: ${(r.error?.message || r.stderr || `exit ${r.status}`).trim().split('\n')[0]}`);
   }
   return JSON.parse(r.stdout) as JobResult;
 }

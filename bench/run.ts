@@ -62,6 +62,7 @@ async function setup(): Promise<Ctx> {
     sizes,
     seed: Number(args.seed),
     log: (m) => process.stderr.write(`[bench] ${m}\n`),
+    profile: !!args.profile,
     shared: {},
   };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateValues } from '../generate.js';
+import { profile } from '../profile.js';
 import { motoAvailable, startKms, type Kms } from '../moto.js';
 import { alternate, median, time } from '../stats.js';
 import { errorRow, runWorker, type Ctx, type Row } from '../context.js';
@@ -76,6 +77,7 @@ export async function peers(ctx: Ctx): Promise<Row[]> {
             () => runWorker(ctx, { op: 'decrypt', file: f.ourFile }, f.ourEnv),
             () => runWorker(ctx, { op: 'sopsdecoder', file: f.peerFile }, peerEnv),
           ]);
+          if (ctx.profile) process.stderr.write(`${profile(ctx, { op: 'decrypt', file: f.ourFile }, f.ourEnv)}\n\n`);
           if (theirs![0]!.sha256 !== f.expectSha) throw new Error('sops-decoder returned other values');
           const o = median(ours!.map((r) => r.ms));
           const t = median(theirs!.map((r) => r.ms));

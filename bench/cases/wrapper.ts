@@ -51,8 +51,16 @@ async function writeValues(ctx: Ctx, prefix: string, count: number): Promise<{ p
 }
 
 function exec(ctx: Ctx, cmd: Command): string {
-  const r = spawnSync(cmd.argv[0]!, cmd.argv.slice(1), { env: ctx.env, encoding: 'utf8', cwd: ctx.dir, maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${cmd.label} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+  const r = spawnSync(cmd.argv[0]!, cmd.argv.slice(1), {
+    env: ctx.env,
+    encoding: 'utf8',
+    cwd: ctx.dir,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  if (r.error) throw new Error(`${cmd.label} failed: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd.label} failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop()}`);
   return r.stdout;
 }
 
