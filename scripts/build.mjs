@@ -17,6 +17,6 @@ await build({
   target: 'node20',
   sourcemap: false,
   logLevel: 'warning',
-  external: ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', '@azure/*'],
+  external: ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
