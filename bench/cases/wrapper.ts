@@ -92,7 +92,13 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       { label: 'helm template', argv: [helm, 'template', chart, '-f', one.plain[0]!] },
     );
     ctx.shared.oneFileMs = ours;
-    const startMs = median(alternate(Math.min(runs.cli, 9), [() => time(() => exec(ctx, { label: 'node -e 0', argv: [node, '-e', '0'] }))])[0]!);
+    // Where the added time starts: bare node, and our CLI doing nothing but printing its help.
+    const [bare, help] = alternate(Math.min(runs.cli, 9), [
+      () => time(() => exec(ctx, { label: 'node -e 0', argv: [node, '-e', '0'] })),
+      () => time(() => exec(ctx, { label: 'helm-secrets --help', argv: [node, cli, '--help'] })),
+    ]);
+    const startMs = median(bare!);
+    const helpMs = median(help!);
     rows.push({
       case: 1,
       name: `wrapper overhead: helm secrets template, 1 file (${ctx.sizes.smallLeaves} leaves)`,
@@ -103,7 +109,7 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       added: ours - plain,
       target: '≤ 120 ms added',
       met: ours - plain <= 120,
-      note: `bare node -e 0 starts in ${startMs.toFixed(0)} ms`,
+      note: `bare node -e 0 takes ${startMs.toFixed(0)} ms, helm-secrets --help ${helpMs.toFixed(0)} ms`,
     });
   } catch (err) {
     rows.push(errorRow(1, 'wrapper overhead: helm secrets template', err));
