@@ -21,7 +21,7 @@ import {
   pgpSpec,
   type KeyFlags,
 } from './keyspecs.js';
-import { goRegex } from './regex.js';
+import { goRegex } from '../sops/goregex.js';
 import {
   ShapeError,
   asBool,

@@ -2,6 +2,7 @@
 // over every leaf's canonical bytes in document order; plus sealing and checking the stored MAC itself.
 import { createHash, type Hash } from 'node:crypto';
 import { ExitCode, SopsError } from '../errors.js';
+import { goRegex } from './goregex.js';
 import {
   IvStash,
   decryptValue,
@@ -37,31 +38,6 @@ const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b9
 // ---------------------------------------------------------------------------------------------
 // Go RE2 patterns in JS
 
-/**
- * Compiles a Go RE2 pattern for unanchored matching, or null when it cannot be compiled
- * (sops ignores the compile error, so such a rule never matches). Leading inline flags `(?i)`, `(?s)`, `(?m)`
- * become JS flags and `(?P<name>` becomes `(?<name>`.
- */
-export function goRegex(src: string): RegExp | null {
-  let body = src;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(body);
-  if (lead) {
-    if (lead[1].includes('U')) return null;
-    for (const f of lead[1]) if (!flags.includes(f)) flags += f;
-    body = body.slice(lead[0].length);
-  }
-  body = body.replace(/\(\?P</g, '(?<');
-  try {
-    return new RegExp(body, flags + 'u');
-  } catch {
-    try {
-      return new RegExp(body, flags);
-    } catch {
-      return null;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tree.shouldBeEncrypted, split so path rules cost O(1) per leaf

@@ -1,7 +1,7 @@
 // Go RE2 → JS conversion: each pattern must match exactly what Go's regexp.MatchString matches,
 // and patterns Go rejects (or JS cannot express) must come back null, i.e. never match.
 import { strict as assert } from 'node:assert';
-import { goRegex } from '../../src/config/regex.js';
+import { goRegex } from '../../src/sops/goregex.js';
 
 // [pattern, strings Go matches, strings Go does not match]
 const TABLE: Array<[string, string[], string[]]> = [
