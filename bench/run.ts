@@ -2,7 +2,7 @@
 // table, also written as JSON (and Markdown) under bench/results/. Flags: --tiny, --only 1,3, --out FILE,
 // --seed N, --profile (where the time of the big decrypt goes).
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, ROOT } from './build.js';
@@ -77,6 +77,7 @@ async function main(): Promise<number> {
   const only = args.only ? new Set(args.only.split(',').map(Number)) : null;
   const want = (c: number) => !only || only.has(c);
   const started = new Date();
+  const loadBefore = loadavg()[0]!;
   const ctx = await setup();
   const rows: Row[] = [];
   try {
@@ -111,13 +112,15 @@ async function main(): Promise<number> {
     date: started.toISOString(),
     seconds: Math.round((finished.getTime() - started.getTime()) / 1000),
     size: args.tiny ? 'tiny' : 'default',
+    /** 1-minute load average before and after: other work on the machine inflates absolute figures. */
+    load: [loadBefore, loadavg()[0]!].map((x) => Math.round(x * 100) / 100),
     seed: ctx.seed,
     machine: m,
     sizes: ctx.sizes,
     rows,
   };
-  process.stdout.write(`${textTable(rows)}\n\nmachine: ${describeMachine(m)}\nrun: ${result.date}, ${result.seconds} s, sizes ${result.size}\n`);
-  const md = `Measured ${result.date.slice(0, 10)} on ${describeMachine(m)}; ${result.seconds} s, sizes ${result.size}, seed ${result.seed}.\n\n${markdownTable(rows)}\n`;
+  process.stdout.write(`${textTable(rows)}\n\nmachine: ${describeMachine(m)}\nrun: ${result.date}, ${result.seconds} s, sizes ${result.size}, load average ${result.load.join(' → ')}\n`);
+  const md = `Measured ${result.date.slice(0, 10)} on ${describeMachine(m)}; ${result.seconds} s, sizes ${result.size}, seed ${result.seed}, load average ${result.load.join(' → ')}.\n\n${markdownTable(rows)}\n`;
   if (args.out) {
     writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
   } else {
