@@ -326,6 +326,8 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
               throw new SopsError(`Could not decrypt value at ${aad}: ${cause}`, ExitCode.ErrorDecryptingTree);
             }
             out = opened.value;
+            // `type` is outside the GCM tag: a value relabelled `comment` would turn into a comment object.
+            if (out instanceof Comment) throw new SopsError(`Could not decrypt value at ${aad}: a value cannot have type comment`, ExitCode.ErrorDecryptingTree);
             if (stash) stash.remember(aad, typeOf(out), toBytes(out), opened.iv);
           }
         } else {
