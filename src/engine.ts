@@ -41,6 +41,14 @@ export interface CommonOptions {
   keyAttempts?: number;
 }
 
+export interface OpenOptions extends CommonOptions {
+  /**
+   * Record every leaf's IV so unchanged values re-encrypt identically (edit, set, merge). Default true;
+   * decrypt-only callers pass false: the stash costs time and keeps every plaintext alive.
+   */
+  stash?: boolean;
+}
+
 /** Encryption settings given on the command line; each overrides the creation rule (as in sops). */
 export interface EncryptFlags extends KeyFlags {
   rule?: EncryptionRule;
@@ -99,7 +107,7 @@ async function storeFor(opts: CommonOptions, path: string, explicit: string | un
 }
 
 /** Parses, recovers the data key, decrypts and verifies the MAC. Every error names `path`. */
-export async function openEncrypted(bytes: Uint8Array, path: string, opts: CommonOptions = {}): Promise<OpenedFile> {
+export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenOptions = {}): Promise<OpenedFile> {
   try {
     const store = await storeFor(opts, path, opts.inputType);
     let branches: Branches;
@@ -116,7 +124,12 @@ export async function openEncrypted(bytes: Uint8Array, path: string, opts: Commo
     const dataKey = await recoverDataKey(metadata.keyGroups, metadata.shamirThreshold, ctx);
     const stash = new IvStash();
     const rule = store.name === 'binary' ? null : metadata.rule;
-    const { mac, warnings } = decryptBranches(branches, { dataKey, rule, macOnlyEncrypted: metadata.macOnlyEncrypted, stash });
+    const { mac, warnings } = decryptBranches(branches, {
+      dataKey,
+      rule,
+      macOnlyEncrypted: metadata.macOnlyEncrypted,
+      stash: opts.stash === false ? undefined : stash,
+    });
     for (const w of warnings) opts.warn?.(`${path}: ${w}`);
     if (opts.ignoreMac) opts.warn?.(`${path}: MAC not checked (--ignore-mac): the file may have been tampered with`);
     verifyMac(mac, metadata.mac, dataKey, metadata.lastModified, !!opts.ignoreMac);
@@ -141,7 +154,7 @@ export interface DecryptOptions extends CommonOptions {
 
 /** Decrypts encrypted bytes to plaintext bytes in the output format (default: the input format). */
 export async function decryptBytes(bytes: Uint8Array, path: string, opts: DecryptOptions = {}): Promise<Uint8Array> {
-  const opened = await openEncrypted(bytes, path, opts);
+  const opened = await openEncrypted(bytes, path, { ...opts, stash: false });
   try {
     const out = opts.outputType && storeNameFor(path, opts.outputType) !== opened.store.name
       ? await storeFor(opts, path, opts.outputType)

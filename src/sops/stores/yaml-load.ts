@@ -9,7 +9,7 @@ type Tok = CST.Token;
 type SrcTok = CST.SourceToken;
 
 /** A block mapping or sequence: where comments can land, and the entries they are merged with by offset. */
-interface Container {
+export interface Container {
   col: number;
   parent: Container | null;
   target: Mapping | Value[];
@@ -18,7 +18,7 @@ interface Container {
   comments: { key: number; c: Comment }[];
 }
 
-interface BlockItem {
+export interface BlockItem {
   off: number;
   col: number;
   container: Container;
@@ -42,7 +42,7 @@ function shortTag(src: string): string {
   return m ? '!!' + m[1] : src;
 }
 
-class DocLoader {
+export class DocLoader {
   readonly items: BlockItem[] = [];
   readonly comments: SrcTok[] = [];
   readonly anchors = new Map<string, Value>();
@@ -369,7 +369,7 @@ export function cloneValue(v: Value): Value {
   return v;
 }
 
-function lineStartsOf(src: string): number[] {
+export function lineStartsOf(src: string): number[] {
   const ls = [0];
   let i = src.indexOf('\n');
   while (i !== -1) {
@@ -379,11 +379,16 @@ function lineStartsOf(src: string): number[] {
   return ls;
 }
 
-/** Parses a YAML stream into one branch per document, as sops's YAML store does. */
-export function loadYaml(bytes: Uint8Array): Branches {
+/** The text both loaders read: UTF-8 (invalid bytes replaced), no BOM, LF line ends. */
+export function yamlText(bytes: Uint8Array): string {
   let src = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
+  return src;
+}
+
+/** Parses a YAML stream into one branch per document with the `yaml` CST: every YAML construct. */
+export function loadYamlCst(src: string): Branches {
   const lineStarts = lineStartsOf(src);
   const branches: Branches = [];
   let pending: SrcTok[] = [];

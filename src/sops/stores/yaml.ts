@@ -4,7 +4,7 @@ import { SopsError, ExitCode } from '../../errors.js';
 import type { Store, StoreOptions } from '../store.js';
 import type { Branches, Value } from '../tree.js';
 import { emitYaml, emitYamlValue } from './yaml-emit.js';
-import { loadYaml } from './yaml-load.js';
+import { loadYaml } from './yaml-fast.js';
 
 const enc = new TextEncoder();
 

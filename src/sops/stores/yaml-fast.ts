@@ -1,0 +1,366 @@
+// A line scanner for the regular block layout sops writes (block mappings and sequences, one-line plain or
+// quoted scalars, `|`/`|-` literals, comments): it builds the same tree as the CST loader, or gives up (null).
+import { Comment, Mapping, type Branches, type Value } from '../tree.js';
+import { DocLoader, lineStartsOf, loadYamlCst, yamlText, type BlockItem, type Container } from './yaml-load.js';
+import { resolvePlain } from './yaml-resolve.js';
+import type { CST } from 'yaml';
+
+/** Thrown (never escapes) when the text uses anything the scanner does not fully understand. */
+const GIVE_UP: unique symbol = Symbol('give up');
+
+// Characters that can start something other than a one-line plain scalar (YAML c-indicators, tab handled globally).
+const INDICATOR = new Set([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+// Control characters and non-characters the `yaml` lexer may treat specially: leave those files to it.
+const UNUSUAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+function giveUp(): never {
+  throw GIVE_UP;
+}
+
+/** indexOf bounded to one line (an unbounded search would rescan the rest of the file on every leaf). */
+function find(src: string, code: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (src.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/** The first `:` followed by a space or the line end (a mapping key's end), or -1. */
+function mapSep(src: string, from: number, eol: number): number {
+  for (let i = find(src, 0x3a, from, eol); i >= 0; i = find(src, 0x3a, i + 1, eol)) {
+    if (i + 1 === eol || src.charCodeAt(i + 1) === 0x20) return i;
+  }
+  return -1;
+}
+
+class Scanner {
+  private pos = 0;
+  /** Column of the current content line's first character, or -1 at the end of the text. */
+  private indent = -1;
+  private eol = 0;
+  /** A compact mapping in a sequence (`- key: v`): its first key starts mid-line, at this column. */
+  private virtualIndent = -1;
+  readonly items: BlockItem[] = [];
+  readonly comments: CST.SourceToken[] = [];
+
+  constructor(private readonly src: string) {}
+
+  /** Moves past blank and comment lines (recording the comments) to the next content line; returns its indent. */
+  peek(): number {
+    if (this.virtualIndent >= 0) return this.virtualIndent;
+    const src = this.src;
+    for (;;) {
+      if (this.pos >= src.length) return (this.indent = -1);
+      let eol = src.indexOf('\n', this.pos);
+      if (eol < 0) eol = src.length;
+      let i = this.pos;
+      while (i < eol && src.charCodeAt(i) === 0x20) i++;
+      if (i === eol) {
+        this.pos = eol + 1;
+        continue;
+      }
+      if (src.charCodeAt(i) === 0x23 /* # */) {
+        this.comment(i, eol);
+        this.pos = eol + 1;
+        continue;
+      }
+      if (i === this.pos) {
+        const c = src.charCodeAt(i);
+        // Document markers and directives: the CST loader handles streams.
+        if ((c === 0x2d || c === 0x2e) && (src.startsWith('---', i) || src.startsWith('...', i))) giveUp();
+        if (c === 0x25 /* % */) giveUp();
+      }
+      this.eol = eol;
+      return (this.indent = i - this.pos);
+    }
+  }
+
+  private comment(at: number, eol: number): void {
+    this.comments.push({ type: 'comment', offset: at, indent: 0, source: this.src.slice(at, eol) });
+  }
+
+  private nextLine(): void {
+    this.virtualIndent = -1;
+    this.pos = this.eol + 1;
+  }
+
+  private isSeqItem(at: number): boolean {
+    return this.src.charCodeAt(at) === 0x2d && (at + 1 === this.eol || this.src.charCodeAt(at + 1) === 0x20);
+  }
+
+  /** A block mapping whose keys sit at `col`. */
+  map(col: number, parent: Container | null, into?: Container): Mapping {
+    const src = this.src;
+    const m = into ? (into.target as Mapping) : new Mapping();
+    let c = into;
+    const seen = new Set<string>();
+    for (;;) {
+      const ind = this.peek();
+      if (ind < col) break;
+      if (ind > col) giveUp();
+      const start = this.pos + col;
+      const eol = this.eol;
+      if (this.isSeqItem(start)) giveUp();
+      let sep: number;
+      let key: string;
+      const q = src.charCodeAt(start);
+      if (q === 0x22 || q === 0x27) {
+        // A quoted key: the same one-line rules as a quoted value, then `:` right after the closing quote.
+        const close = this.quoteEnd(start, eol);
+        sep = close + 1;
+        if (src.charCodeAt(sep) !== 0x3a || (sep + 1 < eol && src.charCodeAt(sep + 1) !== 0x20)) giveUp();
+        key = this.quoted(start, close);
+      } else {
+        sep = mapSep(src, start, eol);
+        if (sep < 0) giveUp();
+        key = this.plainKey(start, sep);
+      }
+      if (seen.has(key)) giveUp();
+      seen.add(key);
+      c ??= { col, parent, target: m, offs: [], comments: [] };
+      const item: BlockItem = { off: start, col, container: c, blockValue: false };
+      this.items.push(item);
+      let j = sep + 1;
+      while (j < eol && src.charCodeAt(j) === 0x20) j++;
+      let value: Value;
+      if (j === eol || src.charCodeAt(j) === 0x23) {
+        if (j < eol) {
+          if (j === sep + 1) giveUp();
+          this.comment(j, eol);
+        }
+        this.nextLine();
+        const next = this.peek();
+        if (next > col) {
+          value = this.block(next, c);
+          item.blockValue = true;
+        } else if (next === col && this.isSeqItem(this.pos + col)) {
+          value = this.seq(col, c);
+          item.blockValue = true;
+        } else {
+          value = null;
+        }
+      } else if (src.charCodeAt(j) === 0x7c /* | */) {
+        value = this.literal(j, eol, col);
+      } else {
+        value = this.scalar(j, eol);
+        this.nextLine();
+      }
+      m.items.push({ key, value });
+      c.offs.push(start);
+    }
+    return m;
+  }
+
+  /** A block sequence whose `-` indicators sit at `col`. */
+  seq(col: number, parent: Container | null): Value[] {
+    const src = this.src;
+    const arr: Value[] = [];
+    let c: Container | undefined;
+    for (;;) {
+      const ind = this.peek();
+      if (ind < col) break;
+      if (ind > col) giveUp();
+      const dash = this.pos + col;
+      const eol = this.eol;
+      if (!this.isSeqItem(dash)) break;
+      c ??= { col, parent, target: arr, offs: [], comments: [] };
+      const item: BlockItem = { off: dash, col, container: c, blockValue: false };
+      this.items.push(item);
+      let j = dash + 1;
+      while (j < eol && src.charCodeAt(j) === 0x20) j++;
+      let value: Value;
+      if (j === eol || src.charCodeAt(j) === 0x23) {
+        if (j < eol) {
+          if (j === dash + 1) giveUp();
+          this.comment(j, eol);
+        }
+        this.nextLine();
+        const next = this.peek();
+        if (next > col) {
+          value = this.block(next, c);
+          item.blockValue = true;
+        } else {
+          value = null;
+        }
+      } else {
+        const ch = src[j]!;
+        if (ch === '-' && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) {
+          // `- - x`: a sequence starting mid-line.
+          this.virtualIndent = j - this.pos;
+          value = this.seq(j - this.pos, c);
+          item.blockValue = true;
+        } else if (ch !== '"' && ch !== "'" && mapSep(src, j, eol) >= 0) {
+          this.virtualIndent = j - this.pos;
+          value = this.map(j - this.pos, c);
+          item.blockValue = true;
+        } else {
+          value = this.scalar(j, eol);
+          this.nextLine();
+        }
+      }
+      arr.push(value);
+      c.offs.push(dash);
+    }
+    return arr;
+  }
+
+  /** A nested block (mapping or sequence) whose first line is the current one, at `col`. */
+  private block(col: number, parent: Container): Value {
+    return this.isSeqItem(this.pos + col) ? this.seq(col, parent) : this.map(col, parent);
+  }
+
+  private plainKey(start: number, end: number): string {
+    const src = this.src;
+    if (end === start) giveUp();
+    const text = src.slice(start, end);
+    const c0 = text[0]!;
+    if (INDICATOR.has(c0)) giveUp();
+    if ((c0 === '-' || c0 === '?' || c0 === ':') && (text.length === 1 || text[1] === ' ')) giveUp();
+    if (text.includes(':') || text.includes(' #') || text.endsWith(' ') || text === '<<') giveUp();
+    let k;
+    try {
+      k = resolvePlain(text);
+    } catch {
+      giveUp();
+    }
+    if (typeof k !== 'string') giveUp();
+    return k;
+  }
+
+  /** The closing quote of a one-line quoted scalar opened at `j` (double-quoted: without escapes). */
+  private quoteEnd(j: number, eol: number): number {
+    const src = this.src;
+    if (src.charCodeAt(j) === 0x22) {
+      const close = find(src, 0x22, j + 1, eol);
+      if (close < 0 || find(src, 0x5c /* backslash */, j + 1, close) >= 0) giveUp();
+      return close;
+    }
+    for (let p = j + 1; ; ) {
+      const close = find(src, 0x27, p, eol);
+      if (close < 0) giveUp();
+      if (src.charCodeAt(close + 1) !== 0x27) return close;
+      p = close + 2;
+    }
+  }
+
+  private quoted(j: number, close: number): string {
+    const text = this.src.slice(j + 1, close);
+    return this.src.charCodeAt(j) === 0x27 && text.includes("'") ? text.replace(/''/g, "'") : text;
+  }
+
+  /** A one-line scalar from `j` to the line end (a trailing comment recorded). */
+  private scalar(j: number, eol: number): Value {
+    const src = this.src;
+    const q = src.charCodeAt(j);
+    let end: number;
+    let value: Value;
+    if (q === 0x22 /* " */ || q === 0x27 /* ' */) {
+      const close = this.quoteEnd(j, eol);
+      value = this.quoted(j, close);
+      end = close + 1;
+    } else if ((q === 0x5b /* [ */ || q === 0x7b) /* { */ && src.charCodeAt(j + 1) === q + 2) {
+      // `[]` and `{}`: how yaml.v3 writes an empty list or mapping.
+      value = q === 0x5b ? [] : new Mapping();
+      end = j + 2;
+    } else {
+      const c0 = src[j]!;
+      if (INDICATOR.has(c0)) giveUp();
+      if ((c0 === '-' || c0 === '?' || c0 === ':') && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) giveUp();
+      end = eol;
+      for (let h = find(src, 0x23, j, eol); h >= 0; h = find(src, 0x23, h + 1, eol)) {
+        if (src.charCodeAt(h - 1) === 0x20) {
+          end = h;
+          break;
+        }
+      }
+      while (end > j && src.charCodeAt(end - 1) === 0x20) end--;
+      const text = src.slice(j, end);
+      if (text.includes(': ') || text.endsWith(':')) giveUp();
+      value = resolveText(text);
+    }
+    let k = end;
+    while (k < eol && src.charCodeAt(k) === 0x20) k++;
+    if (k < eol) {
+      if (src.charCodeAt(k) !== 0x23 || k === end) giveUp();
+      this.comment(k, eol);
+    }
+    return value;
+  }
+
+  /** `|` or `|-` after a mapping key at `keyCol`: auto-detected indentation, no indicator, no header comment. */
+  private literal(j: number, eol: number, keyCol: number): string {
+    const src = this.src;
+    const header = src.slice(j, eol).trimEnd();
+    if (header !== '|' && header !== '|-') giveUp();
+    let pos = eol + 1;
+    let n = -1;
+    const lines: string[] = [];
+    let trailingEmpty = 0;
+    while (pos < src.length) {
+      let e = src.indexOf('\n', pos);
+      if (e < 0) giveUp(); // no final line break: chomping differs, leave it to the CST loader
+      if (e === pos) {
+        if (n < 0) giveUp();
+        trailingEmpty++;
+        pos = e + 1;
+        continue;
+      }
+      let i = pos;
+      while (i < e && src.charCodeAt(i) === 0x20) i++;
+      if (i === e) giveUp();
+      const ind = i - pos;
+      if (n < 0) {
+        if (ind <= keyCol) giveUp();
+        n = ind;
+      } else if (ind < n) break;
+      for (; trailingEmpty > 0; trailingEmpty--) lines.push('');
+      lines.push(src.slice(pos + n, e));
+      pos = e + 1;
+    }
+    if (n < 0) giveUp();
+    this.virtualIndent = -1;
+    this.pos = pos;
+    const body = lines.join('\n');
+    return header === '|' ? body + '\n' : body;
+  }
+}
+
+function resolveText(text: string): Value {
+  const c = text.charCodeAt(0);
+  // Only text starting with a digit, sign, dot, `~` or n/N/t/T/f/F can resolve to a non-string.
+  const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  if (letter && c !== 0x6e && c !== 0x4e && c !== 0x74 && c !== 0x54 && c !== 0x66 && c !== 0x46) return text;
+  try {
+    return resolvePlain(text);
+  } catch {
+    giveUp();
+  }
+}
+
+/** The tree of a one-document block-mapping file, or null when the CST loader must read it. */
+export function scanYaml(src: string): Branches | null {
+  if (src.includes('\t') || !src.endsWith('\n') || UNUSUAL.test(src)) return null;
+  try {
+    const s = new Scanner(src);
+    const col = s.peek();
+    if (col < 0) return null;
+    const root = new Mapping();
+    const d = new DocLoader(lineStartsOf(src), true, root);
+    d.root.col = col;
+    s.map(col, null, d.root);
+    if (s.peek() !== -1) return null;
+    if (s.comments.length > 0) {
+      for (const it of s.items) d.items.push(it);
+      for (const t of s.comments) d.comments.push(t);
+      d.placeComments(src);
+    }
+    return [root];
+  } catch (e) {
+    if (e === GIVE_UP) return null;
+    throw e;
+  }
+}
+
+/** Parses a YAML stream into one branch per document, as sops's YAML store does: the scanner, else the CST loader. */
+export function loadYaml(bytes: Uint8Array): Branches {
+  const src = yamlText(bytes);
+  return scanYaml(src) ?? loadYamlCst(src);
+}

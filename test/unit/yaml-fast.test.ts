@@ -1,0 +1,116 @@
+// The YAML line scanner against the CST loader: wherever the scanner accepts a text, both must build the same
+// tree (comments and their placement included); wherever the CST loader fails, the scanner must decline.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { scanYaml } from '../../src/sops/stores/yaml-fast.js';
+import { loadYamlCst, yamlText } from '../../src/sops/stores/yaml-load.js';
+import { YamlStore } from '../../src/sops/stores/yaml.js';
+import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
+import { VECTORS } from '../helpers/paths.js';
+
+function yamlFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yamlFiles(p, out);
+    else if (/\.ya?ml(\.dec)?$/.test(name) || /\.yaml\./.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** Returns whether the scanner accepted `text`; fails when it accepts and disagrees with the CST loader. */
+function agree(text: string, label: string): boolean {
+  let slow: unknown;
+  let slowErr: unknown;
+  try {
+    slow = loadYamlCst(text);
+  } catch (e) {
+    slowErr = e;
+  }
+  const fast = scanYaml(text);
+  if (fast === null) return false;
+  assert.equal(slowErr, undefined, `${label}: the scanner accepted a text the CST loader refuses`);
+  assert.deepStrictEqual(fast, slow, `${label}: trees differ`);
+  return true;
+}
+
+const FILES = yamlFiles(VECTORS);
+
+/** Strings over characters that matter to YAML's plain scalars, so most trees stay within the scanner's layout. */
+function tame(minLength: number): fc.Arbitrary<string> {
+  const unit = fc.constantFrom('a', 'b', 'Z', '1', '0', '.', ' ', ':', '#', '-', "'", '"', '[', ']', '{', '}', 'é');
+  return fc.string({ unit, minLength, maxLength: 10 });
+}
+
+describe('YAML line scanner', () => {
+  it('finds the YAML vectors', () => assert.ok(FILES.length >= 20, `${FILES.length} files`));
+
+  it('builds the same tree as the CST loader on every YAML vector it accepts', () => {
+    let accepted = 0;
+    for (const f of FILES) if (agree(yamlText(readFileSync(f)), f)) accepted++;
+    // sops-written files (age and PGP entries with literal blocks, comments) must take the fast path.
+    assert.ok(accepted >= 15, `only ${accepted} of ${FILES.length} accepted`);
+  });
+
+  it('takes the fast path for sops-written files', () => {
+    const f = FILES.find((p) => p.endsWith('helm-secrets/tests/assets/values/sops/secrets.age.yaml'));
+    assert.ok(f);
+    assert.notEqual(scanYaml(yamlText(readFileSync(f))), null);
+  });
+
+  it('agrees on line-level mutations of the vectors (or declines)', () => {
+    const texts = FILES.map((f) => yamlText(readFileSync(f))).filter((t) => t.length < 20000);
+    const edit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '\n', ''), fc.boolean());
+    fc.assert(
+      fc.property(fc.nat(texts.length - 1), fc.array(edit, { minLength: 1, maxLength: 3 }), (ti, edits) => {
+        let t = texts[ti]!;
+        for (const [at, len, ins, del] of edits) {
+          const p = at % (t.length + 1);
+          t = t.slice(0, p) + ins + t.slice(del ? p + (len % 3) : p);
+        }
+        agree(t, `mutation of vector ${ti}`);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('agrees on random trees with comments, written at indent 2 and 4', () => {
+    const str = fc.oneof(
+      fc.constantFrom('yes', '1.0', '0x10', '2024-01-01', '~', '', 'a: b', ' lead', 'trail ', 'x\ny', 'x\n', 'x\n\n', '\nx', '#c', '- x', "it's", 'é ü', 'a #b', 'ENC[AES256_GCM,data:YQ==,iv:YQ==,tag:YQ==,type:str]'),
+      fc.string({ maxLength: 12 }),
+      tame(0),
+    );
+    const key = fc.oneof(fc.constantFrom('a:b', 'with space', 'k', '- k', '"q"', '1', 'true', 'x#y'), fc.string({ minLength: 1, maxLength: 8 }), tame(1), tame(1));
+    const comment = fc.tuple(fc.constantFrom('', ' c', 'c: d', ' - x', '#'), fc.boolean()).map(([t, inline]) => new Comment(t, inline));
+    const leaf = fc.oneof(str, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.boolean(), fc.constant(null), fc.double({ noNaN: true }));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, tie('map'), fc.array(fc.oneof(tie('node'), comment), { maxLength: 3 })),
+      map: fc
+        .uniqueArray(fc.tuple(key, tie('node')), { selector: (t) => t[0], maxLength: 4 })
+        .chain((es) =>
+          fc.array(fc.tuple(fc.nat(), comment), { maxLength: 2 }).map((cs) => {
+            const items: Mapping['items'] = es.map(([k, v]) => ({ key: k as string, value: v as Value }));
+            for (const [at, c] of cs) items.splice(at % (items.length + 1), 0, { key: c, value: null });
+            return new Mapping(items);
+          }),
+        ),
+    }));
+    let accepted = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(tree.map as fc.Arbitrary<Mapping>, fc.constantFrom(2, 4), (m, indent) => {
+        runs++;
+        let text: string;
+        try {
+          text = new TextDecoder().decode(new YamlStore({ indent }).emitPlain([m as Mapping]));
+        } catch {
+          return;
+        }
+        if (agree(text, 'random tree')) accepted++;
+      }),
+      { numRuns: 1000 },
+    );
+    assert.ok(accepted > runs / 5, `the scanner took only ${accepted} of ${runs} trees`);
+  });
+});
