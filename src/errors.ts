@@ -64,6 +64,10 @@ export class SopsError extends Error {
 /** Wraps anything thrown into a SopsError without ever echoing data: only the message of known errors. */
 export function asSopsError(err: unknown, code: number = ExitCode.Generic, file?: string): SopsError {
   if (err instanceof SopsError) return file ? err.withFile(file) : err;
+  // A stack overflow here comes from recursing into a document: name the cause, not the engine's limit.
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return new SopsError('the document is nested too deeply to process', ExitCode.CouldNotReadInputFile, file);
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new SopsError(message, code, file);
 }

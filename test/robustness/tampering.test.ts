@@ -1,7 +1,6 @@
 // Part 1 of the robustness suite: every tampered file is refused with a clear one-line error and no plaintext,
 // in-process through decryptBytes (many cases) and through the built CLI (a sample of each vector's cases).
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,7 +11,7 @@ import { storeNameFor } from '../../src/sops/store.js';
 import { getStore } from '../../src/sops/stores/index.js';
 import { ENCRYPTED_VECTORS } from '../integration/cli-vectors.test.js';
 import { testEnv } from '../helpers/env.js';
-import { CLI } from '../helpers/paths.js';
+import { pool, runCliAsync } from '../helpers/proc.js';
 import { assertNoLeak, secretsOf } from '../helpers/leakscan.js';
 import { encFields, fieldFlips, lastModifiedCase, masterKeysCase, ruleCase, structureCases, type TamperCase } from '../helpers/tamper.js';
 import { requireTool } from '../helpers/tools.js';
@@ -75,32 +74,6 @@ async function expectRefused(t: Target, c: TamperCase, env: NodeJS.ProcessEnv): 
   assert.doesNotMatch(err.oneLine(), /\n/);
   assertNoLeak(err.message, t.secrets, `${basename(t.file)}: ${c.name}: error message`);
   counts.byCode[err.code] = (counts.byCode[err.code] ?? 0) + 1;
-}
-
-function runCliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('close', (code) => resolve({ code: code ?? 255, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
-
-/** Runs `jobs` with at most `n` at a time. */
-export async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        results[i] = await jobs[i]();
-      }
-    }),
-  );
-  return results;
 }
 
 function casesFor(t: Target, rnd: () => number, every: boolean, macOnly: boolean): { cases: TamperCase[]; comments: TamperCase[] } {
@@ -215,7 +188,7 @@ describe('robustness 1: tampered files are refused, with no plaintext', function
       writeFileSync(file, c.bytes);
       const outFile = join(sub, 'out');
       const args = ['decrypt', ...(t.inputType ? ['--input-type', t.inputType] : []), '--output', outFile, file];
-      const r = await runCliAsync(args, env);
+      const r = await runCliAsync(args, { env });
       const what = `${basename(t.file)}: ${c.name}`;
       assert.notEqual(r.code, 0, `${what}: accepted by the CLI`);
       assert.ok(c.codes.includes(r.code), `${what}: exit ${r.code}: ${r.stderr}`);

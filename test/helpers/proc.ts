@@ -1,0 +1,53 @@
+// Child processes for the robustness suite: the built CLI run without blocking the event loop (so several run at
+// once and a test can signal them), and a small pool that bounds how many run together on a 2-core machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI } from './paths.js';
+
+export interface ProcResult {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs `cmd args`; `onSpawn` receives the child (to signal it). Resolves when it has exited and its streams closed. */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<ProcResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? 128, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    opts.onSpawn?.(child);
+  });
+}
+
+/** The built CLI (bin/helm-secrets.js) in a child process. */
+export function runCliAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (c: ChildProcess) => void } = {}): Promise<ProcResult> {
+  return runAsync(process.execPath, [CLI, ...args], opts);
+}
+
+/** Runs `jobs` with at most `n` at a time; results in job order. */
+export async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await jobs[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
