@@ -57,6 +57,9 @@ function firstLine(err: unknown): string {
  * plaintext stands for: an edit whose tree equals it is "unchanged", whatever happened to the formatting.
  */
 async function editLoop(file: string, plain: Uint8Array, store: Store, baseline: Branches | null, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  // An earlier edit killed with SIGKILL left its plaintext behind: remove it first.
+  const { cleanStaleDirs, defaultRoots } = await import('../helm/cleanup.js');
+  await cleanStaleDirs(defaultRoots(env)).catch(() => 0);
   const dir = PrivateDir.create(env, 'helm-secrets-edit-');
   try {
     const tmp = dir.writeFile(basename(file), plain);

@@ -1,9 +1,10 @@
 // Private places for plaintext: a 0700 directory (on tmpfs when the system has one) holding 0600 files,
 // overwritten and removed when done, also when the process is interrupted.
-import { closeSync, constants as fsc, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, rmSync, lstatSync, writeSync, chmodSync, accessSync, fsyncSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, rmSync, lstatSync, writeSync, chmodSync, accessSync, fsyncSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
+import { LOCK_FILE, lockContent } from '../helm/cleanup.js';
 
 /** Candidate parents, memory-backed first: XDG_RUNTIME_DIR (per-user tmpfs), /dev/shm, then the OS temp dir. */
 export function privateParents(env: NodeJS.ProcessEnv): string[] {
@@ -48,6 +49,8 @@ export class PrivateDir {
       try {
         const dir = mkdtempSync(join(parent, prefix));
         chmodSync(dir, 0o700);
+        // A SIGKILL skips every handler: the lock lets the next run's cleanStaleDirs find and remove the plaintext.
+        if (autoWipe) writeFileSync(join(dir, LOCK_FILE), lockContent(), { mode: 0o600 });
         return new PrivateDir(dir, autoWipe);
       } catch {
         /* try the next parent */

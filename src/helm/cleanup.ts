@@ -33,10 +33,13 @@ function isAlive(pid: number, start: string | null): boolean {
   return now === undefined || now === start;
 }
 
-/** Roots searched by default: /dev/shm, the temp dir and HELM_SECRETS_DEC_DIR. */
+/** Roots searched by default: /dev/shm, the temp dir, HELM_SECRETS_DEC_DIR and the other private parents (XDG_RUNTIME_DIR). */
 export function defaultRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   const roots = ['/dev/shm', tmpdir()];
   if (env.HELM_SECRETS_DEC_DIR) roots.push(env.HELM_SECRETS_DEC_DIR);
+  // Where the wrapper (tmpfsRoot) and edit (privateParents) may also have put their directories.
+  if (env.XDG_RUNTIME_DIR) roots.push(env.XDG_RUNTIME_DIR);
+  if (env.HELM_SECRETS_PRIVATE_DIR) roots.push(env.HELM_SECRETS_PRIVATE_DIR);
   return [...new Set(roots)];
 }
 
