@@ -28,7 +28,7 @@ export const ageKind: KeyKind = {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const e = new Encrypter();
     e.addRecipient(checkRecipient(recipient));
-    const enc = armor.encode(await e.encrypt(part));
+    const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
     return { kind: 'age', fields: { enc, recipient } };
   },
 
@@ -42,8 +42,7 @@ export const ageKind: KeyKind = {
       if (problems.length === 0) return null;
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
-    const d = new Decrypter();
-    for (const id of identities) d.addIdentity(id);
+    const d = decrypterFor(identities);
     let file: Uint8Array;
     try {
       file = armor.decode(enc);
@@ -51,7 +50,7 @@ export const ageKind: KeyKind = {
       throw new Error(`invalid age armor: ${messageOf(err)}`);
     }
     try {
-      return await d.decrypt(file);
+      return await readAll(await d.decrypt(asStream(file)));
     } catch (err) {
       if (messageOf(err) !== NO_MATCH) throw new Error(`age decryption failed: ${messageOf(err)}`);
       if (problems.length === 0) return null;
@@ -59,6 +58,52 @@ export const ageKind: KeyKind = {
     }
   },
 };
+
+// One Decrypter per identity set and process: parsing an identity and importing it into WebCrypto costs ~2 ms,
+// paid once rather than once per file (helm commands with many values files).
+const decrypters = new Map<string, Decrypter>();
+
+function decrypterFor(identities: string[]): Decrypter {
+  const k = identities.join('\n');
+  let d = decrypters.get(k);
+  if (!d) {
+    d = new Decrypter();
+    for (const id of identities) d.addIdentity(id);
+    decrypters.set(k, d);
+  }
+  return d;
+}
+
+// Given a Uint8Array, the library collects its output with `new Response(stream)`, which loads undici (~30 ms);
+// given a stream it returns one, read here with a plain reader.
+function asStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+}
+
+async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = s.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** Recipient kinds the age library can encrypt to; the others fail here with a message naming the kind. */
 function checkRecipient(recipient: string): string {
@@ -81,6 +126,7 @@ const cmdCache = new Map<string, Promise<IdentitySet>>();
 export function clearAgeIdentityCache(): void {
   staticCache.clear();
   cmdCache.clear();
+  decrypters.clear();
 }
 
 async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
