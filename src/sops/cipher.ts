@@ -208,7 +208,8 @@ export function decryptValue(enc: string, dataKey: Uint8Array, aad: string): Pla
   return openLeaf(enc, dataKey, aad).value;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value (Go keeps it), as Buffer#toString keeps it on the fast path.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function bytesToStr(b: Buffer): string | Uint8Array {
   const s = b.toString('utf8');

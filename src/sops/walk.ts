@@ -295,6 +295,8 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
     opts.rule,
     (v, aad, encrypt, isComment) => {
       let out: Plain = v;
+      // A `str` leaf's decrypted bytes are exactly its canonical bytes: hash them rather than re-encode the value.
+      let macBytes: Uint8Array | undefined;
       if (encrypt) {
         if (isComment) {
           const text = (v as Comment).text;
@@ -328,7 +330,8 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
             out = opened.value;
             // `type` is outside the GCM tag: a value relabelled `comment` would turn into a comment object.
             if (out instanceof Comment) throw new SopsError(`Could not decrypt value at ${aad}: a value cannot have type comment`, ExitCode.ErrorDecryptingTree);
-            if (stash) stash.remember(aad, typeOf(out), toBytes(out), opened.iv);
+            if (opened.type === 'str') macBytes = opened.plain;
+            if (stash) stash.remember(aad, typeOf(out), macBytes ?? toBytes(out), opened.iv);
           }
         } else {
           throw new SopsError(
@@ -337,7 +340,7 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
           );
         }
       }
-      if (!isComment && (!macOnly || encrypt)) mac.add(toBytes(out));
+      if (!isComment && (!macOnly || encrypt)) mac.add(macBytes ?? toBytes(out));
       return out;
     },
     ExitCode.ErrorDecryptingTree,

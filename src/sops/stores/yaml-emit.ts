@@ -23,8 +23,13 @@ function isBreak(cp: number): boolean {
   return cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
 }
 
+// Strings the full analysis below always writes plain (ENC values, most keys): a letter that starts no
+// special word (null, true, yes, on, ...), then word characters and `+/=,[].:-`, not ending in `:`.
+const SURELY_PLAIN = /^[A-EG-MP-SU-XZa-eg-mp-su-xz][\w+/=,[\].:-]*$/;
+
 /** yaml_emitter_analyze_scalar + select_scalar_style for a string sops hands to yaml.v3. */
 function styleFor(s: string, simpleKey: boolean): Style {
+  if (SURELY_PLAIN.test(s) && s.charCodeAt(s.length - 1) !== 0x3a) return 'plain';
   let style: Style;
   if (s.includes('\n')) style = 'literal';
   else if (!resolvesToNonString(s) && !(BASE60.test(s) || OLD_BOOL.has(s))) style = 'plain';

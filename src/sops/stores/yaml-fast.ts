@@ -215,12 +215,7 @@ class Scanner {
     if (INDICATOR.has(c0)) giveUp();
     if ((c0 === '-' || c0 === '?' || c0 === ':') && (text.length === 1 || text[1] === ' ')) giveUp();
     if (text.includes(':') || text.includes(' #') || text.endsWith(' ') || text === '<<') giveUp();
-    let k;
-    try {
-      k = resolvePlain(text);
-    } catch {
-      giveUp();
-    }
+    const k = resolveText(text);
     if (typeof k !== 'string') giveUp();
     return k;
   }
