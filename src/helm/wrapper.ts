@@ -110,6 +110,16 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   const delivery = new Delivery(chooseMode(env, helm), env);
   const wipeAtExit = () => delivery.wipe();
   process.once('exit', wipeAtExit);
+  // One set of handlers for the whole run: before helm runs, a signal would otherwise kill us without 'exit'
+  // handlers (the private directory stays); while it runs, the signal goes to helm. Swapping handlers at spawn
+  // time would drop a signal that arrives in between.
+  let forward: ((sig: NodeJS.Signals) => void) | undefined;
+  const early = FORWARDED.map((sig) => {
+    const h = () => (forward ? forward(sig) : process.exit(128 + osc.signals[sig]));
+    process.on(sig, h);
+    return () => process.removeListener(sig, h);
+  });
+  const dropEarly = () => early.forEach((drop) => drop());
   const stale = cleanStaleDirs().catch(() => 0);
 
   let helmArgv: string[];
@@ -142,6 +152,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     helmArgv = rewriteArgs(args, refs, replacement);
   } catch (err) {
     await stale;
+    dropEarly();
     delivery.wipe();
     process.removeListener('exit', wipeAtExit);
     const e = asSopsError(err);
@@ -150,7 +161,8 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   }
   await stale;
 
-  const code = await runHelm(helm, helmArgv, delivery);
+  const code = await runHelm(helm, helmArgv, delivery, (f) => (forward = f));
+  dropEarly();
   delivery.wipe();
   process.removeListener('exit', wipeAtExit);
   return code;
@@ -158,8 +170,8 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Starts helm once, forwards SIGINT/SIGTERM/SIGHUP to it, and resolves to its exit code (128+n if killed by signal n). */
-function runHelm(helm: string, argv: string[], delivery: Delivery): Promise<number> {
+/** Starts helm once, has `setForward` route SIGINT/SIGTERM/SIGHUP to it, and resolves to its exit code (128+n if killed by signal n). */
+function runHelm(helm: string, argv: string[], delivery: Delivery, setForward: (f: ((sig: NodeJS.Signals) => void) | undefined) => void): Promise<number> {
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -170,20 +182,16 @@ function runHelm(helm: string, argv: string[], delivery: Delivery): Promise<numb
       return;
     }
     let received: NodeJS.Signals | undefined;
-    const handlers = FORWARDED.map((sig) => {
-      const h = () => {
-        received = sig;
-        try {
-          child.kill(sig);
-        } catch {
-          /* already gone */
-        }
-      };
-      process.on(sig, h);
-      return [sig, h] as const;
+    setForward((sig) => {
+      received = sig;
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
     });
     const done = (code: number) => {
-      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      setForward(undefined);
       resolve(code);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {

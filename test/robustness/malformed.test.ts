@@ -63,6 +63,7 @@ describe('robustness 2: malformed input ends in one SopsError', function () {
     counts.decrypt++;
     try {
       const out = await decryptBytes(bytes, file(kind), { env, keyTimeoutMs: 5000 });
+      assert.ok(s, `${kind}: random bytes decrypted`);
       // The sops format neither encrypts nor hashes null values or clear comments: adding one passes the MAC.
       const text = Buffer.from(out).toString('utf8');
       if (text !== s.original) {
