@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { bech32 } from '@scure/base';
 import { Decrypter, Encrypter, armor } from 'age-encryption';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
@@ -42,7 +43,7 @@ export const ageKind: KeyKind = {
       if (problems.length === 0) return null;
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
-    const d = decrypterFor(identities);
+    const d = await decrypterFor(identities);
     let file: Uint8Array;
     try {
       file = armor.decode(enc);
@@ -59,19 +60,45 @@ export const ageKind: KeyKind = {
   },
 };
 
-// One Decrypter per identity set and process: parsing an identity and importing it into WebCrypto costs ~2 ms,
-// paid once rather than once per file (helm commands with many values files).
-const decrypters = new Map<string, Decrypter>();
+// One Decrypter per identity set and process. The library re-imports a string X25519 identity into WebCrypto
+// on every file (~1 ms each); given the imported CryptoKey it reuses it, so helm commands with many values files
+// pay that once.
+const decrypters = new Map<string, Promise<Decrypter>>();
 
-function decrypterFor(identities: string[]): Decrypter {
+function decrypterFor(identities: string[]): Promise<Decrypter> {
   const k = identities.join('\n');
   let d = decrypters.get(k);
   if (!d) {
-    d = new Decrypter();
-    for (const id of identities) d.addIdentity(id);
+    d = buildDecrypter(identities);
     decrypters.set(k, d);
   }
   return d;
+}
+
+// PKCS #8 wrapping of a raw X25519 private key (RFC 8410): WebCrypto imports X25519 private keys only so.
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+
+async function buildDecrypter(identities: string[]): Promise<Decrypter> {
+  const d = new Decrypter();
+  for (const id of identities) {
+    const key = id.startsWith('AGE-SECRET-KEY-1') ? await importX25519(id) : undefined;
+    d.addIdentity(key ?? id);
+  }
+  return d;
+}
+
+/** The identity as a WebCrypto key, or undefined (then the library handles the string itself). */
+async function importX25519(id: string): Promise<CryptoKey | undefined> {
+  try {
+    const { prefix, bytes } = bech32.decodeToBytes(id);
+    if (prefix.toUpperCase() !== 'AGE-SECRET-KEY-' || bytes.length !== 32) return undefined;
+    const pkcs8 = new Uint8Array(X25519_PKCS8_PREFIX.length + 32);
+    pkcs8.set(X25519_PKCS8_PREFIX);
+    pkcs8.set(bytes, X25519_PKCS8_PREFIX.length);
+    return await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, false, ['deriveBits']);
+  } catch {
+    return undefined;
+  }
 }
 
 // Given a Uint8Array, the library collects its output with `new Response(stream)`, which loads undici (~30 ms);
