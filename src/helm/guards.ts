@@ -1,6 +1,7 @@
 // The path guards for shared environments (Argo CD, CI): a repository must not make the plugin read files
 // outside itself. Each guard is opt-in through helm-secrets' HELM_SECRETS_VALUES_ALLOW_* / KEY_LOCATION_PREFIX.
 import { lstat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { SopsError } from '../errors.js';
 
 function allowed(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -18,6 +19,17 @@ export async function checkValuesPath(path: string, env: NodeJS.ProcessEnv): Pro
   if (!allowed(env, 'HELM_SECRETS_VALUES_ALLOW_SYMLINKS')) {
     const st = await lstat(path).catch(() => undefined);
     if (st?.isSymbolicLink()) throw new SopsError(`Values file '${path}' is a symlink. Symlinks are not allowed.`);
+    // A symlinked directory on the way (repo/link/secrets.yaml, link -> /elsewhere) leaves the repository just
+    // the same. Components of a relative path only: an absolute one may pass system links (/tmp on macOS).
+    if (!isAbsolute(path)) {
+      const parts = path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink()) {
+          throw new SopsError(`Values file '${path}' is reached through a symlink ('${dir}'). Symlinks are not allowed.`);
+        }
+      }
+    }
   }
 }
 
