@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   } else {
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    // One file per kind, overwritten: git history keeps the earlier runs, and docs/bench.md quotes latest.md.
+    // One file per kind, overwritten: git history keeps the earlier runs, and the README quotes latest.md.
     writeFileSync(join(dir, 'latest.json'), JSON.stringify({ ...result, host: hostname() }, null, 2) + '\n');
     writeFileSync(join(dir, 'latest.md'), md);
     process.stdout.write('written: bench/results/latest.json, bench/results/latest.md\n');

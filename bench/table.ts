@@ -1,4 +1,4 @@
-// The bench's one table, as fixed-width text for the terminal and as Markdown for docs/bench.md, plus the
+// The bench's one table, as fixed-width text for the terminal and as Markdown for the README, plus the
 // description of the machine the figures came from.
 import { spawnSync } from 'node:child_process';
 import { cpus, release, totalmem, type as osType } from 'node:os';
