@@ -186,6 +186,21 @@ describe('YAML store', () => {
     });
   });
 
+  it('refuses invalid UTF-8 with its byte offset and line instead of replacing it (go-yaml refuses it too)', () => {
+    for (const [bytes, at, line] of [
+      [Uint8Array.from([...enc('a: ok\nb: caf'), 0xe9, ...enc('\n')]), 12, 2],
+      [Uint8Array.from([...enc('x: '), 0xff]), 3, 1],
+      [Uint8Array.from([...enc('# '), 0xed, 0xa0, 0x80, ...enc('\nx: 1\n')]), 2, 1],
+      [Uint8Array.from([...enc('x: '), 0xc3]), 3, 1],
+    ] as const) {
+      assert.throws(() => store.loadPlain(bytes), { message: `Error unmarshaling input YAML: invalid UTF-8 at byte ${at} (line ${line})` });
+      assert.throws(() => store.loadEncrypted(bytes), /invalid UTF-8/);
+    }
+    // Valid multi-byte text and a BOM still load.
+    const ok = store.loadPlain(Uint8Array.from([0xef, 0xbb, 0xbf, ...enc('k: café 🔑\n')]));
+    assert.equal((ok[0] as Mapping).get('k'), 'café 🔑');
+  });
+
   it('property: random trees survive emitPlain -> loadPlain', () => {
     const str = fc.oneof(
       fc.constantFrom('yes', '1.0', '0x10', '2024-01-01', '~', '', 'a: b', ' lead', 'trail ', 'x\ny', 'x\n', '#c', '- x', "it's", 'tab\there', 'é ü'),

@@ -18,6 +18,25 @@ function sequence(lead: number): [number, number, number] | undefined {
   return undefined;
 }
 
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence, or -1 when all are valid. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const seq = sequence(b);
+    if (!seq || i + seq[0] >= bytes.length) return i;
+    const [n, lo, hi] = seq;
+    if (bytes[i + 1]! < lo || bytes[i + 1]! > hi) return i;
+    for (let k = 2; k <= n; k++) if (bytes[i + k]! < 0x80 || bytes[i + k]! > 0xbf) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
 /**
  * Decodes bytes as Go's utf8.DecodeRune walks them: every byte that does not start a valid sequence becomes
  * `bad` (U+FFFD by default). JSON emission passes a lone surrogate instead so it can escape those bytes as Go does.
