@@ -21,7 +21,7 @@ export async function readInput(path: string): Promise<Uint8Array> {
  */
 export async function writeAtomic(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let finalMode = mode ?? 0o644;
   if (mode === undefined) {
     try {
@@ -46,6 +46,15 @@ export async function writeAtomic(path: string, data: Uint8Array | string, mode?
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new SopsError(`could not write file (${code})`, ExitCode.CouldNotWriteOutputFile, path);
   }
+}
+
+/** Temporary files of writeAtomic: `.NAME.PID.HEX.tmp`. A SIGKILL between create and rename leaves one behind. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** The writer's pid when `name` is a temporary file of writeAtomic, else undefined. */
+export function atomicTempOwner(name: string): number | undefined {
+  const m = TEMP_NAME.exec(name);
+  return m ? Number(m[2]) : undefined;
 }
 
 export function toText(bytes: Uint8Array): string {

@@ -1,7 +1,9 @@
 // clean [DIR...]: removes decrypted files (name ends with HELM_SECRETS_DEC_SUFFIX, default .dec) left by `dec`,
+// the temporary files of atomic writes whose process was killed before the rename (`dec -i` leaves plaintext there),
 // and the private temp directories of wrapper runs that were killed before they could wipe them.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { atomicTempOwner } from '../io.js';
 import { info, reportError } from './console.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
@@ -22,10 +24,21 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
+/** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const suffix = env.HELM_SECRETS_DEC_SUFFIX || '.dec';
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
   let removed = 0;
+  let temps = 0;
   try {
     for (const dir of dirs.length ? dirs : ['.']) {
       for await (const file of walk(dir)) {
@@ -34,13 +47,20 @@ export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<
           await fs.rm(file, { force: true });
           info(`Removed ${file}`);
           removed++;
+        } else {
+          const owner = atomicTempOwner(name);
+          if (owner !== undefined && !alive(owner)) {
+            await fs.rm(file, { force: true });
+            info(`Removed ${file} (left by an interrupted write)`);
+            temps++;
+          }
         }
       }
     }
     const { cleanStaleDirs } = await import('../helm/cleanup.js');
     const stale = await cleanStaleDirs();
     if (stale) info(`Removed ${stale} stale temporary director${stale === 1 ? 'y' : 'ies'} of interrupted runs`);
-    info(`Clean: ${removed} decrypted file${removed === 1 ? '' : 's'} removed`);
+    info(`Clean: ${removed} decrypted file${removed === 1 ? '' : 's'} removed` + (temps ? `, ${temps} temporary file${temps === 1 ? '' : 's'} of interrupted writes` : ''));
     return 0;
   } catch (err) {
     return reportError(err);

@@ -1,6 +1,7 @@
 // Part 3 of the robustness suite: SIGKILL at random moments of every command that rewrites a file in place;
 // afterwards the file is always the complete old version or the complete new one (it decrypts, the MAC holds).
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,9 +143,27 @@ describe('robustness 3: SIGKILL during in-place writes leaves the old or the new
         const verdict = await sc.judge(before, readFileSync(file), file);
         tally[verdict]++;
       }
-      leftovers += readdirSync(sub).filter((n) => n.endsWith('.tmp')).length;
+      const left = readdirSync(sub).filter((n) => n.endsWith('.tmp'));
+      leftovers += left.length;
+      // The killed writers are gone, so clean removes every temp file they left, and nothing else.
+      const files = readdirSync(sub).filter((n) => !n.endsWith('.tmp')).sort();
+      const c = await runCliAsync(['clean', sub], { env });
+      assert.equal(c.code, 0, c.stderr);
+      assert.deepEqual(readdirSync(sub).sort(), files, `clean left or removed the wrong files (temp files before: ${left.join(', ')})`);
     });
   }
+
+  it('clean removes the temp file of a dead writer and keeps the one of a live writer', async () => {
+    const sub = mkdtempSync(join(dir, 'temps-'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const deadTemp = `.secrets.yaml.${dead}.0123456789ab.tmp`;
+    const liveTemp = `.secrets.yaml.${process.pid}.ba9876543210.tmp`;
+    for (const n of [deadTemp, liveTemp, 'secrets.yaml', '.other.tmp']) writeFileSync(join(sub, n), 'db:\n  password: old-password-value\n');
+    const r = await runCliAsync(['clean', sub], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(sub).sort(), ['.other.tmp', liveTemp, 'secrets.yaml'].sort());
+    assert.match(r.stderr, /1 temporary file of interrupted writes/);
+  });
 
   it('no plaintext left in the temp roots by the killed runs once the next run (here: clean) has removed stale dirs', async () => {
     // A SIGKILLed edit cannot wipe its private copy; its lock file lets the next edit, wrapper run or clean remove it.
