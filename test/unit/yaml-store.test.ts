@@ -186,6 +186,17 @@ describe('YAML store', () => {
     });
   });
 
+  it('emits files larger than its 64 KiB write pieces byte for byte (one and several documents, multi-byte text)', () => {
+    const doc = (d: number) => Array.from({ length: 6000 }, (_, i) => `k${d}_${i}: café-${i} €\n`).join('');
+    for (const text of [doc(0), `${doc(0)}---\n${doc(1)}---\n${doc(2)}`, `${doc(0)}---\n{}\n`]) {
+      const bytes = enc(text);
+      assert.ok(bytes.length > 2 * 65536);
+      const out = store.emitPlain(store.loadPlain(bytes));
+      assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
+      assert.equal(dec(out), text);
+    }
+  });
+
   it('refuses invalid UTF-8 with its byte offset and line instead of replacing it (go-yaml refuses it too)', () => {
     for (const [bytes, at, line] of [
       [Uint8Array.from([...enc('a: ok\nb: caf'), 0xe9, ...enc('\n')]), 12, 2],

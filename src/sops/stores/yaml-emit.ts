@@ -112,13 +112,22 @@ const ESC: Record<number, string> = {
   0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
 };
 
+/** Text size at which a writer with a sink encodes what it has and starts a new string. */
+const FLUSH_AT = 1 << 16;
+
 class Writer {
   out = '';
   column = 0;
   whitespace = true;
   indention = true;
   openEnded = false;
-  constructor(readonly best: number) {}
+  /** Whether earlier text went to the sink (always right after a line break). */
+  flushed = false;
+  /**
+   * With a sink, finished lines are encoded to UTF-8 in 64 KiB pieces as they are written: a string built with
+   * `+=` is a rope with a node per piece, which for 100,000 leaves would hold about 20 MB until the end.
+   */
+  constructor(readonly best: number, private readonly sink?: Uint8Array[]) {}
 
   put(s: string): void {
     this.out += s;
@@ -128,6 +137,11 @@ class Writer {
     this.out += '\n';
     this.column = 0;
     this.indention = true;
+    if (this.sink && this.out.length >= FLUSH_AT) {
+      this.sink.push(Buffer.from(this.out, 'utf8'));
+      this.out = '';
+      this.flushed = true;
+    }
   }
   indent(ind: number): void {
     if (!this.indention || this.column > ind || (this.column === ind && !this.whitespace)) this.brk();
@@ -395,22 +409,32 @@ class Writer {
 }
 
 function finish(w: Writer): string {
-  if (w.column > 0 || !w.out.endsWith('\n')) w.brk();
+  if (w.column > 0 || !(w.out ? w.out.endsWith('\n') : w.flushed)) w.brk();
   return w.out;
 }
 
-/** Serialises branches as sops's YAML store does: one document per branch, `---` between them. */
-export function emitYaml(branches: Branches, indent = 4): string {
-  let out = '';
+/**
+ * Serialises branches as sops's YAML store does (one document per branch, `---` between them), as UTF-8 bytes
+ * encoded piece by piece while writing, so big files do not keep a rope of every piece until the end.
+ */
+export function emitYamlBytes(branches: Branches, indent = 4): Uint8Array {
+  const sink: Uint8Array[] = [];
   let openEnded = false;
   for (let i = 0; i < branches.length; i++) {
-    const w = new Writer(indent);
+    const w = new Writer(indent, sink);
     if (i > 0) w.put('---'), w.brk();
     w.mapping(branches[i]!, 0);
-    out += finish(w);
+    sink.push(Buffer.from(finish(w), 'utf8'));
     openEnded = w.openEnded;
   }
-  if (openEnded) out += '...\n';
+  if (openEnded) sink.push(Buffer.from('...\n'));
+  // A fresh array, not a view into Buffer's shared pool (small pieces come from it).
+  const out = new Uint8Array(sink.reduce((n, b) => n + b.byteLength, 0));
+  let at = 0;
+  for (const b of sink) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 import { SopsError, ExitCode } from '../../errors.js';
 import type { Store, StoreOptions } from '../store.js';
 import type { Branches, Value } from '../tree.js';
-import { emitYaml, emitYamlValue } from './yaml-emit.js';
+import { emitYamlBytes, emitYamlValue } from './yaml-emit.js';
 import { loadYaml } from './yaml-fast.js';
 
 const enc = new TextEncoder();
@@ -29,11 +29,11 @@ export class YamlStore implements Store {
   }
 
   emitPlain(branches: Branches): Uint8Array {
-    return enc.encode(emitYaml(branches, this.indent));
+    return emitYamlBytes(branches, this.indent);
   }
 
   emitEncrypted(branches: Branches): Uint8Array {
-    return enc.encode(emitYaml(branches, this.indent));
+    return emitYamlBytes(branches, this.indent);
   }
 
   emitValue(value: unknown): Uint8Array {
