@@ -59,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (env.HELM_SECRETS_LOAD_GPG_KEYS) (await import('./loadkeys.js')).applyLoadGpgKeys(env);
     if (FILE_COMMANDS.has(cmd)) {
       const args = parseFileCommand(rest, env);
       if (args.help) {

@@ -2,6 +2,7 @@
 // and falls back to openpgp.js with keys from SOPS_PGP_KEY / SOPS_PGP_KEY_FILE when there is no gpg binary.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { delimiter } from 'node:path';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 type OpenPGP = typeof import('openpgp');
@@ -12,7 +13,7 @@ export const PGP_ENV = {
   exec: 'SOPS_GPG_EXEC',
   /** Armored key(s), private or public, one or several blocks. */
   key: 'SOPS_PGP_KEY',
-  /** Path to a file of armored or binary key(s). */
+  /** Path to a file of armored or binary key(s); several paths joined with the platform's path delimiter. */
   keyFile: 'SOPS_PGP_KEY_FILE',
   /** Passphrase for protected private keys on the openpgp.js path (gpg asks its agent instead). */
   passphrase: 'SOPS_PGP_PASSPHRASE',
@@ -185,14 +186,14 @@ async function readEnvironmentKeys(text: string | undefined, file: string | unde
   const openpgp = await loadOpenPGP();
   const keys: PgpKey[] = [];
   if (text) keys.push(...(await readKeyMaterial(openpgp, Buffer.from(text, 'utf8'), PGP_ENV.key)));
-  if (file) {
+  for (const path of file ? file.split(delimiter).filter(Boolean) : []) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      bytes = await readFile(path);
     } catch (err) {
-      throw new Error(`failed to read ${PGP_ENV.keyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new Error(`failed to read ${PGP_ENV.keyFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    keys.push(...(await readKeyMaterial(openpgp, bytes, PGP_ENV.keyFile)));
+    keys.push(...(await readKeyMaterial(openpgp, bytes, path)));
   }
   return keys;
 }

@@ -2,7 +2,7 @@
 // the getter render the sops vectors, install against a fake API, and leave no plaintext anywhere.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELM, HS_VECTORS, ROOT } from '../helpers/paths.js';
@@ -160,6 +160,48 @@ for (const version of ['v3', 'v4'] as const) {
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /no-such-chart/);
       noDecryptedBesideInputs();
+    });
+
+    it('scripts/wrapper/helm.sh as `helm` (Argo CD): HELM_SECRETS_WRAPPER_ENABLED=true turns template into helm secrets template', async () => {
+      const bin = join(home, 'bin');
+      mkdirSync(bin, { recursive: true });
+      const wrapper = join(bin, 'helm');
+      copyFileSync(join(ROOT, 'scripts/wrapper/helm.sh'), wrapper);
+      chmodSync(wrapper, 0o755);
+      const wenv = { ...env, HELM_SECRETS_HELM_PATH: helm, PATH: `${bin}:${env.PATH}` };
+      const on = await run(wrapper, ['template', 'rel', CHART, '-f', AGE_FILE], { ...wenv, HELM_SECRETS_WRAPPER_ENABLED: 'true' });
+      assert.equal(on.code, 0, on.stderr);
+      assert.match(on.stdout, /global_secret: "global_age"/);
+      assert.match(on.stderr, /\[helm-secrets\] Decrypt: /);
+      // Not enabled: helm itself gets the encrypted file and renders the ENC[...] string.
+      const off = await run(wrapper, ['template', 'rel', CHART, '-f', AGE_FILE], wenv);
+      assert.equal(off.code, 0, off.stderr);
+      assert.match(off.stdout, /global_secret: "ENC\[AES256_GCM,data:/);
+      assert.doesNotMatch(off.stderr, /helm-secrets/);
+      // Other commands pass through, enabled or not.
+      const ver = await run(wrapper, ['version', '--short'], { ...wenv, HELM_SECRETS_WRAPPER_ENABLED: 'true' });
+      assert.equal(ver.code, 0, ver.stderr);
+      assert.match(ver.stdout, version === 'v3' ? /^v3\.18\.0/ : /^v4\.1\.4/);
+      // Without the real helm's path it would exec itself forever: it refuses instead.
+      const loop = await run(wrapper, ['template', 'rel', CHART], { ...wenv, HELM_SECRETS_HELM_PATH: '', HELM_BIN: '' });
+      assert.equal(loop.code, 1);
+      assert.match(loop.stderr, /set HELM_SECRETS_HELM_PATH to the real helm binary/);
+    });
+
+    it('HELM_SECRETS_LOAD_GPG_KEYS: PGP keys from a directory decrypt with an empty gpg keyring', async () => {
+      const gnupg = mkdtempSync(join(home, 'gnupg-'));
+      const file = join(SOPS_DIR, 'secrets.gpg_key.yaml');
+      const none = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', file], { ...env, GNUPGHOME: gnupg });
+      assert.notEqual(none.code, 0);
+      assert.match(none.stderr, /No secret key/);
+      const keys = `${join(HS_VECTORS, 'tests/assets/gpg')}/`;
+      const r = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', file], { ...env, GNUPGHOME: gnupg, HELM_SECRETS_LOAD_GPG_KEYS: keys });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /global_secret: "global_baz"/);
+      const missing = join(home, 'no-keys-here');
+      const bad = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', file], { ...env, GNUPGHOME: gnupg, HELM_SECRETS_LOAD_GPG_KEYS: `${keys} ${missing}` });
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr.split('\n')[0], `[helm-secrets] Error: ${missing}: key file or directory does not exist (HELM_SECRETS_LOAD_GPG_KEYS)`);
     });
 
     it('a missing values file is an error naming it, unless ignored', async () => {
