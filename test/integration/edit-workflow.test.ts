@@ -97,6 +97,25 @@ describe('edit, set, unset, rotate, updatekeys in a git repository', function ()
     assert.equal(await decryptIn(repo, file, { ...repo.env, SOPS_AGE_KEY_FILE: k2.file }), fiftyKeys());
   });
 
+  it('rotate --rm-age removes a recipient (it can no longer decrypt) and refuses to empty a key group', async () => {
+    const k2 = await newAgeKey(repo.aux, 'key2');
+    const asK2 = { ...repo.env, SOPS_AGE_KEY_FILE: k2.file };
+    let r = hs(repo, ['rotate', '--add-age', k2.recipient, file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await decryptIn(repo, file, asK2), fiftyKeys());
+    r = hs(repo, ['rotate', '--rm-age', repo.key.recipient, file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`removing age ${repo.key.recipient}`));
+    assert.doesNotMatch(read().toString(), new RegExp(repo.key.recipient));
+    await assert.rejects(decryptIn(repo, file), (e: { code: number }) => e.code === 128);
+    assert.equal(await decryptIn(repo, file, asK2), fiftyKeys());
+    const before = read();
+    r = hs(repo, ['rotate', '--rm-age', k2.recipient, file], { env: asK2 });
+    assert.equal(r.code, 111, r.stderr);
+    assert.match(r.stderr, /would leave key group 1 empty/);
+    assert.deepEqual(read(), before, 'a refused rotate leaves the file as it was');
+  });
+
   it('updatekeys adds a recipient that can then decrypt, and removing it locks it out; values untouched', async () => {
     const k2 = await newAgeKey(repo.aux, 'key2');
     const asK2 = { ...repo.env, SOPS_AGE_KEY_FILE: k2.file };
