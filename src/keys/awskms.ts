@@ -2,6 +2,7 @@
 // in the ARN's region, optionally as an assumed role or a named profile, as sops's kms key source does.
 import { hostname } from 'node:os';
 import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
@@ -82,7 +83,7 @@ export const awsKmsKind: KeyKind = {
 
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields);
-    const { EncryptCommand } = await import('@aws-sdk/client-kms');
+    const { EncryptCommand } = kmsSdk();
     const out = await kmsCall(ref, ctx, (client, abortSignal) =>
       client.send(new EncryptCommand({ KeyId: ref.arn, Plaintext: part, EncryptionContext: ref.context }), { abortSignal }),
     );
@@ -101,7 +102,7 @@ export const awsKmsKind: KeyKind = {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(enc)) throw new Error('error base64-decoding encrypted data key');
     const blob = Buffer.from(enc, 'base64');
     const ref = refFromFields(entry.fields);
-    const { DecryptCommand } = await import('@aws-sdk/client-kms');
+    const { DecryptCommand } = kmsSdk();
     const out = await kmsCall(ref, ctx, (client, abortSignal) =>
       client.send(new DecryptCommand({ KeyId: ref.arn, CiphertextBlob: blob, EncryptionContext: ref.context }), { abortSignal }),
     );
@@ -116,6 +117,7 @@ function refFromFields(f: KeyFields): KmsKeyRef {
   return ref;
 }
 
+type KmsSdk = typeof import('@aws-sdk/client-kms');
 type KMSClient = import('@aws-sdk/client-kms').KMSClient;
 type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
@@ -124,8 +126,7 @@ async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClien
   const m = ARN_RE.exec(ref.arn);
   if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
   const region = m[1]!;
-  quietNodeVersionWarning();
-  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const { KMSClient } = kmsSdk();
   const base = clientConfig(ref, region, ctx.env, 'KMS');
   let credentials = base.credentials;
   if (ref.role) credentials = await assumeRole(ref, region, ctx);
@@ -166,7 +167,7 @@ function clientConfig(ref: KmsKeyRef, region: string, env: NodeJS.ProcessEnv, se
 }
 
 async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Promise<AwsCredentials> {
-  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const { STSClient, AssumeRoleCommand } = (quietNodeVersionWarning(), sdk<typeof import('@aws-sdk/client-sts')>('@aws-sdk/client-sts'));
   const sts = new STSClient(clientConfig(ref, region, ctx.env, 'STS'));
   try {
     const out = await withRetries(
@@ -189,6 +190,12 @@ async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Prom
  * The SDK prints a multi-line notice about Node 20 on first use, which would break the one-line
  * stderr of every command; a user who sets the variable either way keeps their choice.
  */
+/** The KMS client package; quiets the SDK's Node.js version warning first (it fires while loading). */
+function kmsSdk(): KmsSdk {
+  quietNodeVersionWarning();
+  return sdk<KmsSdk>('@aws-sdk/client-kms');
+}
+
 function quietNodeVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }

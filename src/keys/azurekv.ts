@@ -2,6 +2,7 @@
 // the result stored base64url without padding as sops stores it; a missing version is pinned to the latest.
 import { readFileSync } from 'node:fs';
 import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 /** Our variables: a static bearer token for Key Vault, and a PEM CA bundle for private endpoints. */
@@ -93,7 +94,7 @@ interface Session {
 
 /** Loads the SDK, picks the credential, and fixes the client options shared by every call. */
 async function openSession(ctx: KeyContext): Promise<Session> {
-  const { CryptographyClient, KeyClient } = await import('@azure/keyvault-keys');
+  const { CryptographyClient, KeyClient } = sdk<typeof import('@azure/keyvault-keys')>('@azure/keyvault-keys');
   const credential = await tokenCredential(ctx.env);
   const caFile = ctx.env[AZURE_ENV.caFile];
   const options = {
@@ -115,7 +116,7 @@ async function tokenCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential>
   if (token) {
     return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   }
-  const { DefaultAzureCredential } = await import('@azure/identity');
+  const { DefaultAzureCredential } = sdk<typeof import('@azure/identity')>('@azure/identity');
   return new DefaultAzureCredential();
 }
 

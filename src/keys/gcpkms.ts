@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createdAtNow, isNetworkError, retrySettings, withRetries } from './retry.js';
+import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 const RESOURCE_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
@@ -103,7 +104,7 @@ type KmsClient = import('@google-cloud/kms').KeyManagementServiceClient;
  */
 async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers: Record<string, string> }> {
   const env = ctx.env;
-  const { KeyManagementServiceClient } = await import('@google-cloud/kms');
+  const { KeyManagementServiceClient } = sdk<typeof import('@google-cloud/kms')>('@google-cloud/kms');
   const opts: Record<string, unknown> = {};
   const headers: Record<string, string> = {};
   let insecure = false;
@@ -139,7 +140,7 @@ async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers:
     if (insecure && !rest) headers.authorization = `Bearer ${token}`;
   }
   if (insecure && !rest) {
-    const { grpc } = await import('google-gax');
+    const { grpc } = sdk<typeof import('google-gax')>('google-gax');
     opts.sslCreds = grpc.credentials.createInsecure();
   }
   return { client: new KeyManagementServiceClient(opts as ConstructorParameters<typeof KeyManagementServiceClient>[0]), headers };

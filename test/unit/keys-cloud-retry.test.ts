@@ -94,6 +94,12 @@ describe('cloud SDKs load lazily', () => {
           "export async function resolve(s, c, next) { if (banned.test(s)) throw new Error('loaded ' + s); return next(s, c); }\n",
       );
       writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+      // The SDKs are loaded with require(), which the ESM hooks of Node 20 do not see: the same ban for CommonJS.
+      writeFileSync(
+        join(dir, 'cjs-hook.cjs'),
+        "const Module = require('node:module');\nconst banned = /(^|[\\\\/])(@aws-sdk|@smithy|@google-cloud|google-gax|@grpc|@azure|@azure-rest|openpgp)([\\\\/]|$)/;\n" +
+          "const resolve = Module._resolveFilename;\nModule._resolveFilename = function (request, ...rest) { if (banned.test(request)) throw new Error('loaded ' + request); return resolve.call(this, request, ...rest); };\n",
+      );
       const datakey = pathToFileURL(join(ROOT, 'src', 'keys', 'datakey.ts')).href;
       const ageLib = pathToFileURL(join(ROOT, 'node_modules', 'age-encryption', 'dist', 'index.js')).href;
       writeFileSync(
@@ -114,7 +120,7 @@ describe('cloud SDKs load lazily', () => {
         `,
       );
       const run = (kind: string) =>
-        spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, 'run.mts'), kind], {
+        spawnSync(process.execPath, ['--require', join(dir, 'cjs-hook.cjs'), '--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, 'run.mts'), kind], {
           cwd: ROOT,
           env: { PATH: process.env.PATH, HOME: dir },
           encoding: 'utf8',
