@@ -1,16 +1,23 @@
 // The age master key: wraps a data key (or Shamir share) to an age recipient as armored text,
-// and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file).
+// and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
+// recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { bech32 } from '@scure/base';
-import { Decrypter, Encrypter, armor } from 'age-encryption';
+import { Decrypter, Encrypter, armor, type Identity } from 'age-encryption';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 /** What the environment yields: identity strings (secret, kept in memory only) and why some sources failed. */
 interface IdentitySet {
   identities: string[];
+  problems: string[];
+}
+
+/** The same for SSH private keys, parsed. */
+interface SshIdentitySet {
+  identities: Identity[];
   problems: string[];
 }
 
@@ -28,7 +35,7 @@ export const ageKind: KeyKind = {
   async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const e = new Encrypter();
-    e.addRecipient(checkRecipient(recipient));
+    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : checkRecipient(recipient));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
     return { kind: 'age', fields: { enc, recipient } };
   },
@@ -37,13 +44,13 @@ export const ageKind: KeyKind = {
     const recipient = String(entry.fields.recipient ?? '');
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
-    if (recipient.startsWith('ssh-')) throw new Error('age SSH identities are not supported yet');
-    const { identities, problems } = await loadIdentities(ctx.env, recipient);
+    const ssh = recipient.startsWith('ssh-');
+    const { identities, problems } = ssh ? await loadSshIdentities(ctx.env, recipient) : await loadIdentities(ctx.env, recipient);
     if (identities.length === 0) {
       if (problems.length === 0) return null;
-      throw new Error(`failed to load age identities: ${problems.join('; ')}`);
+      throw new Error(`failed to load age ${ssh ? 'SSH ' : ''}identities: ${problems.join('; ')}`);
     }
-    const d = await decrypterFor(identities);
+    const d = ssh ? sshDecrypter(identities as Identity[]) : await decrypterFor(identities as string[]);
     let file: Uint8Array;
     try {
       file = armor.decode(enc);
@@ -134,9 +141,6 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
 
 /** Recipient kinds the age library can encrypt to; the others fail here with a message naming the kind. */
 function checkRecipient(recipient: string): string {
-  if (recipient.startsWith('ssh-')) {
-    throw new Error(`age SSH recipients are not supported yet: ${recipient.split(' ')[0]}`);
-  }
   if (!recipient.startsWith('age1')) throw new Error(`unknown age recipient type: "${recipient}"`);
   if (!recipient.startsWith('age1pq1') && recipient.slice(4).includes('1')) {
     throw new Error(`age plugin recipients are not supported: "${recipient}"`);
@@ -153,6 +157,7 @@ const cmdCache = new Map<string, Promise<IdentitySet>>();
 export function clearAgeIdentityCache(): void {
   staticCache.clear();
   cmdCache.clear();
+  sshCache.clear();
   decrypters.clear();
 }
 
@@ -162,8 +167,6 @@ async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promis
     env.SOPS_AGE_KEY ?? null,
     env.SOPS_AGE_KEY_FILE ?? null,
     keysFile,
-    env.SOPS_AGE_SSH_PRIVATE_KEY_FILE ?? null,
-    env.SOPS_AGE_SSH_PRIVATE_KEY_CMD ?? null,
   ]);
   let s = staticCache.get(skey);
   if (!s) {
@@ -189,10 +192,6 @@ async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promis
 
 async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<IdentitySet> {
   const out: IdentitySet = { identities: [], problems: [] };
-  // Said only when nothing matched, so a user relying on an SSH key learns why.
-  for (const name of ['SOPS_AGE_SSH_PRIVATE_KEY_FILE', 'SOPS_AGE_SSH_PRIVATE_KEY_CMD']) {
-    if (env[name] !== undefined) out.problems.push(`${name}: age SSH identities are not supported yet`);
-  }
   if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     try {
@@ -212,6 +211,80 @@ async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined):
   return out;
 }
 
+// SSH identities, as sops 3.10 finds them: SOPS_AGE_SSH_PRIVATE_KEY_FILE, the output of
+// SOPS_AGE_SSH_PRIVATE_KEY_CMD (run with SOPS_AGE_RECIPIENT set), and only when neither is set
+// ~/.ssh/id_ed25519 and ~/.ssh/id_rsa. Loaded only for SSH recipients: they cannot open any other stanza.
+const sshCache = new Map<string, Promise<SshIdentitySet>>();
+
+function loadSshIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<SshIdentitySet> {
+  const home = env.HOME || homedir();
+  const k = JSON.stringify([env.SOPS_AGE_SSH_PRIVATE_KEY_FILE ?? null, env.SOPS_AGE_SSH_PRIVATE_KEY_CMD ?? null, recipient, home]);
+  let p = sshCache.get(k);
+  if (!p) {
+    p = readSshIdentities(env, recipient, home);
+    sshCache.set(k, p);
+  }
+  return p;
+}
+
+async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home: string): Promise<SshIdentitySet> {
+  const { parseSshIdentity } = await import('./agessh.js');
+  const out: SshIdentitySet = { identities: [], problems: [] };
+  const add = (source: string, text: string) => {
+    try {
+      out.identities.push(parseSshIdentity(text));
+    } catch (err) {
+      out.problems.push(`${source}: ${messageOf(err)}`);
+    }
+  };
+  const file = env.SOPS_AGE_SSH_PRIVATE_KEY_FILE;
+  const cmd = env.SOPS_AGE_SSH_PRIVATE_KEY_CMD;
+  if (file !== undefined) {
+    try {
+      add(file, await readFile(file, 'utf8'));
+    } catch (err) {
+      out.problems.push(`failed to open SOPS_AGE_SSH_PRIVATE_KEY_FILE file: ${codeOf(err)}`);
+    }
+  }
+  if (cmd !== undefined) {
+    const argv = shellWords(cmd);
+    if (!argv || argv.length === 0) out.problems.push(`failed to parse command ${cmd}`);
+    else {
+      try {
+        add('SOPS_AGE_SSH_PRIVATE_KEY_CMD', await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient }));
+      } catch (err) {
+        out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
+      }
+    }
+  }
+  if (file === undefined && cmd === undefined) {
+    for (const name of ['id_ed25519', 'id_rsa']) {
+      const path = join(home, '.ssh', name);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${path}: ${codeOf(err)}`);
+        continue;
+      }
+      add(path, text);
+    }
+  }
+  return out;
+}
+
+function sshDecrypter(identities: Identity[]): Decrypter {
+  const d = new Decrypter();
+  for (const id of identities) d.addIdentity(id);
+  return d;
+}
+
+function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
+  });
+}
+
 async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
   const out: IdentitySet = { identities: [], problems: [] };
   const argv = shellWords(cmd);
@@ -220,14 +293,7 @@ async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: s
     return out;
   }
   try {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        argv[0]!,
-        argv.slice(1),
-        { env: { ...env, SOPS_AGE_RECIPIENT: recipient }, maxBuffer: 1 << 20, encoding: 'utf8' },
-        (err, so) => (err ? reject(err) : resolve(so)),
-      );
-    });
+    const stdout = await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient });
     collect(out, 'SOPS_AGE_KEY_CMD', stdout, false);
   } catch (err) {
     out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);

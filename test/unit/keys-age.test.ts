@@ -72,12 +72,15 @@ describe('age master key', () => {
     assert.equal(hex(await ageKind.unwrap(entry, { env: { ...base, SOPS_AGE_KEY: identity } })), '0506');
   });
 
-  it('says SSH identities are unsupported instead of "no identity"', async () => {
+  it('an SSH recipient: no SSH key anywhere gives no result; a file that is not an SSH key is named with the cause', async () => {
     const ssh = { kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host', enc: '-----BEGIN AGE ENCRYPTED FILE-----\n' } };
-    await assert.rejects(ageKind.unwrap(ssh, { env: base }), /SSH identities are not supported/);
+    assert.equal(await ageKind.unwrap(ssh, { env: { ...base, HOME: join(dir, 'no-home') } }), null);
+    const notSsh = join(dir, 'not-an-ssh-key');
+    writeFileSync(notSsh, 'AGE-SECRET-KEY-1QQQQ\n');
+    await assert.rejects(ageKind.unwrap(ssh, { env: { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: notSsh } }), new RegExp(`failed to load age SSH identities: ${notSsh}: not an SSH private key`));
+    // SSH keys are not consulted for an X25519 recipient.
     const [entry] = ageEntries(join(HUMPHD, 'tests', 'data', 'secret.enc.yaml'));
-    const env = { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: join(dir, 'id_ed25519') };
-    await assert.rejects(ageKind.unwrap(entry!, { env }), /failed to load age identities: SOPS_AGE_SSH_PRIVATE_KEY_FILE: age SSH identities are not supported yet/);
+    assert.equal(await ageKind.unwrap(entry!, { env: { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: notSsh } }), null);
   });
 
   it('unwraps the real data keys of the humphd sops files (yaml 3.8.1, json 3.9.2)', async () => {
@@ -170,7 +173,8 @@ describe('age master key', () => {
 
   it('refuses recipients the library cannot encrypt to, naming the type', async () => {
     const ctx = { env: base };
-    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host' } }, Uint8Array.of(1), ctx), /SSH recipients are not supported/);
+    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host' } }, Uint8Array.of(1), ctx), /malformed SSH recipient: "ssh-ed25519 AAAAC3Nz user@host": truncated SSH key/);
+    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-dss AAAAB3NzaC1kc3MAAAA=' } }, Uint8Array.of(1), ctx), /malformed SSH recipient/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'age1yubikey1qwerty' } }, Uint8Array.of(1), ctx), /plugin recipients are not supported/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'nope' } }, Uint8Array.of(1), ctx), /unknown age recipient type/);
   });
