@@ -1,8 +1,8 @@
-// Part 6 of the robustness suite, for the cloud KMSs (Vault has its own file): AWS KMS through a proxy in front of
-// moto (the real emulator), GCP KMS through the local gRPC server; both pass requests through or inject throttling,
-// internal errors, denials, slow and hanging answers while the built CLI decrypts files whose data key is wrapped
-// by that KMS alone or by it and age. Every run ends within the configured bound, with the right key used or one
-// clear error line, and no plaintext in the output.
+// Part 6 of the robustness suite, for the cloud key services (Vault has its own file): AWS KMS through a proxy in
+// front of moto (the real emulator), GCP KMS through the local gRPC server, Azure Key Vault through the local HTTPS
+// server. Each passes requests through or injects throttling, unavailability, denials, slow and hanging answers
+// while the built CLI decrypts files whose data key is wrapped by that service alone or by it and age. Every run
+// ends within the configured bound, with the right key used or one clear error line, and no plaintext in the output.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEnv } from '../helpers/env.js';
 import { assertNoLeak } from '../helpers/leakscan.js';
+import { startFakeAzureKv, type FakeAzureKv } from '../helpers/fake-azurekv.js';
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/fake-gcpkms.js';
 import { createKmsKey, startMoto, type Moto } from '../helpers/moto.js';
 import { runCliAsync, type ProcResult } from '../helpers/proc.js';
@@ -78,7 +79,7 @@ class FaultProxy {
 
 /** One key service under test: how to make its files, steer its faults and count its Decrypt calls. */
 interface Service {
-  id: 'kms' | 'gcp_kms';
+  id: 'kms' | 'gcp_kms' | 'azure_kv';
   label: string;
   /** Starts the service; returns the encryption flags and the environment for encrypting and for decrypting. */
   start(dir: string): Promise<{ keyArgs: string[]; encryptEnv: NodeJS.ProcessEnv; decryptEnv: NodeJS.ProcessEnv }>;
@@ -148,9 +149,35 @@ function gcpKms(): Service {
   };
 }
 
+function azureKv(): Service {
+  let kv: FakeAzureKv | undefined;
+  return {
+    id: 'azure_kv',
+    label: 'Azure Key Vault (local HTTPS server)',
+    async start() {
+      kv = await startFakeAzureKv();
+      kv.createKey('faults');
+      const env = { HELM_SECRETS_AZURE_ACCESS_TOKEN: kv.token, HELM_SECRETS_AZURE_KV_CA_FILE: kv.caFile, HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK: 'true' };
+      return { keyArgs: ['--azure-kv', `${kv.vaultUrl}/keys/faults`], encryptEnv: env, decryptEnv: env };
+    },
+    async stop() {
+      await kv?.stop();
+    },
+    steer(plan, fallback) {
+      kv!.plan = [...plan];
+      kv!.fallback = fallback;
+    },
+    // Each attempt of the SDK's decrypt starts with an authorized GET of the key version (then POSTs .../decrypt).
+    decrypts: () => kv!.calls.filter((c) => c.method === 'GET' && c.authorization !== '').length,
+    errorLine: /^\[helm-secrets\] Error: .*azure_kv https:\/\/127\.0\.0\.1:\d+\/keys\/faults/,
+    throttled: /too many requests|Throttled|429/,
+    denied: /does not have keys|Forbidden|403/,
+  };
+}
+
 const counts: Record<string, { runs: number; viaKey: number; viaAge: number; clearErrors: number }> = {};
 
-for (const service of [awsKms(), gcpKms()]) {
+for (const service of [awsKms(), gcpKms(), azureKv()]) {
   describe(`robustness 6b: ${service.label} faults at the CLI, with mixed keys`, function () {
     this.timeout(180000);
     const tally = (counts[service.id] = { runs: 0, viaKey: 0, viaAge: 0, clearErrors: 0 });
@@ -161,6 +188,7 @@ for (const service of [awsKms(), gcpKms()]) {
 
     before(async function () {
       if (service.id === 'kms') requireTool(this, 'moto_server');
+      if (service.id === 'azure_kv') requireTool(this, 'openssl');
       dir = mkdtempSync(join(tmpdir(), `hs-faults-${service.id}-`));
       const s = await service.start(dir);
       const common = {
