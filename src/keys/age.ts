@@ -44,13 +44,11 @@ export const ageKind: KeyKind = {
     const recipient = String(entry.fields.recipient ?? '');
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
-    const ssh = recipient.startsWith('ssh-');
-    const { identities, problems } = ssh ? await loadSshIdentities(ctx.env, recipient) : await loadIdentities(ctx.env, recipient);
-    if (identities.length === 0) {
+    const { d, problems } = await openDecrypter(ctx.env, recipient);
+    if (!d) {
       if (problems.length === 0) return null;
-      throw new Error(`failed to load age ${ssh ? 'SSH ' : ''}identities: ${problems.join('; ')}`);
+      throw new Error(`failed to load age ${recipient.startsWith('ssh-') ? 'SSH ' : ''}identities: ${problems.join('; ')}`);
     }
-    const d = ssh ? sshDecrypter(identities as Identity[]) : await decrypterFor(identities as string[]);
     let file: Uint8Array;
     try {
       file = armor.decode(enc);
@@ -273,10 +271,17 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
   return out;
 }
 
-function sshDecrypter(identities: Identity[]): Decrypter {
-  const d = new Decrypter();
-  for (const id of identities) d.addIdentity(id);
-  return d;
+/** A Decrypter with the identities that can open `recipient`'s stanza (none found: undefined), and the problems met. */
+async function openDecrypter(env: NodeJS.ProcessEnv, recipient: string): Promise<{ d: Decrypter | undefined; problems: string[] }> {
+  if (recipient.startsWith('ssh-')) {
+    const { identities, problems } = await loadSshIdentities(env, recipient);
+    if (identities.length === 0) return { d: undefined, problems };
+    const d = new Decrypter();
+    for (const id of identities) d.addIdentity(id);
+    return { d, problems };
+  }
+  const { identities, problems } = await loadIdentities(env, recipient);
+  return { d: identities.length ? await decrypterFor(identities) : undefined, problems };
 }
 
 function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
