@@ -190,7 +190,7 @@ async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Prom
  * The SDK prints a multi-line notice about Node 20 on first use, which would break the one-line
  * stderr of every command; a user who sets the variable either way keeps their choice.
  */
-/** The KMS client package; quiets the SDK's Node.js version warning first (it fires while loading). */
+/** The KMS client package, with the SDK's Node.js version warning (printed when a client is made) quieted first. */
 function kmsSdk(): KmsSdk {
   quietNodeVersionWarning();
   return sdk<KmsSdk>('@aws-sdk/client-kms');

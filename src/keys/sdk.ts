@@ -3,14 +3,8 @@
 import { createRequire } from 'node:module';
 
 const load = createRequire(import.meta.url);
-const loaded = new Map<string, unknown>();
 
-/** The SDK package `name` (resolved from this module's location, so from the plugin's node_modules). */
+/** The SDK package `name`, resolved from this module's location (the plugin's node_modules); require caches it. */
 export function sdk<T>(name: string): T {
-  let m = loaded.get(name);
-  if (m === undefined) {
-    m = load(name);
-    loaded.set(name, m);
-  }
-  return m as T;
+  return load(name) as T;
 }
