@@ -37,6 +37,7 @@ const OPTIONS = {
   'key-timeout': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   verbose: { type: 'boolean' },
+  terraform: { type: 'boolean' },
 } as const;
 
 export interface FileCommandArgs {
@@ -44,6 +45,8 @@ export interface FileCommandArgs {
   inPlace: boolean;
   output?: string;
   extract?: string;
+  /** decrypt --terraform (helm-secrets): print {"content_base64": ...} for Terraform's external data source. */
+  terraform: boolean;
   quiet: boolean;
   help: boolean;
   yes: boolean;
@@ -66,7 +69,8 @@ function list(v: string[] | undefined): string[] | undefined {
   return out.length ? out : undefined;
 }
 
-export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv): FileCommandArgs {
+/** `command` names the command for messages; only `decrypt` takes --terraform. */
+export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = ''): FileCommandArgs {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -75,6 +79,9 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv): FileCo
     throw new SopsError(msg, ExitCode.Generic);
   }
   const v = parsed.values;
+  if (v.terraform && command !== 'decrypt') {
+    throw new SopsError(`--terraform applies to decrypt only${command ? `, not ${command}` : ''}`, ExitCode.ConflictingParameters);
+  }
   const rules: EncryptionRule[] = [];
   for (const kind of RULE_KINDS) {
     const flag = kind.replace(/_/g, '-') as keyof typeof v;
@@ -115,6 +122,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv): FileCo
     inPlace: !!v['in-place'],
     output: v.output,
     extract: v.extract,
+    terraform: !!v.terraform,
     quiet: !!v.quiet,
     help: !!v.help,
     yes: !!v.yes,

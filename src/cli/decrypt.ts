@@ -20,13 +20,20 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
   if (args.output && args.files.length > 1) {
     return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
   }
+  if (args.terraform && args.files.length > 1) {
+    return reportError(new SopsError('--terraform takes exactly one input file', ExitCode.ConflictingParameters));
+  }
   const env = args.common.env ?? process.env;
   let code = 0;
   for (const file of args.files) {
     try {
       const bytes = await readInput(file);
       const plain = await decryptBytes(bytes, file, { ...args.common, extract: args.extract, warn });
-      if (mode === 'dec') {
+      if (args.terraform) {
+        // As helm-secrets prints it (no newline), for `data "external"`: the plaintext goes to stdout only, as with
+        // a plain decrypt; -i and --output are ignored, as there.
+        await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
+      } else if (mode === 'dec') {
         const target = args.output ?? decPath(file, env);
         await writeAtomic(target, plain, 0o600);
         info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);

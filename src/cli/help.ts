@@ -39,6 +39,7 @@ ${COMMON}`,
 Decrypts FILE and prints the plaintext, or writes it with -i/--output.
   -i, --in-place        replace FILE with its plaintext (atomic)
   --output FILE         write the plaintext to FILE (mode 0600)
+  --terraform           print {"content_base64":"..."} for Terraform's external data source (one FILE)
 Exit 51 on a MAC mismatch, 128 when no master key could be used.
 
 ${COMMON}`,

@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (env.HELM_SECRETS_LOAD_GPG_KEYS) (await import('./loadkeys.js')).applyLoadGpgKeys(env);
     if (FILE_COMMANDS.has(cmd)) {
-      const args = parseFileCommand(rest, env);
+      const args = parseFileCommand(rest, env, cmd);
       if (args.help) {
         process.stdout.write(helpFor(cmd) + '\n');
         return 0;

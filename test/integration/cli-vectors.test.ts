@@ -130,6 +130,28 @@ describe('file commands on the real vectors', function () {
     assert.match(runCli(['view', f]).stdout.toString(), /^global_secret: global_bar\n/);
   });
 
+  it('decrypt --terraform prints {"content_base64": ...} of the plaintext for Terraform; one file, decrypt only', function () {
+    const f = join(HSV, 'secrets.yaml');
+    const plain = runCli(['decrypt', f]).stdout;
+    const r = runCli(['decrypt', '--terraform', f]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout.toString();
+    assert.deepEqual(Object.keys(JSON.parse(out)), ['content_base64']);
+    assert.deepEqual(Buffer.from(JSON.parse(out).content_base64, 'base64'), plain);
+    assert.ok(!out.endsWith('\n'), 'printed without a newline, as helm-secrets does');
+    // -i is ignored as in helm-secrets: the file stays encrypted.
+    const copy = join(mkdtempSync(join(tmpdir(), 'hs-tf-')), 'secrets.yaml');
+    copyFileSync(f, copy);
+    assert.equal(runCli(['decrypt', '-i', '--terraform', copy]).stdout.toString(), out);
+    assert.deepEqual(readFileSync(copy), readFileSync(f));
+    const two = runCli(['decrypt', '--terraform', f, f]);
+    assert.equal(two.code, 8);
+    assert.match(two.stderr, /--terraform takes exactly one input file/);
+    const dec = runCli(['dec', '--terraform', copy]);
+    assert.equal(dec.code, 8);
+    assert.match(dec.stderr, /--terraform applies to decrypt only, not dec/);
+  });
+
   it('--extract prints one string leaf raw and a subtree in the file format', function () {
     const f = join(SOPS_VECTORS, 'example.yaml');
     const leaf = runCli(['decrypt', '--extract', '["app2"]["db"]["user"]', f]);
