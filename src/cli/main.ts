@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import { parseFileCommand } from './args.js';
 import { isQuietEnv, reportError, setQuiet } from './console.js';
+import { takeSwitch } from './globalopts.js';
 import { OVERVIEW, helpFor } from './help.js';
 
 const FILE_COMMANDS = new Set(['encrypt', 'decrypt', 'enc', 'dec', 'view']);
@@ -47,9 +48,11 @@ export async function main(argv: string[]): Promise<number> {
       i++; // sops is built in; the option is accepted for compatibility and has no effect
     } else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) {
       /* accepted, no effect */
-    } else if (a === '--ignore-missing-values') {
-      env.HELM_SECRETS_IGNORE_MISSING_VALUES = 'true';
-    } else break;
+    } else {
+      const took = takeSwitch(argv, i, env);
+      if (took === 0) break;
+      i += took - 1;
+    }
   }
   setQuiet(quiet);
   const cmd = argv[i];

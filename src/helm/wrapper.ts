@@ -8,6 +8,7 @@ import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
+import { takeSwitch } from '../cli/globalopts.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -39,24 +40,11 @@ const isTrue = (v: string | undefined) => (v ?? '').toLowerCase() === 'true';
 function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[]; quiet: boolean } {
   let quiet = false;
   let i = 0;
-  const boolOpt = (name: string, variable: string): boolean => {
-    const a = argv[i];
-    if (a === name) {
-      if (argv[i + 1] === 'true' || argv[i + 1] === 'false') env[variable] = argv[++i];
-      else env[variable] = 'true';
-      return true;
-    }
-    if (a.startsWith(name + '=')) {
-      env[variable] = a.slice(name.length + 1);
-      return true;
-    }
-    return false;
-  };
   for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-q' || a === '--quiet') quiet = true;
-    else if (boolOpt('--ignore-missing-values', 'HELM_SECRETS_IGNORE_MISSING_VALUES')) continue;
-    else if (boolOpt('--decrypt-secrets-in-tmp-dir', 'HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR')) continue;
+    const a = argv[i]!;
+    const took = takeSwitch(argv, i, env);
+    if (took > 0) i += took - 1;
+    else if (a === '-q' || a === '--quiet') quiet = true;
     else if (a === '-b' || a === '--backend' || a === '-a' || a === '--backend-args') i++;
     else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) continue;
     else break;
@@ -105,6 +93,12 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   }
   const backend = env.HELM_SECRETS_BACKEND;
   if (backend && backend !== 'sops') say(quiet, `Note: HELM_SECRETS_BACKEND=${backend} is ignored; the sops engine is built in`);
+  if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES)) {
+    // helm-secrets runs its vals backend as a post-renderer then; without vals that cannot be done, and quietly
+    // rendering the expressions unevaluated would deploy them as they are.
+    process.stderr.write('[helm-secrets] --evaluate-templates (HELM_SECRETS_EVALUATE_TEMPLATES=true) needs the vals backend, which this plugin does not have\n');
+    return 1;
+  }
 
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
   const delivery = new Delivery(chooseMode(env, helm), env);

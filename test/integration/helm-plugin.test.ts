@@ -211,6 +211,22 @@ for (const version of ['v3', 'v4'] as const) {
       assert.match(r.stderr, new RegExp(`File does not exist: ${missing}`));
       const ok = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', '?' + missing], env);
       assert.equal(ok.code, 0, ok.stderr);
+      // helm-secrets's switch forms before the command: bare, with true|false, and =value.
+      for (const [opts, code] of [[['--ignore-missing-values'], 0], [['--ignore-missing-values', 'true'], 0], [['--ignore-missing-values=true'], 0], [['--ignore-missing-values', 'false'], 1]] as const) {
+        const r2 = await run(helm, ['secrets', ...opts, 'template', 'rel', CHART, '-f', missing], env);
+        assert.equal(r2.code, code, `${opts.join(' ')}: ${r2.stderr}`);
+        if (code) assert.match(r2.stderr, new RegExp(`File does not exist: ${missing}`));
+      }
+    });
+
+    it('--evaluate-templates false is accepted; true is refused with the reason (it needs the vals backend)', async () => {
+      const off = await run(helm, ['secrets', '--evaluate-templates', 'false', 'template', 'rel', CHART, '-f', AGE_FILE], env);
+      assert.equal(off.code, 0, off.stderr);
+      assert.match(off.stdout, /global_secret: "global_age"/);
+      const on = await run(helm, ['secrets', '--evaluate-templates', 'template', 'rel', CHART, '-f', AGE_FILE], env);
+      assert.equal(on.code, 1);
+      assert.match(on.stderr, /--evaluate-templates \(HELM_SECRETS_EVALUATE_TEMPLATES=true\) needs the vals backend/);
+      assert.equal(on.stdout, '');
     });
   });
 }
