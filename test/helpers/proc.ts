@@ -51,3 +51,18 @@ export async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The built CLI, killed (and the test failed) when it outlives `boundMs`: key-service faults must never hang a run. */
+export async function runCliBounded(args: string[], env: NodeJS.ProcessEnv, boundMs: number): Promise<ProcResult> {
+  let timer: NodeJS.Timeout | undefined;
+  let overran = false;
+  const r = await runCliAsync(args, {
+    env,
+    onSpawn: (c) => {
+      timer = setTimeout(() => ((overran = true), c.kill('SIGKILL')), boundMs);
+    },
+  });
+  clearTimeout(timer);
+  if (overran) throw new Error(`the run did not end within ${boundMs} ms`);
+  return r;
+}

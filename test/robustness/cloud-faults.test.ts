@@ -13,7 +13,7 @@ import { assertNoLeak } from '../helpers/leakscan.js';
 import { startFakeAzureKv, type FakeAzureKv } from '../helpers/fake-azurekv.js';
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/fake-gcpkms.js';
 import { createKmsKey, startMoto, type Moto } from '../helpers/moto.js';
-import { runCliAsync, type ProcResult } from '../helpers/proc.js';
+import { runCliAsync, runCliBounded, type ProcResult } from '../helpers/proc.js';
 import { requireTool } from '../helpers/tools.js';
 
 const AGE_RECIPIENT = 'age1rh2xsjg8avja92j3jhtttuczgmqkz89lezxt4e3mmp5ukl5j4f9smvteju';
@@ -222,16 +222,7 @@ for (const service of [awsKms(), gcpKms(), azureKv()]) {
     async function decryptWith(file: string, plan: Fault[], fallback: Fault): Promise<ProcResult & { calls: number }> {
       service.steer(plan, fallback);
       const before = service.decrypts();
-      let timer: NodeJS.Timeout | undefined;
-      let overran = false;
-      const r = await runCliAsync(['decrypt', file], {
-        env,
-        onSpawn: (c) => {
-          timer = setTimeout(() => ((overran = true), c.kill('SIGKILL')), BOUND_MS);
-        },
-      });
-      clearTimeout(timer);
-      assert.equal(overran, false, `the run did not end within ${BOUND_MS} ms`);
+      const r = await runCliBounded(['decrypt', file], env, BOUND_MS);
       service.steer([], 'ok');
       tally.runs++;
       assertNoLeak(r.stderr, SECRETS, 'stderr');
