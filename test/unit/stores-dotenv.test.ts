@@ -46,6 +46,13 @@ describe('dotenv store: reading', () => {
     throwsSops(() => store.loadPlain(enc('A=1\r\n\r\n')), ExitCode.CouldNotReadInputFile);
   });
 
+  it('refuses invalid UTF-8 (exit 2) with its byte offset and line, rather than replacing the bytes', () => {
+    const bytes = Uint8Array.from([...enc('A=1\nB=caf'), 0xe9, ...enc('\n')]);
+    assert.throws(() => store.loadPlain(bytes), { message: 'could not unmarshal input data: invalid UTF-8 at byte 9 (line 2)', code: ExitCode.CouldNotReadInputFile });
+    assert.throws(() => store.loadEncrypted(bytes), /invalid UTF-8 at byte 9/);
+    assert.equal(store.loadPlain(enc('A=café 😀\n'))[0]!.get('A'), 'café 😀');
+  });
+
   it('refuses sops_ keys in a plain file as already encrypted (exit 203)', () => {
     throwsSops(() => store.loadPlain(enc('A=1\nsops_version=3.13.2\n')), ExitCode.FileAlreadyEncrypted);
     assert.equal(store.loadPlain(enc('sops=1\nSOPS_x=2\n'))[0]!.items.length, 2);

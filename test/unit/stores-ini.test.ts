@@ -98,6 +98,11 @@ describe('INI store: reading like go-ini', () => {
     ]);
   });
 
+  it('refuses invalid UTF-8 (exit 2) with its byte offset and line, rather than replacing the bytes', () => {
+    const bytes = Uint8Array.from([...enc('[s]\nk = caf'), 0xe9, ...enc('\n')]);
+    assert.throws(() => store.loadPlain(bytes), { message: 'could not unmarshal input data: invalid UTF-8 at byte 11 (line 2)', code: ExitCode.CouldNotReadInputFile });
+  });
+
   it('refuses malformed lines with exit 2 and without quoting the line', () => {
     throwsSops(() => load('[a]\nhunter2\n'), ExitCode.CouldNotReadInputFile, 'hunter2');
     throwsSops(() => load('[hunter2\n'), ExitCode.CouldNotReadInputFile, 'hunter2');

@@ -4,14 +4,14 @@ import { ExitCode, SopsError } from '../../errors.js';
 import type { Store, StoreName } from '../store.js';
 import { Comment, Mapping, isComment, isMapping, type Branches, type Item } from '../tree.js';
 import { flatten, unflatten } from './flatten.js';
-import { goDecode, valToString } from './gotext.js';
+import { utf8OrFail, valToString } from './gotext.js';
 
 const PREFIX = 'sops_';
 const enc = new TextEncoder();
 
 function parse(bytes: Uint8Array): Mapping {
   const m = new Mapping();
-  const text = goDecode(bytes);
+  const text = utf8OrFail(bytes, 'could not unmarshal input data: ');
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!;

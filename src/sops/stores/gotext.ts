@@ -1,5 +1,6 @@
 // Go's view of text, reproduced for the stores: bytes decoded the way Go's utf8 package does (one U+FFFD per bad byte),
 // unicode.IsSpace trimming, and stores.ValToString, which decides how non-string leaves look in dotenv and INI files.
+import { ExitCode, SopsError } from '../../errors.js';
 import { formatFloatF, formatFloatG } from '../gofmt.js';
 import { Mapping, SopsTime, type Value } from '../tree.js';
 
@@ -35,6 +36,21 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     i += n + 1;
   }
   return -1;
+}
+
+/**
+ * The bytes as text when they are valid UTF-8; otherwise a SopsError `${prefix}invalid UTF-8 at byte N (line L)`.
+ * For the stores whose Go code would carry the raw bytes through: refusing is better than replacing them.
+ */
+export function utf8OrFail(bytes: Uint8Array, prefix: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    throw new SopsError(`${prefix}invalid UTF-8 at byte ${at} (line ${line})`, ExitCode.CouldNotReadInputFile);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { ExitCode, SopsError } from '../../errors.js';
 import type { Store, StoreName } from '../store.js';
 import { Comment, Mapping, isComment, isMapping, type Branches, type Item, type Value } from '../tree.js';
 import { flatten, unflatten } from './flatten.js';
-import { byteLength, goDecode, goTrimLeft, goTrimSpace, valToString } from './gotext.js';
+import { byteLength, goTrimLeft, goTrimSpace, utf8OrFail, valToString } from './gotext.js';
 import { goJsonScalar, goJsonString } from './json.js';
 
 const DEFAULT_SECTION = 'DEFAULT';
@@ -191,7 +191,7 @@ function stripBOM(bytes: Uint8Array): Uint8Array {
 }
 
 function parseIni(bytes: Uint8Array): Mapping {
-  const sections = new IniParser(goDecode(stripBOM(bytes))).parse();
+  const sections = new IniParser(utf8OrFail(stripBOM(bytes), 'could not unmarshal input data: ')).parse();
   const top = new Mapping();
   for (const s of sections) {
     const items: Item[] = [];

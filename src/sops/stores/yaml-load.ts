@@ -4,7 +4,7 @@ import { CST, Parser } from 'yaml';
 import { SopsError, ExitCode } from '../../errors.js';
 import { Comment, Mapping, type Branches, type Item, type Value } from '../tree.js';
 import { resolvePlain } from './yaml-resolve.js';
-import { firstInvalidUtf8 } from './gotext.js';
+import { utf8OrFail } from './gotext.js';
 
 type Tok = CST.Token;
 type SrcTok = CST.SourceToken;
@@ -380,21 +380,12 @@ export function lineStartsOf(src: string): number[] {
   return ls;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * The text both loaders read: UTF-8, no BOM, LF line ends. Invalid UTF-8 is refused, as go-yaml refuses it, so that
  * encrypting never replaces a byte of the user's file with U+FFFD.
  */
 export function yamlText(bytes: Uint8Array): string {
-  let src: string;
-  try {
-    src = strictUtf8.decode(bytes);
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const line = Buffer.from(bytes.buffer, bytes.byteOffset, Math.max(at, 0)).toString('latin1').split('\n').length;
-    fail(`invalid UTF-8 at byte ${at} (line ${line})`);
-  }
+  let src = utf8OrFail(bytes, 'Error unmarshaling input YAML: ');
   if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
   return src;
