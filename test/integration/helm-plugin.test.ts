@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { HELM, HS_VECTORS, ROOT } from '../helpers/paths.js';
 import { testEnv } from '../helpers/env.js';
 import { startFakeKube, type FakeKube } from '../helpers/fake-kube.js';
+import { dirsLeftBy } from '../helpers/fakehelm.js';
 
 const SOPS_DIR = join(HS_VECTORS, 'tests/assets/values/sops');
 const PGP_FILE = join(SOPS_DIR, 'secrets.yaml');
@@ -36,25 +37,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid
 }
 
 /** helm-secrets-* private dirs whose lock names `pid` (there must be none once that run is over). */
-function dirsOf(pid: number): string[] {
-  const found: string[] = [];
-  for (const root of ['/dev/shm', tmpdir()]) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(root).filter((n) => n.startsWith('helm-secrets-'));
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      try {
-        if (JSON.parse(readFileSync(join(root, n, '.helm-secrets.lock'), 'utf8')).pid === pid) found.push(join(root, n));
-      } catch {
-        /* someone else's, or gone */
-      }
-    }
-  }
-  return found;
-}
+const dirsOf = (pid: number): string[] => dirsLeftBy(['/dev/shm', tmpdir()], new Set([pid]));
 
 function noDecryptedBesideInputs(): void {
   const left = readdirSync(SOPS_DIR).filter((n) => n.endsWith('.dec') || n.includes('.dec.') && !/^(secrets|some-secrets)\.dec\.yaml$|trailing-newline\.dec\.raw$/.test(n));

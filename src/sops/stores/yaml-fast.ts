@@ -122,21 +122,7 @@ class Scanner {
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
       let value: Value;
       if (j === eol || src.charCodeAt(j) === 0x23) {
-        if (j < eol) {
-          if (j === sep + 1) giveUp();
-          this.comment(j, eol);
-        }
-        this.nextLine();
-        const next = this.peek();
-        if (next > col) {
-          value = this.block(next, c);
-          item.blockValue = true;
-        } else if (next === col && this.isSeqItem(this.pos + col)) {
-          value = this.seq(col, c);
-          item.blockValue = true;
-        } else {
-          value = null;
-        }
+        value = this.valueBelow(j, sep, eol, col, c, item, true);
       } else if (src.charCodeAt(j) === 0x7c /* | */) {
         value = this.literal(j, eol, col);
       } else {
@@ -168,18 +154,7 @@ class Scanner {
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
       let value: Value;
       if (j === eol || src.charCodeAt(j) === 0x23) {
-        if (j < eol) {
-          if (j === dash + 1) giveUp();
-          this.comment(j, eol);
-        }
-        this.nextLine();
-        const next = this.peek();
-        if (next > col) {
-          value = this.block(next, c);
-          item.blockValue = true;
-        } else {
-          value = null;
-        }
+        value = this.valueBelow(j, dash, eol, col, c, item, false);
       } else {
         const ch = src[j]!;
         if (ch === '-' && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) {
@@ -200,6 +175,29 @@ class Scanner {
       c.offs.push(dash);
     }
     return arr;
+  }
+
+  /**
+   * The value of an item whose line ends after its indicator (`key:` or `-` at `ind`), or has only a comment
+   * there (it must be set off by a space): the nested block on the next lines, else null. A mapping value may
+   * also be a sequence at the key's own column (`seqAtCol`).
+   */
+  private valueBelow(j: number, ind: number, eol: number, col: number, c: Container, item: BlockItem, seqAtCol: boolean): Value {
+    if (j < eol) {
+      if (j === ind + 1) giveUp();
+      this.comment(j, eol);
+    }
+    this.nextLine();
+    const next = this.peek();
+    if (next > col) {
+      item.blockValue = true;
+      return this.block(next, c);
+    }
+    if (seqAtCol && next === col && this.isSeqItem(this.pos + col)) {
+      item.blockValue = true;
+      return this.seq(col, c);
+    }
+    return null;
   }
 
   /** A nested block (mapping or sequence) whose first line is the current one, at `col`. */
