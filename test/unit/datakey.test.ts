@@ -10,6 +10,9 @@ import { parse } from 'yaml';
 import { clearAgeIdentityCache } from '../../src/keys/age.js';
 import { decryptionOrderFromEnv, recoverDataKey, sortForDecryption, wrapDataKey } from '../../src/keys/datakey.js';
 import type { KeyEntry, KeySpec } from '../../src/keys/types.js';
+
+/** Test key only: the published age identity of the humphd-sops-age vector in ../shared/vectors (not a secret). */
+const HUMPHD_TEST_AGE_KEY = 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P';
 import { ExitCode, SopsError } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -230,7 +233,7 @@ describe('data key wrap and recovery', () => {
         env: { ...base, ...env },
         encoding: 'utf8',
       });
-    const age = run('age-only.mts', { SOPS_AGE_KEY: 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P' });
+    const age = run('age-only.mts', { SOPS_AGE_KEY: HUMPHD_TEST_AGE_KEY });
     assert.match(age.stdout, /^KEY 81d247290bee0b25484e76101e727f63fc984896953fe4888864f49db529e73a$/m, age.stderr);
     const pgp = run('pgp.mts', { SOPS_PGP_KEY: ASC });
     assert.match(pgp.stdout, /^ERR .*openpgp was loaded/m, pgp.stderr);

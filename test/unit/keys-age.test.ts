@@ -11,6 +11,7 @@ import type { KeyEntry } from '../../src/keys/types.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
 
 const HUMPHD = join(SOPS_VECTORS, 'external', 'humphd-sops-age');
+/** Test key only: the published age identity of the humphd-sops-age vector in ../shared/vectors (not a secret). */
 const HUMPHD_KEY = 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P';
 
 function sopsBlock(path: string): Record<string, unknown> {
