@@ -5,9 +5,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { bech32 } from '@scure/base';
-import { Decrypter, Encrypter, armor, type Identity } from 'age-encryption';
+import type { Decrypter, Identity } from 'age-encryption';
+import { decryptX25519, dearmor, isWellFormedIdentity, parseX25519Identity, type X25519Key } from './agefile.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+
+// The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
+// X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
+const ageLib = () => import('age-encryption');
 
 /** What the environment yields: identity strings (secret, kept in memory only) and why some sources failed. */
 interface IdentitySet {
@@ -34,6 +38,7 @@ export const ageKind: KeyKind = {
 
   async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
+    const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
     e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : checkRecipient(recipient));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
@@ -44,66 +49,93 @@ export const ageKind: KeyKind = {
     const recipient = String(entry.fields.recipient ?? '');
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
-    const { d, problems } = await openDecrypter(ctx.env, recipient);
-    if (!d) {
+    if (recipient.startsWith('ssh-')) return unwrapSsh(enc, recipient, ctx.env);
+    const { identities, problems } = await loadIdentities(ctx.env, recipient);
+    if (identities.length === 0) {
       if (problems.length === 0) return null;
-      throw new Error(`failed to load age ${recipient.startsWith('ssh-') ? 'SSH ' : ''}identities: ${problems.join('; ')}`);
+      throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
-    let file: Uint8Array;
+    const file = armored(enc);
+    let key: Uint8Array | null;
     try {
-      file = armor.decode(enc);
+      key = decryptX25519(file, x25519Keys(identities));
+      // Post-quantum identities are the library's: asked only when no X25519 identity opened the file.
+      if (!key && identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) key = await libraryDecrypt(await decrypterFor(identities), file);
     } catch (err) {
-      throw new Error(`invalid age armor: ${messageOf(err)}`);
+      throw new Error(`age decryption failed: ${messageOf(err)}`);
     }
-    try {
-      return await readAll(await d.decrypt(asStream(file)));
-    } catch (err) {
-      if (messageOf(err) !== NO_MATCH) throw new Error(`age decryption failed: ${messageOf(err)}`);
-      if (problems.length === 0) return null;
-      throw new Error(`no matching identity (${problems.join('; ')})`);
-    }
+    if (key) return key;
+    if (problems.length === 0) return null;
+    throw new Error(`no matching identity (${problems.join('; ')})`);
   },
 };
 
-// One Decrypter per identity set and process. The library re-imports a string X25519 identity into WebCrypto
-// on every file (~1 ms each); given the imported CryptoKey it reuses it, so helm commands with many values files
-// pay that once.
+function armored(enc: string): Uint8Array {
+  try {
+    return dearmor(enc);
+  } catch (err) {
+    throw new Error(`invalid age armor: ${messageOf(err)}`);
+  }
+}
+
+/** The library's decryption: the plaintext, or null when no identity matched. */
+async function libraryDecrypt(d: Decrypter, file: Uint8Array): Promise<Uint8Array | null> {
+  try {
+    return await readAll(await d.decrypt(asStream(file)));
+  } catch (err) {
+    if (messageOf(err) === NO_MATCH) return null;
+    throw err;
+  }
+}
+
+async function unwrapSsh(enc: string, recipient: string, env: NodeJS.ProcessEnv): Promise<Uint8Array | null> {
+  const { identities, problems } = await loadSshIdentities(env, recipient);
+  if (identities.length === 0) {
+    if (problems.length === 0) return null;
+    throw new Error(`failed to load age SSH identities: ${problems.join('; ')}`);
+  }
+  const d = new (await ageLib()).Decrypter();
+  for (const id of identities) d.addIdentity(id);
+  const file = armored(enc);
+  let key: Uint8Array | null;
+  try {
+    key = await libraryDecrypt(d, file);
+  } catch (err) {
+    throw new Error(`age decryption failed: ${messageOf(err)}`);
+  }
+  if (key) return key;
+  if (problems.length === 0) return null;
+  throw new Error(`no matching identity (${problems.join('; ')})`);
+}
+
+// X25519 identities parsed once per process into OpenSSL keys: a helm command with many values files pays that once.
+const x25519Cache = new Map<string, X25519Key | undefined>();
+
+function x25519Keys(identities: string[]): X25519Key[] {
+  const out: X25519Key[] = [];
+  for (const id of identities) {
+    if (!x25519Cache.has(id)) x25519Cache.set(id, parseX25519Identity(id));
+    const k = x25519Cache.get(id);
+    if (k) out.push(k);
+  }
+  return out;
+}
+
+// One library Decrypter per identity set and process, for the identities ./agefile.js does not read (post-quantum).
 const decrypters = new Map<string, Promise<Decrypter>>();
 
 function decrypterFor(identities: string[]): Promise<Decrypter> {
   const k = identities.join('\n');
   let d = decrypters.get(k);
   if (!d) {
-    d = buildDecrypter(identities);
+    d = ageLib().then((lib) => {
+      const dec = new lib.Decrypter();
+      for (const id of identities) if (!id.startsWith('AGE-SECRET-KEY-1')) dec.addIdentity(id);
+      return dec;
+    });
     decrypters.set(k, d);
   }
   return d;
-}
-
-// PKCS #8 wrapping of a raw X25519 private key (RFC 8410): WebCrypto imports X25519 private keys only so.
-const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
-
-async function buildDecrypter(identities: string[]): Promise<Decrypter> {
-  const d = new Decrypter();
-  for (const id of identities) {
-    const key = id.startsWith('AGE-SECRET-KEY-1') ? await importX25519(id) : undefined;
-    d.addIdentity(key ?? id);
-  }
-  return d;
-}
-
-/** The identity as a WebCrypto key, or undefined (then the library handles the string itself). */
-async function importX25519(id: string): Promise<CryptoKey | undefined> {
-  try {
-    const { prefix, bytes } = bech32.decodeToBytes(id);
-    if (prefix.toUpperCase() !== 'AGE-SECRET-KEY-' || bytes.length !== 32) return undefined;
-    const pkcs8 = new Uint8Array(X25519_PKCS8_PREFIX.length + 32);
-    pkcs8.set(X25519_PKCS8_PREFIX);
-    pkcs8.set(bytes, X25519_PKCS8_PREFIX.length);
-    return await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, false, ['deriveBits']);
-  } catch {
-    return undefined;
-  }
 }
 
 // Given a Uint8Array, the library collects its output with `new Response(stream)`, which loads undici (~30 ms);
@@ -157,6 +189,7 @@ export function clearAgeIdentityCache(): void {
   cmdCache.clear();
   sshCache.clear();
   decrypters.clear();
+  x25519Cache.clear();
 }
 
 async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
@@ -271,19 +304,6 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
   return out;
 }
 
-/** A Decrypter with the identities that can open `recipient`'s stanza (none found: undefined), and the problems met. */
-async function openDecrypter(env: NodeJS.ProcessEnv, recipient: string): Promise<{ d: Decrypter | undefined; problems: string[] }> {
-  if (recipient.startsWith('ssh-')) {
-    const { identities, problems } = await loadSshIdentities(env, recipient);
-    if (identities.length === 0) return { d: undefined, problems };
-    const d = new Decrypter();
-    for (const id of identities) d.addIdentity(id);
-    return { d, problems };
-  }
-  const { identities, problems } = await loadIdentities(env, recipient);
-  return { d: identities.length ? await decrypterFor(identities) : undefined, problems };
-}
-
 function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
@@ -330,12 +350,7 @@ function collect(out: IdentitySet, source: string, text: string, wordsPerLine: b
 function identityProblem(s: string): string | undefined {
   if (s.startsWith('AGE-PLUGIN-')) return 'age plugin identities are not supported';
   if (!s.startsWith('AGE-SECRET-KEY-1') && !s.startsWith('AGE-SECRET-KEY-PQ-1')) return 'unknown identity type';
-  try {
-    new Decrypter().addIdentity(s);
-  } catch {
-    return 'malformed identity';
-  }
-  return undefined;
+  return isWellFormedIdentity(s) ? undefined : 'malformed identity';
 }
 
 /** `<UserConfigDir>/sops/age/keys.txt` the way sops resolves it per platform. */

@@ -2,6 +2,7 @@
 // failures are retried, the per-call timeout, and that an age-only run loads no cloud SDK at all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,49 @@ describe('cloud SDKs load lazily', () => {
       assert.match(age.stdout, /^ROUNDTRIP$/m, age.stdout + age.stderr);
       const kms = run('kms');
       assert.match(kms.stdout, /^ERR .*kms arn:aws:kms:us-east-1:123456789012:key\/x: .*loaded @aws-sdk\/client-kms/m, kms.stdout + kms.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('recovering an age (X25519) data key does not load the age library at all: node:crypto reads the file', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-lazy-age-'));
+    try {
+      const { generateIdentity, identityToRecipient } = await import('age-encryption');
+      const { wrapDataKey } = await import('../../src/keys/datakey.js');
+      const identity = await generateIdentity();
+      const key = randomBytes(32);
+      const w = await wrapDataKey(key, [[{ kind: 'age', fields: { recipient: await identityToRecipient(identity) } }]], undefined, { env: { HOME: dir } });
+      // The ban covers the library and its primitives (@noble/*), wherever they are imported from.
+      writeFileSync(
+        join(dir, 'hook.mjs'),
+        "const banned = /(^|[\\\\/])(age-encryption|@noble)([\\\\/]|$)/;\n" +
+          "export async function resolve(s, c, next) { if (banned.test(s)) throw new Error('loaded ' + s); return next(s, c); }\n",
+      );
+      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+      writeFileSync(
+        join(dir, 'run.mts'),
+        `import { recoverDataKey } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'keys', 'datakey.ts')).href)};
+         const w = JSON.parse(process.argv[2]);
+         try {
+           const back = await recoverDataKey(w.keyGroups, w.shamirThreshold, { env: { SOPS_AGE_KEY: process.env.KEY, HOME: process.env.HOME } });
+           console.log('KEY ' + Buffer.from(back).toString('hex'));
+         } catch (e) { console.log('ERR ' + e.message); }
+        `,
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, 'run.mts'), JSON.stringify(w)], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: dir, KEY: identity },
+        encoding: 'utf8',
+      });
+      assert.match(r.stdout, new RegExp(`^KEY ${key.toString('hex')}$`, 'm'), r.stdout + r.stderr);
+      // The same ban does catch the library when it is needed: encrypting goes through it.
+      const enc = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), '-e', `import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'keys', 'age.ts')).href)}).then((m) => m.ageKind.wrap({ kind: 'age', fields: { recipient: 'age1qqqq' } }, new Uint8Array(32), { env: {} })).catch((e) => console.log('ERR ' + e.message))`], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: dir },
+        encoding: 'utf8',
+      });
+      assert.match(enc.stdout, /^ERR loaded age-encryption/m, enc.stdout + enc.stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
