@@ -38,8 +38,8 @@ if (haveDeps) {
 }
 if (existsSync(join(root, 'node_modules', 'esbuild', 'package.json'))) {
   run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
-} else if (!existsSync(join(root, 'dist', 'cli.js'))) {
+} else if (!existsSync(join(root, 'dist', 'cli.cjs'))) {
   fail('esbuild is missing and there is no build in dist/; run npm ci in the plugin directory');
 }
-if (!existsSync(join(root, 'dist', 'cli.js'))) fail('the build did not produce dist/cli.js');
+if (!existsSync(join(root, 'dist', 'cli.cjs'))) fail('the build did not produce dist/cli.cjs');
 say('done: run "helm secrets --help"; for secrets:// values also install the getter: helm plugin install "$(helm secrets dir)/plugins/helm-secrets-getter"');

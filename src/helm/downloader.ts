@@ -1,5 +1,6 @@
 // The getter side (`helm template -f secrets://…`, as Argo CD uses it): helm runs the getter plugin with
 // `certFile keyFile caFile URL`; the plaintext goes to stdout, which helm reads into memory.
+import { readFile } from 'node:fs/promises';
 import { asSopsError } from '../errors.js';
 import { Delivery } from './deliver.js';
 import { resolveSource } from './resolve.js';
@@ -27,10 +28,7 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
     }
     const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir() });
     if (o.action === 'content') await writeOut(o.bytes);
-    else {
-      const { readFile } = await import('node:fs/promises');
-      await writeOut(await readFile(o.action === 'path' ? o.path : url));
-    }
+    else await writeOut(await readFile(o.action === 'path' ? o.path : url));
     return 0;
   } catch (err) {
     const e = asSopsError(err);

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { delimiter } from 'node:path';
+import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 type OpenPGP = typeof import('openpgp');
@@ -155,9 +156,12 @@ function lastLine(stderr: string): string {
 
 let openpgpPromise: Promise<OpenPGP> | undefined;
 
-/** openpgp.js is loaded only on this path, so age-only and gpg runs never pay for it. */
+/**
+ * openpgp.js is loaded only on this path, so age-only and gpg runs never pay for it. It is required (its CommonJS
+ * build), not imported: the bundle runs as a vm.Script for the code cache, where Node 20 has no import() loader.
+ */
 function loadOpenPGP(): Promise<OpenPGP> {
-  openpgpPromise ??= import('openpgp');
+  openpgpPromise ??= Promise.resolve().then(() => sdk<OpenPGP>('openpgp'));
   return openpgpPromise;
 }
 

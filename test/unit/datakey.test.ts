@@ -211,6 +211,12 @@ describe('data key wrap and recovery', () => {
       "export async function resolve(s, c, next) { if (s === 'openpgp') throw new Error('openpgp was loaded'); return next(s, c); }\n",
     );
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
+    // openpgp is loaded with require(), which the ESM hooks of Node 20 do not see: the same refusal for CommonJS.
+    writeFileSync(
+      join(dir, 'cjs-hook.cjs'),
+      "const Module = require('node:module');\nconst resolve = Module._resolveFilename;\n" +
+        "Module._resolveFilename = function (request, ...rest) { if (request === 'openpgp') throw new Error('openpgp was loaded'); return resolve.call(this, request, ...rest); };\n",
+    );
     const datakey = pathToFileURL(join(ROOT, 'src', 'keys', 'datakey.ts')).href;
     const yamlFile = join(SOPS_VECTORS, 'external', 'humphd-sops-age', 'tests', 'data', 'secret.enc.yaml');
     const pgpFile = join(SOPS_VECTORS, 'example.yaml');
@@ -228,7 +234,7 @@ describe('data key wrap and recovery', () => {
     writeFileSync(join(dir, 'age-only.mts'), script(yamlFile, 'age'));
     writeFileSync(join(dir, 'pgp.mts'), script(pgpFile, 'pgp'));
     const run = (name: string, env: NodeJS.ProcessEnv) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, name)], {
+      spawnSync(process.execPath, ['--require', join(dir, 'cjs-hook.cjs'), '--import', 'tsx', '--import', join(dir, 'register.mjs'), join(dir, name)], {
         cwd: ROOT,
         env: { ...base, ...env },
         encoding: 'utf8',
