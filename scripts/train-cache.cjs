@@ -24,7 +24,7 @@ async function main() {
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ app: { name: 'demo', n: 1, ok: true, list: [1, 'two'] } }, null, 2));
     writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.(yaml|json)$\n    age: ${recipient}\n`);
     for (const k of Object.keys(process.env)) if (/^(SOPS_|HELM_SECRETS_|HELM_)/.test(k)) delete process.env[k];
-    Object.assign(process.env, { SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: process.platform === 'win32' ? 'cmd.exe' : 'true' });
+    Object.assign(process.env, { SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: 'true' });
     process.chdir(dir);
     const { main: run, script } = loadBundle(false);
     // Plaintext of the throwaway values is not shown; the callback still fires, as callers wait for it.
@@ -39,10 +39,10 @@ async function main() {
       ['enc', 'c.json'],
       ['view', 'a.yaml'],
       ['dec', 'c.json'],
-      ['template', 'chart', '-f', 'a.yaml'],
-      ['template', 'chart', '-f', 'a.yaml', '-f', 'b.yaml', '--set', 'x=1'],
       ['--help'],
     ];
+    // `true` stands in for helm: it exits 0 whatever it is given (not on Windows, where the cache covers less).
+    if (process.platform !== 'win32') commands.push(['template', 'chart', '-f', 'a.yaml'], ['template', 'chart', '-f', 'a.yaml', '-f', 'b.yaml', '--set', 'x=1']);
     for (const argv of commands) {
       const code = await run(argv);
       if (code !== 0) throw new Error(`training command "${argv.join(' ')}" exited with ${code}`);
