@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Entry point: checks the Node.js version in syntax every Node can parse, then runs the bundled CLI, dist/cli.cjs.
 // It is compiled with the V8 code cache the build left beside it (dist/cli.cjs.cache), so start-up skips parsing
-// and compiling what a typical command runs. V8 checks that the cache fits this node and these flags; when it does
-// not (another node version, say), the bundle is compiled as usual. The cache is written only by the build, from
-// commands run on throwaway data, never from a user's run.
+// and compiling what a typical command runs; the AWS SDK, bundled apart as dist/aws.cjs, is loaded the same way
+// when a file has a KMS key. V8 checks that a cache fits this node and these flags; when it does not (another node
+// version, say), the bundle is compiled as usual. Caches are written only by the build, from commands run on
+// throwaway data, never from a user's run.
 'use strict';
 var need = [20, 19];
 var have = process.versions.node.split('.').map(Number);
@@ -17,31 +18,44 @@ var path = require('node:path');
 var vm = require('node:vm');
 var Module = require('node:module');
 
-var BUNDLE = path.join(__dirname, '..', 'dist', 'cli.cjs');
+var DIST = path.join(__dirname, '..', 'dist');
+var BUNDLE = path.join(DIST, 'cli.cjs');
 var CACHE = BUNDLE + '.cache';
 
-/** Compiles and runs the bundle; `cache` false compiles without the cache (the build's training run). */
-function loadBundle(cache) {
-  var source = fs.readFileSync(BUNDLE, 'utf8');
+/**
+ * Compiles and runs dist/NAME.cjs ('cli' or 'aws') once per process; `cache` false compiles without its cache (the
+ * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
+ */
+var loaded = {};
+function loadBundle(name, cache) {
+  if (loaded[name] && cache !== false) return loaded[name];
+  var file = path.join(DIST, name + '.cjs');
+  var source = fs.readFileSync(file, 'utf8');
   var cachedData;
   if (cache !== false) {
     try {
-      cachedData = fs.readFileSync(CACHE);
+      cachedData = fs.readFileSync(file + '.cache');
     } catch (e) {
       cachedData = undefined;
     }
   }
   // No import() in here (Node 20 gives a vm.Script no loader for it): the build refuses a bundle that has one.
-  var script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData: cachedData });
+  var script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cachedData });
   var mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
-  return { main: mod.exports.main, script: script };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  var out = { exports: mod.exports, main: mod.exports.main, script: script };
+  if (cache !== false) loaded[name] = out;
+  return out;
 }
 
 if (require.main === module) {
   var cli;
+  // The CLI asks for the precompiled AWS SDK through this (src/keys/sdk.ts); without it, it requires the package.
+  globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
+    return fs.existsSync(path.join(DIST, name + '.cjs')) ? loadBundle(name).exports : undefined;
+  };
   try {
-    cli = loadBundle();
+    cli = loadBundle('cli');
   } catch (err) {
     process.stderr.write('[helm-secrets] cannot load ' + BUNDLE + ': ' + (err && err.code ? err.code : String(err)) + " (run 'npm ci' in " + path.join(__dirname, '..') + ')\n');
     process.exit(1);

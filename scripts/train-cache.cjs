@@ -1,13 +1,48 @@
 #!/usr/bin/env node
 // Writes dist/cli.cjs.cache: compiles the bundle without a cache, runs the commands users run most (encrypt,
 // decrypt, view, helm template with one and several values files) on a throwaway age key and generated values in a
-// private temporary directory, then saves the code V8 compiled for them. Only this script writes the cache, so it
-// holds nothing from a user's run.
+// private temporary directory, then saves the code V8 compiled for them. Then dist/aws.cjs.cache: the AWS SDK's
+// KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
+// the machine). Only this script writes caches, so they hold nothing from a user's run.
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { loadBundle, CACHE } = require('../bin/helm-secrets.js');
+const { loadBundle } = require('../bin/helm-secrets.js');
+
+const DIST = join(__dirname, '..', 'dist');
+
+function save(name, script) {
+  const file = join(DIST, `${name}.cjs.cache`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, script.createCachedData());
+  renameSync(tmp, file);
+  process.stderr.write(`code cache ${name}: ${readFileSync(file).length} bytes\n`);
+}
+
+/** One KMS Decrypt and one STS AssumeRole, each refused by a closed port: the SDK code a KMS key runs. */
+async function trainAws() {
+  const { exports: aws, script } = loadBundle('aws', false);
+  const config = {
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:9',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'training', secretAccessKey: 'training' },
+  };
+  const { KMSClient, DecryptCommand, EncryptCommand } = aws.kms();
+  const { STSClient, AssumeRoleCommand } = aws.sts();
+  const kms = new KMSClient(config);
+  const sts = new STSClient(config);
+  const attempts = [
+    kms.send(new DecryptCommand({ CiphertextBlob: new Uint8Array(32), EncryptionContext: { a: 'b' } })),
+    kms.send(new EncryptCommand({ KeyId: 'arn:aws:kms:us-east-1:000000000000:key/x', Plaintext: new Uint8Array(32) })),
+    sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/x', RoleSessionName: 'training' })),
+  ];
+  for (const p of attempts) await p.catch(() => undefined);
+  kms.destroy();
+  sts.destroy();
+  save('aws', script);
+}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hs-train-'));
@@ -24,9 +59,9 @@ async function main() {
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ app: { name: 'demo', n: 1, ok: true, list: [1, 'two'] } }, null, 2));
     writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.(yaml|json)$\n    age: ${recipient}\n`);
     for (const k of Object.keys(process.env)) if (/^(SOPS_|HELM_SECRETS_|HELM_)/.test(k)) delete process.env[k];
-    Object.assign(process.env, { SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: 'true' });
+    Object.assign(process.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: 'true' });
     process.chdir(dir);
-    const { main: run, script } = loadBundle(false);
+    const { main: run, script } = loadBundle('cli', false);
     // Plaintext of the throwaway values is not shown; the callback still fires, as callers wait for it.
     process.stdout.write = (_chunk, enc, cb) => {
       const done = typeof enc === 'function' ? enc : cb;
@@ -48,10 +83,8 @@ async function main() {
       if (code !== 0) throw new Error(`training command "${argv.join(' ')}" exited with ${code}`);
     }
     process.stdout.write = stdout;
-    const tmp = `${CACHE}.${process.pid}.tmp`;
-    writeFileSync(tmp, script.createCachedData());
-    renameSync(tmp, CACHE);
-    process.stderr.write(`code cache: ${readFileSync(CACHE).length} bytes\n`);
+    save('cli', script);
+    await trainAws();
   } finally {
     process.stdout.write = stdout;
     process.chdir(__dirname);
