@@ -20,7 +20,6 @@ var Module = require('node:module');
 
 var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
-var CACHE = BUNDLE + '.cache';
 
 /**
  * Compiles and runs dist/NAME.cjs ('cli' or 'aws') once per process; `cache` false compiles without its cache (the
@@ -52,7 +51,8 @@ if (require.main === module) {
   var cli;
   // The CLI asks for the precompiled AWS SDK through this (src/keys/sdk.ts); without it, it requires the package.
   globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
-    return fs.existsSync(path.join(DIST, name + '.cjs')) ? loadBundle(name).exports : undefined;
+    if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
+    return loadBundle(name).exports;
   };
   try {
     cli = loadBundle('cli');
@@ -65,5 +65,5 @@ if (require.main === module) {
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }
   );
 } else {
-  module.exports = { loadBundle: loadBundle, BUNDLE: BUNDLE, CACHE: CACHE };
+  module.exports = { loadBundle: loadBundle };
 }

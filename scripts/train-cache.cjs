@@ -5,7 +5,7 @@
 // KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
 // the machine). Only this script writes caches, so they hold nothing from a user's run.
 'use strict';
-const { mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync, readFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { loadBundle } = require('../bin/helm-secrets.js');
@@ -15,9 +15,10 @@ const DIST = join(__dirname, '..', 'dist');
 function save(name, script) {
   const file = join(DIST, `${name}.cjs.cache`);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, script.createCachedData());
+  const data = script.createCachedData();
+  writeFileSync(tmp, data);
   renameSync(tmp, file);
-  process.stderr.write(`code cache ${name}: ${readFileSync(file).length} bytes\n`);
+  process.stderr.write(`code cache ${name}: ${data.length} bytes\n`);
 }
 
 /** One KMS Decrypt and one STS AssumeRole, each refused by a closed port: the SDK code a KMS key runs. */

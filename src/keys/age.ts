@@ -56,19 +56,30 @@ export const ageKind: KeyKind = {
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
     const file = armored(enc);
-    let key: Uint8Array | null;
-    try {
-      key = decryptX25519(file, x25519Keys(identities));
+    return opened(problems, async () => {
+      const key = decryptX25519(file, x25519Keys(identities));
       // Post-quantum identities are the library's: asked only when no X25519 identity opened the file.
-      if (!key && identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) key = await libraryDecrypt(await decrypterFor(identities), file);
-    } catch (err) {
-      throw new Error(`age decryption failed: ${messageOf(err)}`);
-    }
-    if (key) return key;
-    if (problems.length === 0) return null;
-    throw new Error(`no matching identity (${problems.join('; ')})`);
+      if (key || !identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) return key;
+      return libraryDecrypt(await decrypterFor(identities), file);
+    });
   },
 };
+
+/**
+ * The data key `open` finds; null when no identity matched and every identity source loaded, else an error that
+ * names the sources that failed (one of them may have held the key). A malformed file is an error either way.
+ */
+async function opened(problems: string[], open: () => Promise<Uint8Array | null>): Promise<Uint8Array | null> {
+  let key: Uint8Array | null;
+  try {
+    key = await open();
+  } catch (err) {
+    throw new Error(`age decryption failed: ${messageOf(err)}`);
+  }
+  if (key) return key;
+  if (problems.length === 0) return null;
+  throw new Error(`no matching identity (${problems.join('; ')})`);
+}
 
 function armored(enc: string): Uint8Array {
   try {
@@ -97,15 +108,7 @@ async function unwrapSsh(enc: string, recipient: string, env: NodeJS.ProcessEnv)
   const d = new (await ageLib()).Decrypter();
   for (const id of identities) d.addIdentity(id);
   const file = armored(enc);
-  let key: Uint8Array | null;
-  try {
-    key = await libraryDecrypt(d, file);
-  } catch (err) {
-    throw new Error(`age decryption failed: ${messageOf(err)}`);
-  }
-  if (key) return key;
-  if (problems.length === 0) return null;
-  throw new Error(`no matching identity (${problems.join('; ')})`);
+  return opened(problems, () => libraryDecrypt(d, file));
 }
 
 // X25519 identities parsed once per process into OpenSSL keys: a helm command with many values files pays that once.

@@ -106,31 +106,31 @@ export function parseHeader(file: Uint8Array): AgeHeader {
   }
 }
 
-/** Parses an AGE-SECRET-KEY-1… string; undefined when it is not a well-formed X25519 identity. */
-export function parseX25519Identity(s: string): X25519Key | undefined {
-  if (!s.startsWith('AGE-SECRET-KEY-1')) return undefined;
-  let decoded: { prefix: string; bytes: Uint8Array };
+/** The 32-byte secret of an age identity string, and whether it is post-quantum; undefined when malformed. */
+function decodeIdentity(s: string): { pq: boolean; secret: Uint8Array } | undefined {
+  const pq = s.startsWith('AGE-SECRET-KEY-PQ-1');
+  if (!pq && !s.startsWith('AGE-SECRET-KEY-1')) return undefined;
   try {
-    decoded = bech32.decodeToBytes(s);
+    const d = bech32.decodeToBytes(s);
+    if (d.prefix.toUpperCase() !== (pq ? 'AGE-SECRET-KEY-PQ-' : 'AGE-SECRET-KEY-') || d.bytes.length !== 32) return undefined;
+    return { pq, secret: d.bytes };
   } catch {
     return undefined;
   }
-  if (decoded.prefix.toUpperCase() !== 'AGE-SECRET-KEY-' || decoded.bytes.length !== 32) return undefined;
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, decoded.bytes]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return { privateKey, publicKey: spki.subarray(spki.length - 32) };
 }
 
-/** True when `s` decodes as an identity of the given bech32 prefix with a 32-byte secret (X25519 or ML-KEM hybrid). */
+/** True when `s` is a well-formed age identity (X25519 or ML-KEM hybrid), as the library would accept it. */
 export function isWellFormedIdentity(s: string): boolean {
-  const prefix = s.startsWith('AGE-SECRET-KEY-PQ-1') ? 'AGE-SECRET-KEY-PQ-' : s.startsWith('AGE-SECRET-KEY-1') ? 'AGE-SECRET-KEY-' : undefined;
-  if (!prefix) return false;
-  try {
-    const d = bech32.decodeToBytes(s);
-    return d.prefix.toUpperCase() === prefix && d.bytes.length === 32;
-  } catch {
-    return false;
-  }
+  return decodeIdentity(s) !== undefined;
+}
+
+/** Parses an AGE-SECRET-KEY-1… string; undefined when it is not a well-formed X25519 identity. */
+export function parseX25519Identity(s: string): X25519Key | undefined {
+  const id = decodeIdentity(s);
+  if (!id || id.pq) return undefined;
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, id.secret]), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { privateKey, publicKey: spki.subarray(spki.length - 32) };
 }
 
 function chachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | null {

@@ -11,7 +11,7 @@ import { ageKind, clearAgeIdentityCache } from '../../src/keys/age.js';
 import { pgpKind } from '../../src/keys/pgp.js';
 import { runCli, testEnv } from '../helpers/env.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
-import { requireTool } from '../helpers/tools.js';
+import { ageKeygen, requireTool } from '../helpers/tools.js';
 
 const KEY_FILE = join(SOPS_VECTORS, 'pgp', 'sops_functional_tests_key.asc');
 const FP1 = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4';
@@ -79,12 +79,7 @@ describe('interop with the gpg and age binaries', () => {
     let recipient: string;
 
     before(function () {
-      requireTool(this, 'age');
-      requireTool(this, 'age-keygen');
-      dir = mkdtempSync(join(tmpdir(), 'age-interop-'));
-      keyFile = join(dir, 'keys.txt');
-      run('age-keygen', ['-o', keyFile], '', process.env);
-      recipient = /# public key: (age1\S+)/.exec(readFileSync(keyFile, 'utf8'))![1]!;
+      ({ dir, keyFile, recipient } = ageKeygen(this, 'age-interop-'));
     });
     beforeEach(() => clearAgeIdentityCache());
     after(() => dir && rmSync(dir, { recursive: true, force: true }));

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { Decrypter, Encrypter, armor, generateHybridIdentity, generateIdentity, identityToRecipient } from 'age-encryption';
 import { decryptX25519, dearmor, isWellFormedIdentity, parseHeader, parseX25519Identity } from '../../src/keys/agefile.js';
-import { requireTool } from '../helpers/tools.js';
+import { ageKeygen } from '../helpers/tools.js';
 
 async function libEncrypt(plain: Uint8Array, recipients: string[]): Promise<Uint8Array> {
   const e = new Encrypter();
@@ -145,13 +143,7 @@ describe('native age reader (X25519 files, node:crypto)', () => {
     let binRecipient: string;
 
     before(function () {
-      requireTool(this, 'age');
-      requireTool(this, 'age-keygen');
-      dir = mkdtempSync(join(tmpdir(), 'agefile-'));
-      keyFile = join(dir, 'key.txt');
-      const r = spawnSync('age-keygen', ['-o', keyFile], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      binRecipient = /# public key: (age1\S+)/.exec(readFileSync(keyFile, 'utf8'))![1]!;
+      ({ dir, keyFile, recipient: binRecipient } = ageKeygen(this, 'agefile-'));
     });
 
     after(() => {
