@@ -1,11 +1,11 @@
-// The YAML line scanner against the CST loader: wherever the scanner accepts a text, both must build the same
-// tree (comments and their placement included); wherever the CST loader fails, the scanner must decline.
+// The YAML line scanner against the full loader: wherever the scanner accepts a text, both must build the same
+// tree (comments and their placement included); wherever the full loader fails, the scanner must decline.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { scanYaml } from '../../src/sops/stores/yaml-fast.js';
-import { loadYamlCst, yamlText } from '../../src/sops/stores/yaml-load.js';
+import { loadYamlNodes, yamlText } from '../../src/sops/stores/yaml-load.js';
 import { YamlStore } from '../../src/sops/stores/yaml.js';
 import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
 import { VECTORS } from '../helpers/paths.js';
@@ -19,18 +19,18 @@ function yamlFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Returns whether the scanner accepted `text`; fails when it accepts and disagrees with the CST loader. */
+/** Returns whether the scanner accepted `text`; fails when it accepts and disagrees with the full loader. */
 function agree(text: string, label: string): boolean {
   let slow: unknown;
   let slowErr: unknown;
   try {
-    slow = loadYamlCst(text);
+    slow = loadYamlNodes(text);
   } catch (e) {
     slowErr = e;
   }
   const fast = scanYaml(text);
   if (fast === null) return false;
-  assert.equal(slowErr, undefined, `${label}: the scanner accepted a text the CST loader refuses`);
+  assert.equal(slowErr, undefined, `${label}: the scanner accepted a text the full loader refuses`);
   assert.deepStrictEqual(fast, slow, `${label}: trees differ`);
   return true;
 }
@@ -46,7 +46,7 @@ function tame(minLength: number): fc.Arbitrary<string> {
 describe('YAML line scanner', () => {
   it('finds the YAML vectors', () => assert.ok(FILES.length >= 20, `${FILES.length} files`));
 
-  it('builds the same tree as the CST loader on every YAML vector it accepts', () => {
+  it('builds the same tree as the full loader on every YAML vector it accepts', () => {
     let accepted = 0;
     for (const f of FILES) if (agree(yamlText(readFileSync(f)), f)) accepted++;
     // sops-written files (age and PGP entries with literal blocks, comments) must take the fast path.
@@ -111,6 +111,7 @@ describe('YAML line scanner', () => {
       }),
       { numRuns: 1000 },
     );
-    assert.ok(accepted > runs / 5, `the scanner took only ${accepted} of ${runs} trees`);
+    // Trees with comments go to the full loader (it alone places comments); the rest must take the fast path.
+    assert.ok(accepted > runs / 40, `the scanner took only ${accepted} of ${runs} trees`);
   });
 });

@@ -1,9 +1,16 @@
 // A line scanner for the regular block layout sops writes (block mappings and sequences, one-line plain or
-// quoted scalars, `|`/`|-` literals, comments): it builds the same tree as the CST loader, or gives up (null).
-import { Comment, Mapping, type Branches, type Value } from '../tree.js';
-import { DocLoader, lineStartsOf, loadYamlCst, yamlText, type BlockItem, type Container } from './yaml-load.js';
+// quoted scalars, `|`/`|-` literals, no comments): it builds the same tree as the full go-yaml-compatible loader
+// (yaml-load.ts), or gives up (null) on anything it does not fully understand, which the full loader then reads.
+import { Mapping, type Branches, type Value } from '../tree.js';
+import { loadYamlNodes, yamlText } from './yaml-load.js';
 import { resolvePlain } from './yaml-resolve.js';
-import type { CST } from 'yaml';
+
+/** go-yaml refuses a simple key whose `:` is more than 1024 characters after its start; stay well inside that. */
+const MAX_KEY = 1000;
+
+interface Container {
+  col: number;
+}
 
 /** Thrown (never escapes) when the text uses anything the scanner does not fully understand. */
 const GIVE_UP: unique symbol = Symbol('give up');
@@ -38,8 +45,6 @@ class Scanner {
   private eol = 0;
   /** A compact mapping in a sequence (`- key: v`): its first key starts mid-line, at this column. */
   private virtualIndent = -1;
-  readonly items: BlockItem[] = [];
-  readonly comments: CST.SourceToken[] = [];
 
   constructor(private readonly src: string) {}
 
@@ -73,8 +78,9 @@ class Scanner {
     }
   }
 
-  private comment(at: number, eol: number): void {
-    this.comments.push({ type: 'comment', offset: at, indent: 0, source: this.src.slice(at, eol) });
+  /** Comments are placed by the full loader, which follows yaml.v3's attachment rules exactly. */
+  private comment(_at: number, _eol: number): never {
+    giveUp();
   }
 
   private nextLine(): void {
@@ -87,10 +93,10 @@ class Scanner {
   }
 
   /** A block mapping whose keys sit at `col`. */
-  map(col: number, parent: Container | null, into?: Container): Mapping {
+  map(col: number, _parent: Container | null): Mapping {
     const src = this.src;
-    const m = into ? (into.target as Mapping) : new Mapping();
-    let c = into;
+    const m = new Mapping();
+    let c: Container | undefined;
     const seen = new Set<string>();
     for (;;) {
       const ind = this.peek();
@@ -107,22 +113,21 @@ class Scanner {
         const close = this.quoteEnd(start, eol);
         sep = close + 1;
         if (src.charCodeAt(sep) !== 0x3a || (sep + 1 < eol && src.charCodeAt(sep + 1) !== 0x20)) giveUp();
+        if (close - start > MAX_KEY) giveUp();
         key = this.quoted(start, close);
       } else {
         sep = mapSep(src, start, eol);
-        if (sep < 0) giveUp();
+        if (sep < 0 || sep - start > MAX_KEY) giveUp();
         key = this.plainKey(start, sep);
       }
       if (seen.has(key)) giveUp();
       seen.add(key);
-      c ??= { col, parent, target: m, offs: [], comments: [] };
-      const item: BlockItem = { off: start, col, container: c, blockValue: false };
-      this.items.push(item);
+      c ??= { col };
       let j = sep + 1;
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
       let value: Value;
       if (j === eol || src.charCodeAt(j) === 0x23) {
-        value = this.valueBelow(j, sep, eol, col, c, item, true);
+        value = this.valueBelow(j, sep, eol, col, c, true);
       } else if (src.charCodeAt(j) === 0x7c /* | */) {
         value = this.literal(j, eol, col);
       } else {
@@ -130,7 +135,6 @@ class Scanner {
         this.nextLine();
       }
       m.items.push({ key, value });
-      c.offs.push(start);
     }
     return m;
   }
@@ -147,32 +151,27 @@ class Scanner {
       const dash = this.pos + col;
       const eol = this.eol;
       if (!this.isSeqItem(dash)) break;
-      c ??= { col, parent, target: arr, offs: [], comments: [] };
-      const item: BlockItem = { off: dash, col, container: c, blockValue: false };
-      this.items.push(item);
+      c ??= { col };
       let j = dash + 1;
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
       let value: Value;
       if (j === eol || src.charCodeAt(j) === 0x23) {
-        value = this.valueBelow(j, dash, eol, col, c, item, false);
+        value = this.valueBelow(j, dash, eol, col, c, false);
       } else {
         const ch = src[j]!;
         if (ch === '-' && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) {
           // `- - x`: a sequence starting mid-line.
           this.virtualIndent = j - this.pos;
           value = this.seq(j - this.pos, c);
-          item.blockValue = true;
         } else if (ch !== '"' && ch !== "'" && mapSep(src, j, eol) >= 0) {
           this.virtualIndent = j - this.pos;
           value = this.map(j - this.pos, c);
-          item.blockValue = true;
         } else {
           value = this.scalar(j, eol);
           this.nextLine();
         }
       }
       arr.push(value);
-      c.offs.push(dash);
     }
     return arr;
   }
@@ -182,7 +181,7 @@ class Scanner {
    * there (it must be set off by a space): the nested block on the next lines, else null. A mapping value may
    * also be a sequence at the key's own column (`seqAtCol`).
    */
-  private valueBelow(j: number, ind: number, eol: number, col: number, c: Container, item: BlockItem, seqAtCol: boolean): Value {
+  private valueBelow(j: number, ind: number, eol: number, col: number, c: Container, seqAtCol: boolean): Value {
     if (j < eol) {
       if (j === ind + 1) giveUp();
       this.comment(j, eol);
@@ -190,11 +189,9 @@ class Scanner {
     this.nextLine();
     const next = this.peek();
     if (next > col) {
-      item.blockValue = true;
       return this.block(next, c);
     }
     if (seqAtCol && next === col && this.isSeqItem(this.pos + col)) {
-      item.blockValue = true;
       return this.seq(col, c);
     }
     return null;
@@ -335,16 +332,8 @@ export function scanYaml(src: string): Branches | null {
     const s = new Scanner(src);
     const col = s.peek();
     if (col < 0) return null;
-    const root = new Mapping();
-    const d = new DocLoader(lineStartsOf(src), true, root);
-    d.root.col = col;
-    s.map(col, null, d.root);
+    const root = s.map(col, null);
     if (s.peek() !== -1) return null;
-    if (s.comments.length > 0) {
-      for (const it of s.items) d.items.push(it);
-      for (const t of s.comments) d.comments.push(t);
-      d.placeComments(src);
-    }
     return [root];
   } catch (e) {
     if (e === GIVE_UP) return null;
@@ -355,5 +344,5 @@ export function scanYaml(src: string): Branches | null {
 /** Parses a YAML stream into one branch per document, as sops's YAML store does: the scanner, else the CST loader. */
 export function loadYaml(bytes: Uint8Array): Branches {
   const src = yamlText(bytes);
-  return scanYaml(src) ?? loadYamlCst(src);
+  return scanYaml(src) ?? loadYamlNodes(src);
 }

@@ -1,366 +1,341 @@
-// Reads a YAML stream into branches the way sops does with yaml.v3 nodes: typed scalars, expanded aliases,
-// and comment lines placed in the container yaml.v3 would attach them to (that container's path is the comment's AAD).
-import { CST, Parser } from 'yaml';
+// Reads a YAML stream into branches as sops's YAML store does on yaml.v3: the first document checked the way
+// sops 3.10+ decodes it into a map first (duplicate keys, excessive aliasing, self-containing anchors, merges),
+// then every document's nodes turned into a branch with sops's own placement of head, line and foot comments.
 import { SopsError, ExitCode } from '../../errors.js';
-import { Comment, Mapping, type Branches, type Item, type Value } from '../tree.js';
+import { Comment, Mapping, type Branches, type Item, type Scalar, type Value } from '../tree.js';
 import { resolvePlain } from './yaml-resolve.js';
 import { utf8OrFail } from './gotext.js';
+import { NodeReader, type YNode } from './yaml-parse.js';
+import { YamlSyntaxError } from './yaml-scan.js';
 
-type Tok = CST.Token;
-type SrcTok = CST.SourceToken;
-
-/** A block mapping or sequence: where comments can land, and the entries they are merged with by offset. */
-export interface Container {
-  col: number;
-  parent: Container | null;
-  target: Mapping | Value[];
-  /** Offsets of the entries of `target`, in order (one per entry). */
-  offs: number[];
-  comments: { key: number; c: Comment }[];
-}
-
-export interface BlockItem {
-  off: number;
-  col: number;
-  container: Container;
-  /** The value is a block mapping or sequence (a line comment after the key then belongs before the entry). */
-  blockValue: boolean;
-}
+const PREFIX = 'Error unmarshaling input YAML: ';
 
 function fail(msg: string): never {
-  throw new SopsError(`Error unmarshaling input YAML: ${msg}`, ExitCode.Generic);
+  throw new SopsError(PREFIX + msg, ExitCode.CouldNotReadInputFile);
 }
 
+/** Go's base64.StdEncoding.DecodeString, which yaml.v3 uses for !!binary: padded, CR and LF ignored. */
 function decodeBase64(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) fail('invalid !!binary data');
+  const clean = s.replace(/[\r\n]+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) fail('yaml: !!binary value contains invalid base64 data');
   return new Uint8Array(Buffer.from(clean, 'base64'));
 }
 
-/** Normalises `!!x` and `!<tag:yaml.org,2002:x>` to `!!x`; other tags are kept as written. */
-function shortTag(src: string): string {
-  const m = /^!<tag:yaml\.org,2002:(.*)>$/.exec(src);
-  return m ? '!!' + m[1] : src;
+/** yaml.v3's implicit tag of a plain scalar, from the same resolver that gives its value. */
+export function plainTag(value: string): string {
+  let r: Scalar;
+  try {
+    r = resolvePlain(value);
+  } catch {
+    return '!!int';
+  }
+  if (value === '<<') return '!!merge';
+  return tagOf(r);
 }
 
-export class DocLoader {
-  readonly items: BlockItem[] = [];
-  readonly comments: SrcTok[] = [];
-  readonly anchors = new Map<string, Value>();
-  root: Container;
-
-  constructor(
-    private readonly lineStarts: number[],
-    private readonly checkDuplicates: boolean,
-    rootMapping: Mapping,
-  ) {
-    this.root = { col: 0, parent: null, target: rootMapping, offs: [], comments: [] };
+function tagOf(r: Scalar): string {
+  if (r === null) return '!!null';
+  switch (typeof r) {
+    case 'string':
+      return '!!str';
+    case 'boolean':
+      return '!!bool';
+    case 'bigint':
+      return '!!int';
+    case 'number':
+      return '!!float';
+    default:
+      return r instanceof Uint8Array ? '!!binary' : '!!timestamp';
   }
+}
 
-  col(off: number): number {
-    const ls = this.lineStarts;
-    let lo = 0;
-    let hi = ls.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ls[mid]! <= off) lo = mid;
-      else hi = mid - 1;
+/** The value yaml.v3's Node.Decode gives a scalar (into interface{}), or a refusal where it fails. */
+export function scalarValue(n: YNode): Scalar {
+  const text = n.value;
+  if (!n.tagged) {
+    if (n.style !== 'plain') return text;
+    return resolvePlain(text);
+  }
+  switch (n.tag) {
+    case '!!str':
+    case '!!merge':
+      return text;
+    case '!!binary':
+      return decodeBase64(text);
+    case '!!null':
+    case '!!bool':
+    case '!!int':
+    case '!!float':
+    case '!!timestamp': {
+      // An explicit tag: yaml.v3 resolves the text with the tag and fails when it does not fit.
+      let r: Scalar;
+      try {
+        r = resolvePlain(text);
+      } catch {
+        r = text;
+      }
+      if (n.tag === '!!float' && typeof r === 'bigint') return Number(r);
+      if (tagOf(r) === n.tag) return r;
+      fail(`yaml: cannot decode !!str \`${text.length > 40 ? text.slice(0, 40) + '...' : text}\` as a ${n.tag}`);
     }
-    return off - ls[lo]!;
+    // falls through (unreachable)
+    default:
+      // Any other tag: yaml.v3 decodes the scalar to its text.
+      return text;
+  }
+}
+
+// ---- the map decode sops runs first on the first document ----
+
+const RATIO_LOW = 400000;
+const RATIO_HIGH = 4000000;
+
+function allowedAliasRatio(count: number): number {
+  if (count <= RATIO_LOW) return 0.99;
+  if (count >= RATIO_HIGH) return 0.1;
+  return 0.99 - 0.89 * ((count - RATIO_LOW) / (RATIO_HIGH - RATIO_LOW));
+}
+
+function isMerge(n: YNode): boolean {
+  return n.kind === 'scalar' && n.value === '<<' && (n.tag === '!!merge' || (!n.tagged && n.style === 'plain'));
+}
+
+/**
+ * Walks a document the way yaml.v3 decodes it into a Go map: the same node counts for its alias-ratio rule (so an
+ * alias bomb is refused after a few thousand nodes, long before it expands), the same duplicate-key, merge and
+ * recursion errors. Only the first document, as sops.
+ */
+class MapDecodeCheck {
+  private decodeCount = 0;
+  private aliasCount = 0;
+  private aliasDepth = 0;
+  private readonly active = new Set<YNode>();
+
+  document(doc: YNode): void {
+    const root = doc.content[0];
+    if (!root) return;
+    const target = root.kind === 'alias' ? root.alias! : root;
+    this.count();
+    if (root.kind === 'alias') this.alias(root, () => this.topLevel(target));
+    else this.topLevel(root);
   }
 
-  lineStart(off: number): number {
-    return off - this.col(off);
+  private topLevel(n: YNode): void {
+    if (n.kind === 'mapping') this.mapping(n);
+    else if (n.kind === 'scalar' && n.tag === '!!null') return;
+    else if (n.kind === 'scalar') fail(`yaml: unmarshal errors: line ${n.line}: cannot unmarshal ${n.tag} \`${n.value}\` into map[string]interface {}`);
+    else fail(`yaml: unmarshal errors: line ${n.line}: cannot unmarshal ${n.tag} into map[string]interface {}`);
   }
 
-  collectComments(toks: readonly SrcTok[] | undefined): void {
-    if (!toks) return;
-    for (const t of toks) if (t.type === 'comment') this.comments.push(t);
-  }
-
-  /** Anchor and tag among the tokens before a node (after its indicator). */
-  props(toks: readonly SrcTok[] | undefined): { anchor?: string; tag?: string } {
-    const p: { anchor?: string; tag?: string } = {};
-    if (!toks) return p;
-    for (const t of toks) {
-      if (t.type === 'anchor') p.anchor = t.source.slice(1);
-      else if (t.type === 'tag') p.tag = shortTag(t.source);
-      else if (t.type === 'comment') this.comments.push(t);
-      else if (t.type === 'map-value-ind' || t.type === 'seq-item-ind' || t.type === 'explicit-key-ind') {
-        p.anchor = undefined;
-        p.tag = undefined;
-      }
+  private count(): void {
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+      fail('yaml: document contains excessive aliasing');
     }
-    return p;
   }
 
-  node(tok: Tok | null | undefined, props: { anchor?: string; tag?: string }, parent: Container | null): Value {
-    let v: Value;
-    if (!tok) {
-      v = props.tag === '!!str' ? '' : null;
-    } else {
-      switch (tok.type) {
-        case 'alias': {
-          this.collectComments(tok.end);
-          const a = this.anchors.get(tok.source.slice(1));
-          if (a === undefined) fail(`unknown anchor '${tok.source.slice(1)}' referenced`);
-          return cloneValue(a);
-        }
-        case 'scalar':
-        case 'single-quoted-scalar':
-        case 'double-quoted-scalar':
-        case 'block-scalar':
-          v = this.scalar(tok, props.tag);
-          break;
-        case 'block-map':
-          v = this.blockMap(tok, parent);
-          break;
-        case 'block-seq':
-          v = this.blockSeq(tok, parent);
-          break;
-        case 'flow-collection':
-          v = this.flow(tok);
-          break;
-        case 'error':
-          fail(tok.message);
-          break;
-        default:
-          fail(`unexpected ${tok.type}`);
-      }
-    }
-    if (props.anchor !== undefined) this.anchors.set(props.anchor, v);
-    return v;
+  private alias(n: YNode, body: () => void): void {
+    if (this.active.has(n)) fail(`yaml: anchor '${n.value}' value contains itself`);
+    this.active.add(n);
+    this.aliasDepth++;
+    body();
+    this.aliasDepth--;
+    this.active.delete(n);
   }
 
-  scalar(tok: CST.FlowScalar | CST.BlockScalar, tag: string | undefined): Value {
-    let text: string;
-    let plain = false;
-    const src = tok.source;
-    if (tok.type === 'block-scalar') {
-      this.collectComments(tok.props as SrcTok[]);
-      text = this.resolveScalar(tok);
-    } else {
-      this.collectComments(tok.end);
-      if (tok.type === 'scalar') {
-        plain = true;
-        text = src.includes('\n') ? this.resolveScalar(tok) : src;
-      } else if (tok.type === 'double-quoted-scalar') {
-        text = src.includes('\\') || src.includes('\n') ? this.resolveScalar(tok) : src.slice(1, -1);
-      } else {
-        text = src.includes('\n') ? this.resolveScalar(tok) : src.slice(1, -1).replace(/''/g, "'");
-      }
-    }
-    if (tag === undefined) return plain ? resolvePlain(text) : text;
-    switch (tag) {
-      case '!!str':
-        return text;
-      case '!!binary':
-        return decodeBase64(text);
-      case '!!null': {
-        const r = resolvePlain(text);
-        if (r !== null) fail(`cannot decode ${tag}`);
-        return null;
-      }
-      case '!!bool':
-      case '!!int':
-      case '!!float':
-      case '!!timestamp': {
-        const r = resolvePlain(text);
-        const ok =
-          (tag === '!!bool' && typeof r === 'boolean') ||
-          (tag === '!!int' && typeof r === 'bigint') ||
-          (tag === '!!float' && (typeof r === 'number' || typeof r === 'bigint')) ||
-          (tag === '!!timestamp' && r !== null && typeof r === 'object' && !(r instanceof Uint8Array));
-        if (!ok) fail(`cannot decode a value as ${tag}`);
-        return tag === '!!float' && typeof r === 'bigint' ? Number(r) : r;
-      }
+  private value(n: YNode): void {
+    this.count();
+    switch (n.kind) {
+      case 'alias':
+        this.alias(n, () => this.value(n.alias!));
+        return;
+      case 'mapping':
+        this.mapping(n);
+        return;
+      case 'sequence':
+        for (const c of n.content) this.value(c);
+        return;
+      case 'scalar':
+        scalarValue(n);
+        return;
       default:
-        // yaml.v3 decodes a scalar with an unknown tag to its plain text.
-        return text;
+        return;
     }
   }
 
-  resolveScalar(tok: CST.FlowScalar | CST.BlockScalar): string {
-    let err: string | undefined;
-    const r = CST.resolveAsScalar(tok, true, (_o, _c, m) => {
-      err ??= m;
-    });
-    if (err !== undefined || !r) fail(err ?? 'invalid scalar');
-    return r.value;
+  /** A key decoded into a Go string: scalars (of any type) are fine, collections are not. */
+  private key(n: YNode): void {
+    this.count();
+    let t = n;
+    if (n.kind === 'alias') {
+      this.alias(n, () => this.key(n.alias!));
+      return;
+    }
+    if (t.kind !== 'scalar') fail(`yaml: unmarshal errors: line ${t.line}: cannot unmarshal ${t.tag} into string`);
+    if (t.tagged && t.tag === '!!binary') scalarValue(t);
   }
 
-  container(first: number, parent: Container | null, target: Mapping | Value[]): Container {
-    return { col: this.col(first), parent, target, offs: [], comments: [] };
-  }
-
-  blockMap(tok: CST.BlockMap, parent: Container | null, into?: Container): Mapping {
-    const m = into ? (into.target as Mapping) : new Mapping();
-    let c = into;
-    const seen = this.checkDuplicates ? new Set<string>() : undefined;
-    for (const it of tok.items) {
-      const kp = this.props(it.start);
-      if (it.key === undefined && it.sep === undefined && it.value === undefined) continue;
-      const keyOff = it.key ? it.key.offset : (it.sep?.[0]?.offset ?? tok.offset);
-      c ??= this.container(keyOff, parent, m);
-      const key = this.key(it.key, kp);
-      if (seen) {
-        if (seen.has(key)) fail(`mapping key "${key}" already defined`);
-        seen.add(key);
+  private mapping(n: YNode): void {
+    const seen = new Map<string, YNode>();
+    for (let i = 0; i < n.content.length; i += 2) {
+      const k = n.content[i]!;
+      const id = k.kind + '\0' + k.value;
+      const prev = seen.get(id);
+      if (prev) fail(`yaml: unmarshal errors: line ${k.line}: mapping key ${JSON.stringify(k.value)} already defined at line ${prev.line}`);
+      seen.set(id, k);
+    }
+    let merge: YNode | undefined;
+    for (let i = 0; i < n.content.length; i += 2) {
+      const k = n.content[i]!;
+      if (isMerge(k)) {
+        merge = n.content[i + 1];
+        continue;
       }
-      const vp = this.props(it.sep);
-      const bi: BlockItem = {
-        off: keyOff,
-        col: this.col(keyOff),
-        container: c,
-        blockValue: !!it.value && (it.value.type === 'block-map' || it.value.type === 'block-seq'),
-      };
-      this.items.push(bi);
-      const value = this.node(it.value, vp, c);
-      m.items.push({ key, value });
-      c.offs.push(keyOff);
+      this.key(k);
+      this.value(n.content[i + 1]!);
     }
+    if (merge) this.merge(merge);
+  }
+
+  private merge(m: YNode): void {
+    const bad = (): never => fail('yaml: map merge requires map or sequence of maps as the value');
+    const one = (x: YNode): void => {
+      if (x.kind === 'mapping') this.value(x);
+      else if (x.kind === 'alias' && x.alias!.kind === 'mapping') this.value(x);
+      else bad();
+    };
+    if (m.kind === 'sequence') {
+      for (const c of m.content) one(c);
+    } else one(m);
+  }
+}
+
+// ---- sops's node-to-branch conversion ----
+
+function commentLines(text: string, inline: boolean, push: (c: Comment) => void): void {
+  if (text === '') return;
+  for (const line of text.split('\n')) if (line !== '') push(new Comment(line.slice(1), inline));
+}
+
+class BranchBuilder {
+  private expanded = 0;
+
+  /** Alias expansion bound: past this many nodes a document is refused instead of exhausting memory. */
+  constructor(private readonly budget: number) {}
+
+  private tick(): void {
+    if (++this.expanded > this.budget) fail('yaml: document contains excessive aliasing');
+  }
+
+  document(doc: YNode): Mapping {
+    const m = new Mapping();
+    this.intoBranch(doc, m.items, false, new Set());
     return m;
   }
 
-  key(tok: Tok | null | undefined, props: { anchor?: string; tag?: string }): string {
-    if (tok && tok.type !== 'scalar' && tok.type !== 'single-quoted-scalar' && tok.type !== 'double-quoted-scalar' && tok.type !== 'alias') {
-      fail('mapping keys must be strings');
-    }
-    if (tok && tok.type === 'scalar' && tok.source === '<<' && props.tag === undefined) return '<<';
-    const k = this.node(tok, props, null);
-    if (typeof k !== 'string') {
-      throw new SopsError('Tree contains a non-string key', ExitCode.Generic);
-    }
-    return k;
-  }
-
-  blockSeq(tok: CST.BlockSequence, parent: Container | null): Value[] {
-    const arr: Value[] = [];
-    let c: Container | undefined;
-    for (const it of tok.items) {
-      const ind = it.start.find((t) => t.type === 'seq-item-ind');
-      const p = this.props(it.start);
-      if (!ind) continue;
-      c ??= this.container(ind.offset, parent, arr);
-      this.items.push({
-        off: ind.offset,
-        col: this.col(ind.offset),
-        container: c,
-        blockValue: !!it.value && (it.value.type === 'block-map' || it.value.type === 'block-seq'),
-      });
-      arr.push(this.node(it.value, p, c));
-      c.offs.push(ind.offset);
-    }
-    return arr;
-  }
-
-  flow(tok: CST.FlowCollection): Value {
-    const isMap = tok.start.source === '{';
-    this.collectComments(tok.end);
-    if (isMap) {
-      const m = new Mapping();
-      const seen = this.checkDuplicates ? new Set<string>() : undefined;
-      for (const it of tok.items) {
-        const kp = this.props(it.start);
-        if (!it.key && !it.value && !(it.sep ?? []).some((t) => t.type === 'map-value-ind')) continue;
-        const key = this.key(it.key, kp);
-        if (seen) {
-          if (seen.has(key)) fail(`mapping key "${key}" already defined`);
-          seen.add(key);
-        }
-        m.items.push({ key, value: this.node(it.value, this.props(it.sep), null) });
-      }
-      return m;
-    }
-    const arr: Value[] = [];
-    for (const it of tok.items) {
-      const p = this.props(it.start);
-      if (it.sep?.some((t) => t.type === 'map-value-ind')) {
-        // `[a: 1]` is a one-entry mapping inside the list.
-        const m = new Mapping();
-        m.items.push({ key: this.key(it.key, p), value: this.node(it.value, this.props(it.sep), null) });
-        arr.push(m);
-        continue;
-      }
-      if (!it.value && !it.key) continue;
-      arr.push(this.node(it.value ?? it.key, p, null));
-    }
-    return arr;
-  }
-
-  /** Finds the container of each comment as yaml.v3 + sops would, then merges them in by offset. */
-  placeComments(src: string): void {
-    const items = this.items;
-    const touched = new Set<Container>();
-    const lastBefore = (o: number): number => {
-      let lo = 0;
-      let hi = items.length - 1;
-      let r = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (items[mid]!.off < o) (r = mid), (lo = mid + 1);
-        else hi = mid - 1;
-      }
-      return r;
+  private intoBranch(n: YNode, out: Item[], handled: boolean, active: Set<YNode>): void {
+    const comment = (c: Comment): void => {
+      out.push({ key: c, value: null });
     };
-    for (const t of this.comments) {
-      const o = t.offset;
-      const text = t.source.slice(1);
-      const ls = this.lineStart(o);
-      const col = o - ls;
-      const pi = lastBefore(o);
-      const prev = pi >= 0 ? items[pi] : undefined;
-      const next = pi + 1 < items.length ? items[pi + 1] : undefined;
-      let target: Container;
-      let key: number;
-      let inline = false;
-      if (src.slice(ls, o).trim() !== '' && prev) {
-        target = prev.container;
-        key = prev.off - 0.5 + o * 1e-9;
-        inline = !prev.blockValue;
-      } else if (next && next.col >= col) {
-        target = next.container;
-        key = o;
-      } else {
-        // A foot comment: the deepest open container indented at or left of it; on a tie the outer one.
-        let best: Container | undefined;
-        for (let c: Container | null = prev ? prev.container : null; c; c = c.parent) {
-          if (!best) {
-            if (c.col <= col) best = c;
-          } else if (c.col === best.col) best = c;
-          else break;
+    if (!handled) {
+      commentLines(n.head, false, comment);
+      commentLines(n.lineComment, false, comment);
+    }
+    switch (n.kind) {
+      case 'document':
+        for (const c of n.content) this.intoBranch(c, out, false, active);
+        break;
+      case 'sequence':
+        fail('YAML documents that are sequences are not supported');
+        break;
+      case 'mapping':
+        for (let i = 0; i < n.content.length; i += 2) {
+          const k = n.content[i]!;
+          const v = n.content[i + 1]!;
+          commentLines(k.head, false, comment);
+          commentLines(k.lineComment, false, comment);
+          const valueComments = v.kind === 'scalar' || v.kind === 'alias';
+          if (valueComments) {
+            commentLines(v.head, false, comment);
+            commentLines(v.lineComment, true, comment);
+          }
+          const key = this.keyValue(k, active);
+          out.push({ key, value: this.value(v, valueComments, active) });
+          if (valueComments) commentLines(v.foot, false, comment);
+          commentLines(k.foot, false, comment);
         }
-        best ??= this.root;
-        target = best;
-        key = o;
-      }
-      target.comments.push({ key, c: new Comment(text, inline) });
-      touched.add(target);
+        break;
+      case 'scalar':
+        if (n.tag === '!!null') break;
+        fail('YAML documents that are values are not supported');
+        break;
+      case 'alias':
+        this.withAlias(n, active, () => this.intoBranch(n.alias!, out, false, active));
+        break;
     }
-    for (const c of touched) merge(c);
+    if (!handled) commentLines(n.foot, false, comment);
   }
-}
 
-function merge(c: Container): void {
-  const cs = c.comments.sort((a, b) => a.key - b.key);
-  const isMap = c.target instanceof Mapping;
-  const old: (Item | Value)[] = isMap ? (c.target as Mapping).items : (c.target as Value[]);
-  const out: (Item | Value)[] = [];
-  let j = 0;
-  for (let i = 0; i < old.length; i++) {
-    const off = c.offs[i] ?? Infinity;
-    while (j < cs.length && cs[j]!.key < off) {
-      out.push(isMap ? { key: cs[j]!.c, value: null } : cs[j]!.c);
-      j++;
-    }
-    out.push(old[i]!);
+  private withAlias(n: YNode, active: Set<YNode>, body: () => void): void {
+    if (active.has(n)) fail(`yaml: anchor '${n.value}' value contains itself`);
+    active.add(n);
+    body();
+    active.delete(n);
   }
-  for (; j < cs.length; j++) out.push(isMap ? { key: cs[j]!.c, value: null } : cs[j]!.c);
-  if (isMap) (c.target as Mapping).items = out as Item[];
-  else {
-    const arr = c.target as Value[];
-    arr.length = 0;
-    for (const v of out) arr.push(v as Value);
+
+  private keyValue(k: YNode, active: Set<YNode>): string {
+    let v: Value;
+    if (k.kind === 'scalar') v = scalarValue(k);
+    else if (k.kind === 'alias') {
+      let r: Value = null;
+      this.withAlias(k, active, () => {
+        r = this.keyValue(k.alias!, active);
+      });
+      v = r;
+    } else fail('mapping keys must be strings');
+    if (typeof v !== 'string') throw new SopsError('Tree contains a non-string key', ExitCode.Generic);
+    return v;
+  }
+
+  private value(n: YNode, handled: boolean, active: Set<YNode>): Value {
+    this.tick();
+    switch (n.kind) {
+      case 'sequence': {
+        const out: Value[] = [];
+        const push = (c: Comment): void => {
+          out.push(c);
+        };
+        if (!handled) {
+          commentLines(n.head, false, push);
+          commentLines(n.lineComment, false, push);
+        }
+        for (const item of n.content) {
+          commentLines(item.head, false, push);
+          commentLines(item.lineComment, true, push);
+          out.push(this.value(item, true, active));
+          commentLines(item.foot, false, push);
+        }
+        if (!handled) commentLines(n.foot, false, push);
+        return out;
+      }
+      case 'mapping': {
+        const m = new Mapping();
+        this.intoBranch(n, m.items, handled, active);
+        return m;
+      }
+      case 'scalar':
+        return scalarValue(n);
+      case 'alias': {
+        let r: Value = null;
+        this.withAlias(n, active, () => {
+          r = this.value(n.alias!, false, active);
+        });
+        return r;
+      }
+      default:
+        return null;
+    }
   }
 }
 
@@ -370,80 +345,64 @@ export function cloneValue(v: Value): Value {
   return v;
 }
 
-export function lineStartsOf(src: string): number[] {
-  const ls = [0];
-  let i = src.indexOf('\n');
-  while (i !== -1) {
-    ls.push(i + 1);
-    i = src.indexOf('\n', i + 1);
-  }
-  return ls;
-}
+const utf16le = new TextDecoder('utf-16le', { fatal: true });
+const utf16be = new TextDecoder('utf-16be', { fatal: true });
 
 /**
- * The text both loaders read: UTF-8, no BOM, LF line ends. Invalid UTF-8 is refused, as go-yaml refuses it, so that
- * encrypting never replaces a byte of the user's file with U+FFFD.
+ * The text the loaders read: UTF-8 (or UTF-16 with a byte order mark, as go-yaml reads it), without the BOM, with
+ * LF line ends. Invalid UTF-8 is refused, as go-yaml refuses it, so that encrypting never replaces a byte of the
+ * user's file with U+FFFD.
  */
 export function yamlText(bytes: Uint8Array): string {
-  let src = utf8OrFail(bytes, 'Error unmarshaling input YAML: ');
-  if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
+  let src: string;
+  const b0 = bytes[0];
+  const b1 = bytes[1];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) {
+    try {
+      src = (b0 === 0xff ? utf16le : utf16be).decode(bytes.subarray(2));
+    } catch {
+      throw new SopsError(PREFIX + 'yaml: invalid UTF-16 text', ExitCode.CouldNotReadInputFile);
+    }
+  } else {
+    src = utf8OrFail(bytes, PREFIX);
+    if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
+  }
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
   return src;
 }
 
-/** Parses a YAML stream into one branch per document with the `yaml` CST: every YAML construct. */
-export function loadYamlCst(src: string): Branches {
-  const lineStarts = lineStartsOf(src);
+/** Where a go-yaml error is, for the message: go-yaml's own line, else the line and column it stopped at. */
+function syntaxMessage(e: YamlSyntaxError): string {
+  const go = e.goMessage();
+  if (/^yaml: line \d+:/.test(go) || e.phase === 'composer') return go;
+  const m = e.problemMark;
+  if (e.phase === 'reader') return `${go} (character ${m.index + 1})`;
+  return `${go} (line ${m.line + 1}, column ${m.column + 1})`;
+}
+
+/** Node budget per stream for alias expansion: far above any real values file, far below what exhausts memory. */
+const EXPANSION_BUDGET = 5_000_000;
+
+/** Parses a YAML stream into one branch per document, exactly as sops's YAML store reads it. */
+export function loadYamlNodes(src: string): Branches {
   const branches: Branches = [];
-  let pending: SrcTok[] = [];
-  let last: DocLoader | undefined;
-  for (const tok of new Parser().parse(src)) {
-    switch (tok.type) {
-      case 'comment':
-        pending.push(tok);
-        break;
-      case 'error':
-        fail(tok.message);
-        break;
-      case 'document': {
-        const root = new Mapping();
-        const d = new DocLoader(lineStarts, branches.length === 0, root);
-        d.comments.push(...pending);
-        pending = [];
-        const p = d.props(tok.start);
-        const v = tok.value;
-        if (v && v.type === 'block-map') {
-          d.root.col = d.col(v.items[0]?.key?.offset ?? v.offset);
-          d.blockMap(v, null, d.root);
-          if (p.anchor !== undefined) d.anchors.set(p.anchor, root);
-        } else if (v && v.type === 'flow-collection' && v.start.source === '{') {
-          const m = d.flow(v) as Mapping;
-          root.items = m.items;
-        } else if (v && v.type === 'alias') {
-          fail('YAML documents that are aliases are not supported');
-        } else {
-          const val = d.node(v, p, null);
-          if (val !== null) fail('YAML documents that are sequences or values are not supported');
-        }
-        d.collectComments(tok.end);
-        d.comments.sort((a, b) => a.offset - b.offset);
-        d.placeComments(src);
-        branches.push(root);
-        last = d;
-        break;
-      }
-      case 'doc-end':
-        pending.push(...(tok.end ?? []).filter((t) => t.type === 'comment'));
-        break;
-      default:
-        break;
+  try {
+    const reader = new NodeReader(src, plainTag);
+    const builder = new BranchBuilder(EXPANSION_BUDGET);
+    let first = true;
+    for (let doc = reader.nextDocument(); doc; doc = reader.nextDocument()) {
+      if (first) new MapDecodeCheck().document(doc);
+      first = false;
+      branches.push(builder.document(doc));
     }
-  }
-  if (pending.length > 0 && last) {
-    last.comments.length = 0;
-    last.items.length = 0;
-    // Stream-end comments after `...` belong to the last document's top level.
-    for (const t of pending) (last.root.target as Mapping).items.push({ key: new Comment(t.source.slice(1)), value: null });
+    if (first && src.length > 0) {
+      // sops 3.10+ decodes the first document into a map before anything else; with none there it stops at EOF.
+      fail('the stream holds no YAML document, only comments or blank lines (sops refuses such a file: EOF)');
+    }
+  } catch (e) {
+    if (e instanceof YamlSyntaxError) fail(syntaxMessage(e));
+    if (e instanceof RangeError) fail('yaml: document nests too deeply');
+    throw e;
   }
   return branches;
 }

@@ -64,7 +64,7 @@ export function resolvePlain(s: string): Scalar {
   if (s in FIXED && Object.prototype.hasOwnProperty.call(FIXED, s)) return FIXED[s]!;
   const c = s.charCodeAt(0);
   if (c === 0x2e /* . */) {
-    return GO_FLOAT_DOT.test(s) ? Number(s) : s;
+    return GO_FLOAT_DOT.test(s) ? finiteOr(Number(s), s) : s;
   }
   const digit = c >= 0x30 && c <= 0x39;
   if (!digit && c !== 0x2b && c !== 0x2d) return s;
@@ -80,8 +80,13 @@ export function resolvePlain(s: string): Scalar {
       throw new SopsError('YAML integer out of the 64-bit signed range', ExitCode.Generic);
     }
   }
-  if (YAML_FLOAT.test(plain)) return Number(plain);
+  if (YAML_FLOAT.test(plain)) return finiteOr(Number(plain), s);
   return s;
+}
+
+/** Go's ParseFloat fails on overflow (`1e400`), and yaml.v3 then keeps the text as a string. */
+function finiteOr(n: number, s: string): Scalar {
+  return Number.isFinite(n) ? n : s;
 }
 
 /** True when a plain scalar with this text would read back as something other than a string. */

@@ -1,0 +1,150 @@
+// Inputs for the YAML store's differential test against go-yaml: realistic values files to mutate (SEEDS), and
+// fixed regression cases (REGRESSIONS): every case an issue reported, and every disagreement the test ever found.
+
+export const SEEDS: string[] = [
+  `# Default values for the app
+replicaCount: 2
+image:
+  repository: registry.example.com/app   # the image
+  tag: "1.4.2"
+  pullPolicy: IfNotPresent
+
+# database settings
+db:
+  host: db.internal
+  port: 5432
+  password: Hunter2   # rotate me
+  options: {sslmode: require, timeout: 30}
+ingress:
+  enabled: true
+  hosts:
+    - host: app.example.com
+      paths:
+        - path: /
+          pathType: Prefix
+    # the second host
+    - host: www.example.com
+  tls: []
+`,
+  `defaults: &defaults
+  adapter: postgres
+  host: localhost
+development:
+  <<: *defaults
+  database: dev
+list:
+  - &first one
+  - *first
+  - [a, b, 'c d']
+`,
+  `certificate: |
+  -----BEGIN CERTIFICATE-----
+  MIIBszCCAVmgAwIBAgIUQ
+  -----END CERTIFICATE-----
+folded: >
+  a long
+  folded text
+
+kept: |+
+  keep
+
+stripped: |-
+  strip
+multiline: |
+  multi
+  line`,
+  `---
+a: 1
+...
+---
+# second document
+b: "two"
+c: 'it''s'
+d: "tab\\there \\u00e9 \\x41"
+e: ~
+f: 2024-01-01
+g: 0x1F
+h: 1e3
+i: .inf
+j: !!str 12
+k: !!binary aGVsbG8=
+`,
+  `key with spaces: value
+"quoted key": 1
+'single': 2
+? explicit key
+: explicit value
+nested:
+    deeper:
+        deepest: x
+    # foot of deeper
+empty:
+seq_at_col:
+- a
+- b:
+    c: d
+`,
+  `sops_like:
+    data: ENC[AES256_GCM,data:abc=,iv:def=,tag:ghi=,type:str]
+    list:
+        - ENC[AES256_GCM,data:xyz=,iv:def=,tag:ghi=,type:int]
+    #ENC[AES256_GCM,data:cmt=,iv:def=,tag:ghi=,type:comment]
+sops:
+    age:
+        - recipient: age1qqqq
+          enc: |
+            -----BEGIN AGE ENCRYPTED FILE-----
+            YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgy
+            -----END AGE ENCRYPTED FILE-----
+    lastmodified: "2024-01-01T00:00:00Z"
+    mac: ENC[AES256_GCM,data:mac=,iv:def=,tag:ghi=,type:str]
+    version: 3.9.0
+`,
+];
+
+export const REGRESSIONS: string[] = [
+  // issue: accepted although go-yaml and helm refuse
+  'a: "x" y\n',
+  'a: 1\n b: 2\n',
+  'a:\n  b: 1\n c: 2\n',
+  'a:\n\tb: 1\n',
+  'a: b: c\n',
+  'password: Hunter2: Sup3r\n',
+  'a: [unclosed\n',
+  'a: {b: 1\n',
+  'a: "x\\/y"\n',
+  'a: x\x01y\n',
+  '%FOO bar\n---\na: 1\n',
+  // issue: line breaks go-yaml reads (NEL, LS, PS) in comments, values and keys
+  'a: 1\n# rotated\u2028password: attacker\n',
+  'a: 1 # c\u2028b: 2\n',
+  'a:\n  b: 1\n  # c\u2029  c: 2\n',
+  'a: 1\n# c\u0085b: 2\n',
+  'a: x\u2028y\n',
+  'a: "x\u2028y"\n',
+  'k\u2028ey: 1\n',
+  // issue: block scalars at the end of the file
+  'multiline: |\n  multi\n  line',
+  'multiline: >\n  multi\n  line',
+  'k: |-\n\n  x\n',
+  'k: |+\n  x\n\n',
+  // aliases and anchors
+  'a: &x 1\n---\nb: *x\n',
+  'a: &x [*x]\n',
+  '<<: 1\n',
+  '"<<": 1\n',
+  'a: 1\na: 2\n',
+  'k: 1e400\n',
+  '# only a comment\n',
+  '',
+  '\n',
+  '---\n',
+  '- a\n',
+  'x\n',
+  'l:\n  # c\n  - x\n',
+  'l:\n  - a:\n      b: 1\n    # c\n  - d\n',
+  'key:\t# c\n',
+  'a: "x"#c\n',
+  'a: 1\n\t\nb: 2\n',
+  `${'k'.repeat(1100)}: v\n`,
+];
