@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 import { hasTool } from './tools.js';
+import { Comment, Mapping, SopsTime, type Branches, type Value } from '../../src/sops/tree.js';
 
 export interface GoNode {
   k: 'document' | 'sequence' | 'mapping' | 'scalar' | 'alias';
@@ -67,19 +68,54 @@ export function goyamlOracle(): string {
   return out;
 }
 
-/** go-yaml's reading of each input, in order. */
-export function goyaml(inputs: readonly Uint8Array[]): GoResult[] {
-  const bin = goyamlOracle();
+function frame(inputs: readonly Uint8Array[]): Buffer {
   const parts: Buffer[] = [];
   for (const b of inputs) {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(b.length);
     parts.push(len, Buffer.from(b));
   }
-  const r = spawnSync(bin, [], { input: Buffer.concat(parts), maxBuffer: 1 << 30 });
+  return Buffer.concat(parts);
+}
+
+function ask<T>(args: string[], inputs: readonly Uint8Array[]): T[] {
+  const r = spawnSync(goyamlOracle(), args, { input: frame(inputs), maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`the go-yaml oracle failed: ${String(r.stderr)}`);
   const lines = String(r.stdout).split('\n');
   lines.pop();
   if (lines.length !== inputs.length) throw new Error(`the go-yaml oracle answered ${lines.length} of ${inputs.length} inputs`);
-  return lines.map((l) => JSON.parse(l) as GoResult);
+  return lines.map((l) => JSON.parse(l) as T);
+}
+
+/** go-yaml's reading of each input, in order. */
+export function goyaml(inputs: readonly Uint8Array[]): GoResult[] {
+  return ask<GoResult>([], inputs);
+}
+
+type JTree = Record<string, unknown>;
+
+function jvalue(v: Value): JTree {
+  if (v instanceof Mapping) return v.items.length === 0 ? { em: true } : { m: jbranch(v) };
+  if (Array.isArray(v)) {
+    if (v.length === 0) return { el: true };
+    return { l: v.map((x) => (x instanceof Comment ? { c: x.text, in: x.inline } : { v: jvalue(x) })) };
+  }
+  if (v === null) return { n: true };
+  if (typeof v === 'string') return { s: v };
+  if (typeof v === 'bigint') return { i: String(v) };
+  if (typeof v === 'number') return { f: Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v) };
+  if (typeof v === 'boolean') return { b: v };
+  if (v instanceof SopsTime) return { t: v.text };
+  if (v instanceof Uint8Array) return { y: Buffer.from(v).toString('base64') };
+  throw new Error('unexpected tree value');
+}
+
+function jbranch(m: Mapping): unknown[] {
+  return m.items.map((it) => (it.key instanceof Comment ? { c: it.key.text, in: it.key.inline, k: '' } : { k: it.key, v: jvalue(it.value) }));
+}
+
+/** What sops's YAML store writes for each tree at `indent`, through yaml.v3's encoder. */
+export function goyamlEmit(trees: readonly Branches[], indent: number): { out: string; error: string }[] {
+  const enc = new TextEncoder();
+  return ask(['-emit', String(indent)], trees.map((t) => enc.encode(JSON.stringify(t.map(jbranch)))));
 }

@@ -1,8 +1,13 @@
 // goyaml-batch: the test oracle for the YAML store. It reads framed inputs on stdin (a 4-byte big-endian length,
 // then the bytes) and prints one JSON line per input: what go-yaml v3, the parser sops links, makes of it.
-//   check: the error of decoding the first document into a Go map, as sops 3.10+ does first ("" when none)
-//   docs:  each document as yaml.Node, decoded one by one as sops's store does (aliases by name, not expanded)
-//   error: the first decoding error ("" when none)
+//
+//	check: the error of decoding the first document into a Go map, as sops 3.10+ does first ("" when none)
+//	docs:  each document as yaml.Node, decoded one by one as sops's store does (aliases by name, not expanded)
+//	error: the first decoding error ("" when none)
+//
+// With -emit N each input is instead a tree (JSON, see tree below) and the answer is the YAML that sops's store
+// writes for it at indent N: the tree turned into yaml.Nodes as sops does (head comments before an entry, inline
+// comments as line comments, leftovers as a foot comment) and written by yaml.v3's encoder.
 // Built by test/helpers/goyaml.ts with Debian's golang-go and golang-gopkg-yaml.v3-dev, offline, in GOPATH mode.
 package main
 
@@ -12,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -23,19 +29,19 @@ import (
 )
 
 type node struct {
-	K   string  `json:"k"`
-	T   string  `json:"t,omitempty"`
-	St  int     `json:"st,omitempty"`
-	V   string  `json:"v,omitempty"`
-	A   string  `json:"a,omitempty"`
-	L   int     `json:"l"`
-	C   int     `json:"c"`
-	Hc  string  `json:"hc,omitempty"`
-	Lc  string  `json:"lc,omitempty"`
-	Fc  string  `json:"fc,omitempty"`
-	Ch  []*node `json:"ch,omitempty"`
-	Go  *goval  `json:"go,omitempty"`
-	De  string  `json:"de,omitempty"`
+	K  string  `json:"k"`
+	T  string  `json:"t,omitempty"`
+	St int     `json:"st,omitempty"`
+	V  string  `json:"v,omitempty"`
+	A  string  `json:"a,omitempty"`
+	L  int     `json:"l"`
+	C  int     `json:"c"`
+	Hc string  `json:"hc,omitempty"`
+	Lc string  `json:"lc,omitempty"`
+	Fc string  `json:"fc,omitempty"`
+	Ch []*node `json:"ch,omitempty"`
+	Go *goval  `json:"go,omitempty"`
+	De string  `json:"de,omitempty"`
 }
 
 type goval struct {
@@ -141,7 +147,215 @@ func run(in []byte) (res result) {
 	return res
 }
 
+// tree is one value of a sops tree as JSON: exactly one field is set. A branch is a list of entries; an entry
+// with C set is a comment (I: inline), else K and V are a key and its value.
+type tree struct {
+	S  *string `json:"s,omitempty"`
+	I  *string `json:"i,omitempty"`
+	F  *string `json:"f,omitempty"`
+	B  *bool   `json:"b,omitempty"`
+	N  bool    `json:"n,omitempty"`
+	T  *string `json:"t,omitempty"`
+	Y  *string `json:"y,omitempty"`
+	M  []entry `json:"m,omitempty"`
+	L  []litem `json:"l,omitempty"`
+	EM bool    `json:"em,omitempty"`
+	EL bool    `json:"el,omitempty"`
+}
+
+type entry struct {
+	C  *string `json:"c,omitempty"`
+	In bool    `json:"in,omitempty"`
+	K  string  `json:"k"`
+	V  *tree   `json:"v,omitempty"`
+}
+
+type litem struct {
+	C  *string `json:"c,omitempty"`
+	In bool    `json:"in,omitempty"`
+	V  *tree   `json:"v,omitempty"`
+}
+
+func joinComments(cs []string) string {
+	out := ""
+	for i, c := range cs {
+		if i > 0 {
+			out += "\n"
+		}
+		out += "#" + c
+	}
+	return out
+}
+
+func addHead(n *yaml.Node, cs []string) []string {
+	if len(cs) > 0 {
+		if n.HeadComment != "" {
+			n.HeadComment = joinComments(cs) + "\n" + n.HeadComment
+		} else {
+			n.HeadComment = joinComments(cs)
+		}
+	}
+	return nil
+}
+
+func addLine(n *yaml.Node, cs []string) []string {
+	if len(cs) > 0 {
+		if n.LineComment != "" {
+			n.LineComment += "\n" + joinComments(cs)
+		} else {
+			n.LineComment = joinComments(cs)
+		}
+	}
+	return nil
+}
+
+func addFoot(n *yaml.Node, cs []string) []string {
+	if len(cs) > 0 {
+		if n.FootComment != "" {
+			n.FootComment += "\n" + joinComments(cs)
+		} else {
+			n.FootComment = joinComments(cs)
+		}
+	}
+	return nil
+}
+
+func leaf(t *tree) interface{} {
+	switch {
+	case t.S != nil:
+		return *t.S
+	case t.I != nil:
+		v, _ := strconv.ParseInt(*t.I, 10, 64)
+		return v
+	case t.F != nil:
+		v, _ := strconv.ParseFloat(*t.F, 64)
+		return v
+	case t.B != nil:
+		return *t.B
+	case t.T != nil:
+		v, _ := time.Parse(time.RFC3339Nano, *t.T)
+		return v
+	case t.Y != nil:
+		v, _ := base64.StdEncoding.DecodeString(*t.Y)
+		return v
+	}
+	return nil
+}
+
+func toNode(t *tree) *yaml.Node {
+	switch {
+	case t.M != nil || t.EM:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		appendBranch(t.M, n)
+		return n
+	case t.L != nil || t.EL:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		var head, inline []string
+		beginning := true
+		for _, it := range t.L {
+			if it.C != nil {
+				if it.In {
+					inline = append(inline, *it.C)
+				} else {
+					head = append(head, *it.C)
+				}
+				continue
+			}
+			if beginning {
+				head = addHead(n, head)
+				beginning = false
+			}
+			item := toNode(it.V)
+			head = addHead(item, head)
+			inline = addLine(item, inline)
+			n.Content = append(n.Content, item)
+		}
+		head = append(head, inline...)
+		if len(head) > 0 {
+			if beginning {
+				addHead(n, head)
+			} else {
+				addFoot(n.Content[len(n.Content)-1], head)
+			}
+		}
+		return n
+	}
+	n := &yaml.Node{}
+	if err := n.Encode(leaf(t)); err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func appendBranch(b []entry, m *yaml.Node) {
+	var head, inline []string
+	beginning := true
+	for _, e := range b {
+		if e.C != nil {
+			if e.In {
+				inline = append(inline, *e.C)
+			} else {
+				head = append(head, *e.C)
+			}
+			continue
+		}
+		if beginning {
+			head = addHead(m, head)
+			beginning = false
+		}
+		k := &yaml.Node{}
+		if err := k.Encode(e.K); err != nil {
+			panic(err)
+		}
+		head = addHead(k, head)
+		v := toNode(e.V)
+		inline = addLine(v, inline)
+		m.Content = append(m.Content, k, v)
+	}
+	head = append(head, inline...)
+	if len(head) > 0 {
+		if beginning {
+			addHead(m, head)
+		} else {
+			addFoot(m.Content[len(m.Content)-2], head)
+		}
+	}
+}
+
+type emitResult struct {
+	Out   string `json:"out"`
+	Error string `json:"error"`
+}
+
+func emit(in []byte, indent int) (res emitResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			res.Error = fmt.Sprint(r)
+		}
+	}()
+	var docs [][]entry
+	if err := json.Unmarshal(in, &docs); err != nil {
+		return emitResult{Error: err.Error()}
+	}
+	var b bytes.Buffer
+	e := yaml.NewEncoder(&b)
+	e.SetIndent(indent)
+	for _, d := range docs {
+		doc := yaml.Node{Kind: yaml.DocumentNode}
+		m := yaml.Node{Kind: yaml.MappingNode}
+		appendBranch(d, &m)
+		doc.Content = append(doc.Content, &m)
+		if err := e.Encode(&doc); err != nil {
+			return emitResult{Error: err.Error()}
+		}
+	}
+	e.Close()
+	return emitResult{Out: b.String()}
+}
+
 func main() {
+	emitIndent := flag.Int("emit", 0, "write trees at this indent instead of reading YAML")
+	flag.Parse()
 	r := bufio.NewReaderSize(os.Stdin, 1<<20)
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	enc := json.NewEncoder(w)
@@ -155,7 +369,13 @@ func main() {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			break
 		}
-		if err := enc.Encode(run(buf)); err != nil {
+		var answer interface{}
+		if *emitIndent > 0 {
+			answer = emit(buf, *emitIndent)
+		} else {
+			answer = run(buf)
+		}
+		if err := enc.Encode(answer); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}

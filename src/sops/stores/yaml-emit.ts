@@ -1,10 +1,13 @@
-// Writes branches as sops does through yaml.v3's encoder: indentation rules, scalar styles, folding at 80 columns,
-// and comments placed as sops turns them into yaml.v3 head/line/foot comments. Plain string building for speed.
+// Writes branches as sops does through yaml.v3's encoder: indentation rules, scalar styles, explicit `? ` keys, no
+// line folding (yaml.v3 sets no width), and comments placed as sops turns them into yaml.v3 head/line/foot comments.
+// Where yaml.v3 or sops write something that reads back as other data, we write what keeps the data instead (see the
+// README's "Deliberate differences from sops"). Plain string building for speed.
 import { formatFloatG } from '../gofmt.js';
 import { Comment, Mapping, SopsTime, type Branches, type Value } from '../tree.js';
 import { resolvesToNonString } from './yaml-resolve.js';
 
-const BEST_WIDTH = 80;
+/** yaml.v3 writes a key longer than this (in UTF-8 bytes), or one holding a line break, as an explicit `? ` key. */
+const MAX_SIMPLE_KEY = 128;
 const BASE60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 const OLD_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
 
@@ -30,6 +33,11 @@ const SURELY_PLAIN = /^[A-EG-MP-SU-XZa-eg-mp-su-xz][\w+/=,[\].:-]*$/;
 /** yaml_emitter_analyze_scalar + select_scalar_style for a string sops hands to yaml.v3. */
 function styleFor(s: string, simpleKey: boolean): Style {
   if (SURELY_PLAIN.test(s) && s.charCodeAt(s.length - 1) !== 0x3a) return 'plain';
+  // `<<` resolves to yaml's merge tag: sops writes `!!merge <<`, which helm applies as a merge. Quoted, it is a string.
+  if (s === '<<') return 'double';
+  // NEL, LS and PS are line breaks to YAML 1.1 readers (go-yaml, helm): written raw, in any style, they change the
+  // text read back (yaml.v3 writes them raw). Only double quotes can escape them.
+  if (WIDE_BREAK.test(s)) return 'double';
   let style: Style;
   if (s.includes('\n')) style = 'literal';
   else if (!resolvesToNonString(s) && !(BASE60.test(s) || OLD_BOOL.has(s))) style = 'plain';
@@ -107,6 +115,17 @@ function styleFor(s: string, simpleKey: boolean): Style {
   return style;
 }
 
+const WIDE_BREAK = /[\u0085\u2028\u2029]/;
+/** Any line break: a comment's text is written one line per part, so no part of it can become YAML. */
+const ANY_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
+
+/** yaml.v3's check_simple_key for a string key: at most 128 bytes of UTF-8 and no line break. */
+function simpleKey(s: string): boolean {
+  if (s.length > MAX_SIMPLE_KEY / 3 && Buffer.byteLength(s, 'utf8') > MAX_SIMPLE_KEY) return false;
+  for (let i = 0; i < s.length; i++) if (isBreak(s.charCodeAt(i))) return false;
+  return true;
+}
+
 const ESC: Record<number, string> = {
   0: '0', 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x1b: 'e', 0x22: '"', 0x5c: '\\',
   0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
@@ -160,19 +179,25 @@ class Writer {
   }
   comments(lines: Comment[], ind: number): void {
     for (const c of lines) {
-      this.indent(ind);
-      this.put('#' + c.text);
-      this.brk();
-      this.whitespace = true;
+      for (const part of c.text.split(ANY_BREAK)) {
+        this.indent(ind);
+        this.put('#' + part);
+        this.brk();
+        this.whitespace = true;
+      }
     }
   }
   lineComment(lines: Comment[], ind: number): void {
     if (lines.length === 0) return;
     if (!this.whitespace) this.put(' ');
-    for (let i = 0; i < lines.length; i++) {
-      if (i > 0) this.indent(ind);
-      this.put('#' + lines[i]!.text);
-      this.brk();
+    let first = true;
+    for (const c of lines) {
+      for (const part of c.text.split(ANY_BREAK)) {
+        if (!first) this.indent(ind);
+        first = false;
+        this.put('#' + part);
+        this.brk();
+      }
     }
     this.whitespace = true;
   }
@@ -180,75 +205,43 @@ class Writer {
   /** A string scalar in the chosen style; `ind` is where folded or block lines go. */
   scalarStr(s: string, ind: number, simpleKey: boolean): void {
     const style = styleFor(s, simpleKey);
-    const allowBreaks = !simpleKey;
     if (style === 'plain') {
       if (s.length > 0 && !this.whitespace) this.put(' ');
-      this.folded(s, ind, allowBreaks, false);
+      this.folded(s, false);
       this.whitespace = s.length === 0 ? this.whitespace : false;
       this.indention = false;
     } else if (style === 'single') {
       this.indicator("'", true, false, false);
-      this.folded(s, ind, allowBreaks, true);
+      this.folded(s, true);
       this.indicator("'", false, false, false);
       this.whitespace = false;
       this.indention = false;
     } else if (style === 'double') {
-      this.double(s, ind, allowBreaks);
+      this.double(s);
     } else {
       this.literal(s, ind);
     }
   }
 
-  private folded(s: string, ind: number, allowBreaks: boolean, quoted: boolean): void {
-    if (!allowBreaks || !s.includes(' ')) {
-      this.put(quoted ? s.replace(/'/g, "''") : s);
-      return;
-    }
-    const cps = Array.from(s);
-    let spaces = false;
-    for (let i = 0; i < cps.length; i++) {
-      const ch = cps[i]!;
-      if (ch === ' ') {
-        const ok = quoted ? i > 0 && i < cps.length - 1 && cps[i + 1] !== ' ' : cps[i + 1] !== ' ';
-        if (!spaces && this.column > BEST_WIDTH && ok) {
-          this.indent(ind);
-        } else {
-          this.put(' ');
-        }
-        spaces = true;
-      } else {
-        this.put(quoted && ch === "'" ? "''" : ch);
-        this.indention = false;
-        spaces = false;
-      }
-    }
+  private folded(s: string, quoted: boolean): void {
+    this.put(quoted && s.includes("'") ? s.replace(/'/g, "''") : s);
   }
 
-  private double(s: string, ind: number, allowBreaks: boolean): void {
+  private double(s: string): void {
     this.indicator('"', true, false, false);
-    const cps = Array.from(s);
-    let spaces = false;
-    for (let i = 0; i < cps.length; i++) {
-      const ch = cps[i]!;
+    // yaml.v3's BOM test looks at the start of the value, not at the character: a value that starts with a BOM
+    // has every character escaped. It reads back the same; written so for the same bytes as sops.
+    const all = s.charCodeAt(0) === 0xfeff;
+    for (const ch of s) {
       const cp = ch.codePointAt(0)!;
-      if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || ch === '"' || ch === '\\') {
+      if (all || !isPrintable(cp) || isBreak(cp) || ch === '"' || ch === '\\') {
         const e = ESC[cp];
         if (e !== undefined) this.put('\\' + e);
         else if (cp <= 0xff) this.put('\\x' + cp.toString(16).toUpperCase().padStart(2, '0'));
         else if (cp <= 0xffff) this.put('\\u' + cp.toString(16).toUpperCase().padStart(4, '0'));
         else this.put('\\U' + cp.toString(16).toUpperCase().padStart(8, '0'));
-        spaces = false;
-      } else if (ch === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i > 0 && i < cps.length - 1) {
-          this.indent(ind);
-          if (cps[i + 1] === ' ') this.put('\\');
-        } else {
-          this.put(' ');
-        }
-        spaces = true;
       } else {
         this.put(ch);
-        spaces = false;
       }
     }
     this.indicator('"', false, false, false);
@@ -265,7 +258,10 @@ class Writer {
       this.indicator('+', false, false, false);
       this.openEnded = true;
     }
-    this.lineComment(line, ind);
+    // The header's own line end, then the text's: a value that starts with a line break keeps it (yaml.v3's
+    // emitter folds the two into one, so `|4-` + "\nx" reads back as "x": data lost).
+    if (line.length > 0) this.lineComment(line, ind);
+    else this.brk();
     this.whitespace = true;
     let breaks = true;
     let start = 0;
@@ -345,8 +341,15 @@ class Writer {
       head = [];
       beginning = false;
       this.indent(ind);
-      this.scalarStr(it.key, ind, true);
-      this.indicator(':', false, false, false);
+      if (simpleKey(it.key)) {
+        this.scalarStr(it.key, ind, true);
+        this.indicator(':', false, false, false);
+      } else {
+        this.indicator('?', true, false, true);
+        this.scalarStr(it.key, this.best * Math.floor((ind + this.best) / this.best), false);
+        this.indent(ind);
+        this.indicator(':', true, false, true);
+      }
       this.value(it.value, ind, inl, false);
       inl = [];
     }
@@ -427,7 +430,8 @@ export function emitYamlBytes(branches: Branches, indent = 4): Uint8Array {
     sink.push(Buffer.from(finish(w), 'utf8'));
     openEnded = w.openEnded;
   }
-  if (openEnded) sink.push(Buffer.from('...\n'));
+  // yaml.v3 writes no `...` at the end of the stream, even after a `|+` block that ends the last document.
+  void openEnded;
   // A fresh array, not a view into Buffer's shared pool (small pieces come from it).
   const out = new Uint8Array(sink.reduce((n, b) => n + b.byteLength, 0));
   let at = 0;

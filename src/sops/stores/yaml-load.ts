@@ -349,8 +349,7 @@ const utf16le = new TextDecoder('utf-16le', { fatal: true });
 const utf16be = new TextDecoder('utf-16be', { fatal: true });
 
 /**
- * The text the loaders read: UTF-8 (or UTF-16 with a byte order mark, as go-yaml reads it), without the BOM, with
- * LF line ends. Invalid UTF-8 is refused, as go-yaml refuses it, so that encrypting never replaces a byte of the
+ * The text the loaders read: UTF-8 (or UTF-16 with a byte order mark, as go-yaml reads it), without the BOM. Invalid UTF-8 is refused, as go-yaml refuses it, so that encrypting never replaces a byte of the
  * user's file with U+FFFD.
  */
 export function yamlText(bytes: Uint8Array): string {
@@ -367,7 +366,8 @@ export function yamlText(bytes: Uint8Array): string {
     src = utf8OrFail(bytes, PREFIX);
     if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
   }
-  if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
+  // CR and CRLF stay: go-yaml treats them as line ends, but its comment look-ahead counts CRLF as two, which
+  // decides where a comment attaches.
   return src;
 }
 
