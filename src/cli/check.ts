@@ -63,27 +63,32 @@ interface FileSet {
 
 function collect(paths: string[], cwd: string): FileSet {
   const top = git(['rev-parse', '--show-toplevel'], cwd)?.trim();
-  if (top) {
-    const list = (args: string[]) => (git(['ls-files', '-z', ...args, '--', ...paths], cwd) ?? '').split('\0').filter(Boolean).map((f) => resolve(cwd, f));
-    const tracked = list(['--cached']);
-    const others = list(['--others', '--exclude-standard']);
-    const files = [...new Set([...tracked, ...others])].filter((f) => {
-      try {
-        return statSync(f).isFile();
-      } catch {
-        return false;
-      }
-    });
-    return { files, tracked: new Set(tracked) };
-  }
   const files: string[] = [];
-  for (const p of paths) {
+  let tracked: Set<string> | null = null;
+  // Paths inside the repository: what git tracks or would track. Paths outside it (git lists nothing there, which
+  // used to pass them silently): every file below them.
+  const inside = top ? paths.filter((p) => !relative(top, resolve(cwd, p)).startsWith('..')) : [];
+  const outside = paths.filter((p) => !inside.includes(p));
+  if (top && inside.length > 0) {
+    const list = (args: string[]) => (git(['ls-files', '-z', ...args, '--', ...inside], cwd) ?? '').split('\0').filter(Boolean).map((f) => resolve(cwd, f));
+    const t = list(['--cached']);
+    const others = list(['--others', '--exclude-standard']);
+    tracked = new Set(t);
+    for (const f of new Set([...t, ...others])) {
+      try {
+        if (statSync(f).isFile()) files.push(f);
+      } catch {
+        // listed by git but gone from the work tree
+      }
+    }
+  }
+  for (const p of outside) {
     const abs = resolve(cwd, p);
     const st = statSync(abs);
     if (st.isDirectory()) walk(abs, files);
     else files.push(abs);
   }
-  return { files, tracked: null };
+  return { files, tracked };
 }
 
 /** Whether a creation rule with a path_regex matches `file` (relative to the config's directory, as sops matches). */

@@ -376,7 +376,6 @@ function syntaxMessage(e: YamlSyntaxError): string {
   const go = e.goMessage();
   if (/^yaml: line \d+:/.test(go) || e.phase === 'composer') return go;
   const m = e.problemMark;
-  if (e.phase === 'reader') return `${go} (character ${m.index + 1})`;
   return `${go} (line ${m.line + 1}, column ${m.column + 1})`;
 }
 

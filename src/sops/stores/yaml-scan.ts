@@ -124,6 +124,20 @@ function isWideBreak(c: number): boolean {
 
 const URI_CHARS = new Set(";/?:@&=+$,.!~*'()[]%".split('').map((ch) => ch.charCodeAt(0)));
 
+/** Line and column of offset `i` (for messages about a character the reader refuses). */
+function markAt(src: string, i: number): Mark {
+  let line = 0;
+  let ls = 0;
+  for (let j = 0; j < i; j++) {
+    const c = src.charCodeAt(j);
+    if (isBreak(c) && !(c === 0x0d && src.charCodeAt(j + 1) === 0x0a)) {
+      line++;
+      ls = j + 1;
+    }
+  }
+  return { index: i, line, column: i - ls, pos: i };
+}
+
 /**
  * Refuses what go-yaml's reader refuses: characters outside YAML's printable set (tab, LF, CR, NEL and
  * U+0020 and up, less U+007F-U+009F but NEL, the surrogates, U+FFFE and U+FFFF); and, deliberately, a byte order
@@ -139,7 +153,7 @@ export function checkPrintable(src: string): void {
     if (c === 0xfeff) {
       // go-yaml skips a BOM at a line start only when its read buffer happens to start with one, so the same
       // file reads two ways depending on where 512-byte chunks fall: one text, one meaning, or none.
-      const m: Mark = { index: i, line: 0, column: 0, pos: i };
+      const m = markAt(src, i);
       throw new YamlSyntaxError('a byte order mark (U+FEFF) inside the text is refused: go-yaml reads it differently depending on its read buffer', m, 'reader');
     }
     if (c >= 0xd800 && c <= 0xdbff) {
@@ -149,8 +163,7 @@ export function checkPrintable(src: string): void {
         continue;
       }
     }
-    const m: Mark = { index: i, line: 0, column: 0, pos: i };
-    throw new YamlSyntaxError('control characters are not allowed', m, 'reader');
+    throw new YamlSyntaxError('control characters are not allowed', markAt(src, i), 'reader');
   }
 }
 
