@@ -147,4 +147,18 @@ export const REGRESSIONS: string[] = [
   'a: "x"#c\n',
   'a: 1\n\t\nb: 2\n',
   `${'k'.repeat(1100)}: v\n`,
+  // shapes from the sops corpus comparison (explicit keys, comments in lists and flows, block scalar ends)
+  `${'k'.repeat(130)}: v\n`,
+  '? |-\n  a\n  b\n: v\n',
+  '? a\n:   nested: 1\n',
+  'l:\n  - x # c\n  - y\n',
+  'l:\n- # c\n  a: 1\n',
+  'a: [1, # c\n  2]\n',
+  'a: {b: 1, # c\n  c: 2}\n',
+  'a: 1\n#\nb: 2\n',
+  'a: x\n# foot at the end\n',
+  'a:\n  b: x\n  # foot\n',
+  'k: |+\n  x\n\n---\nb: 1\n',
+  'a: 1\r\n# c\r\nb: 2\r\n',
+  '# head\n\na: 1\n',
 ];

@@ -167,6 +167,13 @@ describe('YAML store', () => {
       assert.deepEqual(t.items.map((i) => i.value), ['x\ny\n', 'x', 'f g\n', 'k\n\n']);
       assert.equal(dec(store.emitPlain([t])), 'a: |\n    x\n    y\nb: x\nc: |\n    f g\nd: |+\n    k\n\n');
     });
+    it('reads UTF-16 input with a byte order mark, as go-yaml does', () => {
+      const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a: 1\nb: é\n', 'utf16le')]);
+      const be = Buffer.from(le.subarray(2)).swap16();
+      const want = new Mapping([{ key: 'a', value: 1n }, { key: 'b', value: 'é' }]);
+      assert.deepEqual(store.loadPlain(le)[0], want);
+      assert.deepEqual(store.loadPlain(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))[0], want);
+    });
     it('reads CRLF input', () => {
       assert.deepEqual(store.loadPlain(enc('a:\r\n  b: "x"\r\n'))[0], new Mapping([{ key: 'a', value: new Mapping([{ key: 'b', value: 'x' }]) }]));
     });

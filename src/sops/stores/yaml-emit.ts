@@ -400,11 +400,26 @@ class Writer {
         (item.inline ? inl : head).push(item);
         continue;
       }
+      // A list item that is a mapping: sops makes the comments before its first key the mapping node's head
+      // comment, which yaml.v3 writes above the item's dash.
+      let value: Value = item;
+      if (item instanceof Mapping && item.items.some((it) => !(it.key instanceof Comment))) {
+        const lead: Comment[] = [];
+        let k = 0;
+        for (; k < item.items.length && item.items[k]!.key instanceof Comment; k++) {
+          const c = item.items[k]!.key as Comment;
+          if (!c.inline) lead.push(c);
+        }
+        if (lead.length > 0) {
+          head = head.concat(lead);
+          value = new Mapping([...item.items.slice(0, k).filter((it) => (it.key as Comment).inline), ...item.items.slice(k)]);
+        }
+      }
       this.comments(head, ind);
       head = [];
       this.indent(ind);
       this.indicator('-', true, false, true);
-      this.value(item, ind, inl, true);
+      this.value(value, ind, inl, true);
       inl = [];
     }
     this.comments(head.concat(inl), ind);
