@@ -1,7 +1,10 @@
 // Reads .sops.yaml the way Go's yaml.v3 fills sops's config structs: scalars keep their source text,
 // typed fields accept what yaml.v3 accepts, and anything else is a load error naming the field.
 
-import { parseAllDocuments, visit } from 'yaml';
+import { NodeReader, type YNode } from '../sops/stores/yaml-parse.js';
+import { plainTag, scalarValue } from '../sops/stores/yaml-load.js';
+import { YamlSyntaxError } from '../sops/stores/yaml-scan.js';
+import { SopsTime } from '../sops/tree.js';
 
 /** A plain scalar that YAML resolves to a number or bool, kept with its source text. */
 export class ResolvedScalar {
@@ -15,23 +18,84 @@ export type YamlValue = null | string | ResolvedScalar | YamlValue[] | { [key: s
 
 export class ShapeError extends Error {}
 
-/** Parses the first document (yaml.v3 Unmarshal reads only that one); an empty file gives null. */
+/** Nodes an alias may expand to in a config file before it is refused (yaml.v3 refuses excessive aliasing). */
+const ALIAS_BUDGET = 100000;
+
+/**
+ * Parses the first document (yaml.v3 Unmarshal reads only that one) with the same go-yaml v3 reader as the YAML
+ * store, so a config means to us what it means to sops; an empty file gives null.
+ */
 export function parseYaml(text: string): YamlValue {
-  const docs = parseAllDocuments(text, { merge: true, uniqueKeys: true });
-  if (!Array.isArray(docs)) return null; // an empty stream
-  const doc = docs[0];
-  if (!doc) return null;
-  if (doc.errors.length > 0) throw new ShapeError(doc.errors[0]!.message.split('\n')[0]!);
-  visit(doc, {
-    Scalar(key, node) {
-      if (key === 'key') return; // mapping keys stay plain so they remain usable as names
-      const v: unknown = node.value;
-      if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
-        node.value = new ResolvedScalar(node.source ?? String(v), v);
+  let doc: YNode | undefined;
+  try {
+    doc = new NodeReader(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, plainTag).nextDocument();
+  } catch (e) {
+    if (e instanceof YamlSyntaxError) throw new ShapeError(e.goMessage());
+    throw e;
+  }
+  const root = doc?.content[0];
+  if (!root) return null;
+  let budget = ALIAS_BUDGET;
+  const active = new Set<YNode>();
+  const convert = (n: YNode, isKey: boolean): YamlValue => {
+    if (--budget < 0) throw new ShapeError('yaml: document contains excessive aliasing');
+    switch (n.kind) {
+      case 'alias': {
+        if (active.has(n)) throw new ShapeError(`yaml: anchor '${n.value}' value contains itself`);
+        active.add(n);
+        const v = convert(n.alias!, isKey);
+        active.delete(n);
+        return v;
       }
-    },
-  });
-  return doc.toJS({ maxAliasCount: 1000 }) as YamlValue;
+      case 'scalar': {
+        if (isKey) return n.value;
+        let v: unknown;
+        try {
+          v = scalarValue(n);
+        } catch (e) {
+          throw new ShapeError((e as Error).message.replace(/^Error unmarshaling input YAML: /, ''));
+        }
+        if (v === null) return null;
+        if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return new ResolvedScalar(n.value, v);
+        if (v instanceof SopsTime) return n.value;
+        if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
+        return v as string;
+      }
+      case 'sequence':
+        return n.content.map((c) => convert(c, false));
+      case 'mapping': {
+        const out: { [key: string]: YamlValue } = {};
+        const seen = new Map<string, number>();
+        const merges: YamlValue[] = [];
+        for (let i = 0; i < n.content.length; i += 2) {
+          const k = n.content[i]!;
+          const target = k.kind === 'alias' ? k.alias! : k;
+          if (target.kind !== 'scalar') throw new ShapeError(`line ${k.line}: a mapping key must be a scalar`);
+          const name = target.value;
+          if (k.kind === 'scalar' && name === '<<' && (k.tag === '!!merge' || (!k.tagged && k.style === 'plain'))) {
+            merges.push(convert(n.content[i + 1]!, false));
+            continue;
+          }
+          const prev = seen.get(name);
+          if (prev !== undefined) throw new ShapeError(`line ${k.line}: mapping key ${JSON.stringify(name)} already defined at line ${prev}`);
+          seen.set(name, k.line);
+          out[name] = convert(n.content[i + 1]!, false);
+        }
+        // yaml.v3 merges: keys of the mapping win over merged ones; a list merges its maps in order, first wins.
+        for (const m of merges) {
+          const maps = Array.isArray(m) ? m : [m];
+          for (const mm of maps) {
+            if (!isMap(mm)) throw new ShapeError('yaml: map merge requires map or sequence of maps as the value');
+            for (const [k, v] of Object.entries(mm)) if (!(k in out)) out[k] = v;
+          }
+        }
+        return out;
+      }
+      default:
+        return null;
+    }
+  };
+  return convert(root, false);
 }
 
 function kindOf(v: YamlValue): string {

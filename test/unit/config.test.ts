@@ -328,7 +328,9 @@ creation_rules:
       ['creation_rules:\n  - age: [1]\n', /invalid age key configuration: expected string in list/],
       ['creation_rules:\n  - hckms: "a:b"\n', /hckms: expected a list/],
       ['creation_rules:\n  - key_groups: [[x]]\n', /key_groups\[0\]: expected a mapping/],
-      ['creation_rules:\n  - a: 1\n    a: 2\n', /unique/],
+      ['creation_rules:\n  - a: 1\n    a: 2\n', /line 3: mapping key "a" already defined at line 2/],
+      ['creation_rules:\n  - path_regex: "x" y\n', /did not find expected key/],
+      ['# rotated\u2028creation_rules: 1\n', /creation_rules: expected a list/],
       ['stores:\n  yaml:\n    indent: wide\n', /stores\.yaml\.indent: expected an integer/],
     ];
     for (const [yaml, why] of cases) {
