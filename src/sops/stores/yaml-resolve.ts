@@ -61,6 +61,12 @@ function goParseInt(s: string): bigint | undefined {
 
 /** Resolves a plain (unquoted, untagged) scalar the way yaml.v3 does. */
 export function resolvePlain(s: string): Scalar {
+  const c0 = s.charCodeAt(0);
+  // Only text starting with a digit, sign, dot, `~`, `<` or n/N/t/T/f/F can resolve to a non-string (most values
+  // are letters first, ENC values among them: no hashing of long strings for the table below).
+  if (((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a)) && c0 !== 0x6e && c0 !== 0x4e && c0 !== 0x74 && c0 !== 0x54 && c0 !== 0x66 && c0 !== 0x46) {
+    return s;
+  }
   if (s in FIXED && Object.prototype.hasOwnProperty.call(FIXED, s)) return FIXED[s]!;
   const c = s.charCodeAt(0);
   if (c === 0x2e /* . */) {

@@ -143,28 +143,19 @@ function markAt(src: string, i: number): Mark {
  * U+0020 and up, less U+007F-U+009F but NEL, the surrogates, U+FFFE and U+FFFF); and, deliberately, a byte order
  * mark after the start (the loader strips the leading one).
  */
+// Characters go-yaml's reader refuses (and a BOM, refused here on purpose), or a surrogate that is not in a pair.
+const NOT_PRINTABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function checkPrintable(src: string): void {
-  for (let i = 0; i < src.length; i++) {
-    const c = src.charCodeAt(i);
-    if (c >= 0x20 && c <= 0x7e) continue;
-    if (c === 0x09 || c === 0x0a || c === 0x0d || c === 0x85) continue;
-    if (c >= 0xa0 && c <= 0xd7ff) continue;
-    if (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) continue;
-    if (c === 0xfeff) {
-      // go-yaml skips a BOM at a line start only when its read buffer happens to start with one, so the same
-      // file reads two ways depending on where 512-byte chunks fall: one text, one meaning, or none.
-      const m = markAt(src, i);
-      throw new YamlSyntaxError('a byte order mark (U+FEFF) inside the text is refused: go-yaml reads it differently depending on its read buffer', m, 'reader');
-    }
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = src.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    throw new YamlSyntaxError('control characters are not allowed', markAt(src, i), 'reader');
+  const m = NOT_PRINTABLE.exec(src);
+  if (!m) return;
+  const i = m.index;
+  if (src.charCodeAt(i) === 0xfeff) {
+    // go-yaml skips a BOM at a line start only when its read buffer happens to start with one, so the same
+    // file reads two ways depending on where 512-byte chunks fall: one text, one meaning, or none.
+    throw new YamlSyntaxError('a byte order mark (U+FEFF) inside the text is refused: go-yaml reads it differently depending on its read buffer', markAt(src, i), 'reader');
   }
+  throw new YamlSyntaxError('control characters are not allowed', markAt(src, i), 'reader');
 }
 
 export class Scanner {
@@ -281,9 +272,14 @@ export class Scanner {
     const t = this.tokens[this.head]!;
     if (t.type === 'stream-end') this.streamEndProduced = true;
     this.head++;
-    if (this.head > 4096 && this.head * 2 > this.tokens.length) {
-      this.tokens = this.tokens.slice(this.head);
-      this.head = 0;
+    // Drop consumed tokens often (a simple key inserts in the middle of the queue), keeping the last two, which
+    // the comment rules look at.
+    if (this.head >= 64) {
+      const keep = Math.min(this.head, this.tokens.length - 2);
+      if (keep > 0) {
+        this.tokens = this.tokens.slice(keep);
+        this.head -= keep;
+      }
     }
   }
 
@@ -1115,50 +1111,61 @@ export class Scanner {
   }
 
   private scanPlainScalar(): Token {
-    const s: string[] = [];
+    let s = '';
     let leadingBreak: string[] = [];
     let trailingBreaks: string[] = [];
     let whitespaces: string[] = [];
     let leadingBlanks = false;
     const indent = this.indent + 1;
     const start = this.mark();
-    let end = this.mark();
+    let end = start;
+    const src = this.src;
+    const len = src.length;
+    const flow = this.flowLevel > 0;
     for (;;) {
       if (this.column === 0 && (this.isDocIndicator(0x2d) || this.isDocIndicator(0x2e))) break;
       if (this.cur() === 0x23) break;
       while (!isBlankZ(this.cur())) {
         const c = this.cur();
-        if (
-          (c === 0x3a && isBlankZ(this.at(1))) ||
-          (this.flowLevel > 0 && (c === 0x2c || c === 0x3f || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d))
-        ) {
+        if ((c === 0x3a && isBlankZ(this.at(1))) || (flow && (c === 0x2c || c === 0x3f || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d))) {
           break;
         }
         if (leadingBlanks || whitespaces.length > 0) {
           if (leadingBlanks) {
             if (leadingBreak[0] === '\n') {
-              if (trailingBreaks.length === 0) s.push(' ');
-              else s.push(...trailingBreaks);
+              if (trailingBreaks.length === 0) s += ' ';
+              else s += trailingBreaks.join('');
             } else {
-              s.push(...leadingBreak, ...trailingBreaks);
+              s += leadingBreak.join('') + trailingBreaks.join('');
             }
             trailingBreaks = [];
             leadingBreak = [];
             leadingBlanks = false;
           } else {
-            s.push(...whitespaces);
+            s += whitespaces.join('');
             whitespaces = [];
           }
         }
-        // Runs of ordinary characters are sliced at once (the hot path of big files).
+        // A run of ordinary characters, taken at once (the hot path of big files): the first one unconditionally,
+        // then up to a blank, a line end, a ':' (checked above on the next turn) or a flow indicator in a flow.
         const from = this.pos;
-        this.skipChar();
+        let p = from;
+        let chars = 0;
         for (;;) {
-          const d = this.cur();
-          if (isBlankZ(d) || d === 0x3a || (this.flowLevel > 0 && (d === 0x2c || d === 0x3f || d === 0x5b || d === 0x5d || d === 0x7b || d === 0x7d))) break;
-          this.skipChar();
+          const d = src.charCodeAt(p);
+          p += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
+          chars++;
+          if (p >= len) break;
+          const e = src.charCodeAt(p);
+          if (e === 0x20 || e === 0x09 || e === 0x0a || e === 0x0d || e === 0x3a || e === 0x85 || e === 0x2028 || e === 0x2029) break;
+          if (flow && (e === 0x2c || e === 0x3f || e === 0x5b || e === 0x5d || e === 0x7b || e === 0x7d)) break;
         }
-        s.push(this.src.slice(from, this.pos));
+        if (p > len) p = len;
+        this.pos = p;
+        this.index += chars;
+        this.column += chars;
+        this.newlines = 0;
+        s += src.slice(from, p);
         end = this.mark();
       }
       const c0 = this.cur();
@@ -1184,6 +1191,7 @@ export class Scanner {
       if (this.flowLevel === 0 && this.column < indent) break;
     }
     if (leadingBlanks) this.simpleKeyAllowed = true;
-    return { type: 'scalar', start, end, value: s.join(''), style: 'plain' };
+    return { type: 'scalar', start, end, value: s, style: 'plain' };
   }
+
 }
