@@ -400,7 +400,7 @@ export function loadYamlNodes(src: string): Branches {
     }
   } catch (e) {
     if (e instanceof YamlSyntaxError) fail(syntaxMessage(e));
-    if (e instanceof RangeError) fail('yaml: document nests too deeply');
+    // A stack overflow (a document nested thousands deep) becomes errors.ts's "nested too deeply" error.
     throw e;
   }
   return branches;
