@@ -79,7 +79,8 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
   const env = { ...opts.env };
   for (const k of KEY_ENV) delete env[k];
   const configPath = opts.configPath ? resolve(cwd, opts.configPath) : findConfig(cwd, env);
-  if (!configPath) throw new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.ConfigFileNotFound);
+  // sops exits 1 here (its config lookup error goes out as a generic error), not 61.
+  if (!configPath) throw new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.Generic);
   const config = loadConfig(configPath);
   const rule = creationRuleFor(config, configPath, resolve(cwd, file));
   if (!rule) throw new SopsError(`the config file ${configPath} does not contain any creation rule`, ExitCode.Generic);

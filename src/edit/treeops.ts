@@ -115,6 +115,10 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
     const step = steps[i]!;
     const last = i === steps.length - 1;
     const where = formatPath(steps.slice(0, i + 1));
+    if (!(cur instanceof Mapping) && !Array.isArray(cur)) {
+      // sops fails here whatever --idempotent says: a scalar cannot hold the rest of the path (not "not found").
+      throw new SopsError(`Unsupported type: ${goTypeName(cur)} for item '${goPercentS(step)}'`, ExitCode.Generic);
+    }
     if (typeof step === 'string') {
       if (!(cur instanceof Mapping)) throw new PathNotFound(`component ${where} not found: not a mapping`);
       const idx = cur.items.findIndex((it) => it.key === step);
@@ -128,6 +132,23 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
       else cur = cur[step]!;
     }
   }
+}
+
+/** Go's %T of a decrypted leaf, as sops names it in errors. */
+function goTypeName(v: Value): string {
+  if (v === null) return '<nil>';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  if (v instanceof SopsTime) return 'time.Time';
+  if (v instanceof Uint8Array) return 'string';
+  return 'sops.Comment';
+}
+
+/** Go's %s of a path step: an index is not a string, so Go prints it as a bad verb. */
+function goPercentS(step: PathStep): string {
+  return typeof step === 'number' ? `%!s(int=${step})` : step;
 }
 
 /** unset of a path that does not exist: `--idempotent` turns it into a no-op. */
