@@ -5,6 +5,7 @@ import { openEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import type { KeyContext, KeyEntry, KeySpec } from '../keys/types.js';
+import { metadataKeyOf } from '../sops/store.js';
 import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from '../sops/metadata.js';
 import { askYesNo } from '../edit/editor.js';
 import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../edit/keydiff.js';
@@ -108,15 +109,16 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
   const keyGroups = await rewrap(opened.dataKey, md, plan, { env: opts.env, timeoutMs: opts.common?.keyTimeoutMs });
   // Re-emit the file as read (values still encrypted) with only the metadata replaced.
   const branches = opened.store.loadEncrypted(bytes);
-  splitMetadata(branches);
-  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }));
+  const key = metadataKeyOf(opened.store.name);
+  splitMetadata(branches, key);
+  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }), key);
   await writeAtomic(file, opened.store.emitEncrypted(branches));
   info(`${file}: keys updated`);
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const args = parseFileCommand(argv, env);
+    const args = parseFileCommand(argv, env, 'updatekeys');
     if (args.help) {
       process.stdout.write(HELP + '\n');
       return 0;

@@ -3,6 +3,7 @@
 import { ExitCode, SopsError } from '../errors.js';
 import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from '../sops/tree.js';
 import { formatPath, type PathStep } from '../sops/treepath.js';
+import { reservedKeyIn, type StoreName } from '../sops/store.js';
 
 /** Deep equality of tree values: same shape, same order, same scalar types and values, same comments. */
 export function valueEquals(a: Value | undefined, b: Value | undefined): boolean {
@@ -158,16 +159,9 @@ export class PathNotFound extends SopsError {
   }
 }
 
-/** Whether a top-level key is reserved for metadata in this store (sops refuses to write such trees). */
-export function reservedKeyOf(storeName: string, branches: Branches): string | undefined {
-  for (const b of branches) {
-    for (const it of b.items) {
-      if (typeof it.key !== 'string') continue;
-      if (it.key === 'sops') return it.key;
-      if (storeName === 'dotenv' && it.key.startsWith('sops_')) return it.key;
-    }
-  }
-  return undefined;
+/** The first document's key that the store reserves for metadata (sops refuses to write such trees). */
+export function reservedKeyOf(storeName: StoreName, branches: Branches): string | undefined {
+  return reservedKeyIn(storeName, branches[0]);
 }
 
 /** A deep copy of a tree value (scalars are immutable and shared). */
