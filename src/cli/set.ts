@@ -18,10 +18,11 @@ Sets one value of an encrypted file, e.g.  helm secrets set secrets.yaml '["db"]
 VALUE is JSON, as in sops: '"text"', 'true', '{"a": 1}', '[1, 2]'. A bare number is a float, as in sops
 (inside an object or a list, integers stay integers). Missing keys are created; an index past the end appends.
 Only the changed value is re-encrypted: every other ENC[...] string stays exactly as it was. When the value is
-already there, the file is not written at all.
+already there, the file is not written at all (unless --output-type changes its format).
   --value-file          VALUE is the name of a file holding the JSON value (keeps secrets out of 'ps')
   --value-stdin         read the JSON value from stdin (then VALUE is omitted)
-  --idempotent          accepted for sops compatibility (an unchanged value never rewrites the file)
+  --idempotent          with --output-type: leave FILE as it is when the value is unchanged (without a format
+                        change, an unchanged value never rewrites the file)
   --ignore-mac          do not verify the MAC before changing the file
   --input-type TYPE     yaml, json, dotenv, ini (default: from the extension)
   --output-type TYPE    rewrite FILE in that format (as sops does), also when the value is unchanged
