@@ -50,7 +50,8 @@ export function seal(s: Session, branches: Branches): Uint8Array {
   const store = s.output ?? s.opened.store;
   const reserved = reservedKeyOf(store.name, branches);
   if (reserved) {
-    throw new SopsError(`the key '${reserved}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.ErrorEncryptingTree);
+    // sops's set checks the tree with validateFileForEncryption, which answers FileAlreadyEncrypted (203).
+    throw new SopsError(`the key '${reserved}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.FileAlreadyEncrypted);
   }
   if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
   const md = { ...s.opened.metadata };

@@ -216,6 +216,19 @@ describe('sops parity: set, unset and exit codes', function () {
     assert.match(readFileSync(g, 'utf8'), /^foo: ENC\[/);
   });
 
+  it('set of a key the writing store reserves exits 203 as sops does; a dotenv variable named sops can be set', function () {
+    const f = fresh('r.json');
+    const before = readFileSync(f);
+    const r = runCli(['set', f, '["sops"]', '1'], { env });
+    assert.equal(r.code, 203, r.stderr);
+    assert.deepEqual(readFileSync(f), before);
+    const e = fresh('r.env', 'A=1\n');
+    assert.equal(runCli(['set', e, '["sops_x"]', '"v"'], { env }).code, 203);
+    const ok = runCli(['set', e, '["sops"]', '"v"'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(runCli(['decrypt', e], { env }).stdout.toString(), 'A=1\nsops=v\n');
+  });
+
   it('unset --idempotent through a scalar fails as sops does (exit 1), the file untouched', function () {
     const f = fresh('c.json');
     const before = readFileSync(f);
