@@ -74,14 +74,18 @@ export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, c
 
 const KEY_ENV = ['SOPS_AGE_RECIPIENTS', 'SOPS_PGP_FP', 'SOPS_KMS_ARN', 'SOPS_GCP_KMS_IDS', 'SOPS_AZURE_KEYVAULT_URLS', 'SOPS_VAULT_URIS', 'SOPS_HUAWEICLOUD_KMS_IDS'];
 
+/** sops looks the config up before anything else and exits 1 (its lookup error as a generic error), not 61. */
+function noConfig(): SopsError {
+  return new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.Generic);
+}
+
 async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.ProcessEnv; yes: boolean; threshold?: number; common: Parameters<typeof openEncrypted>[2] }): Promise<void> {
   const cwd = process.cwd();
   const { findConfig, loadConfig, creationRuleFor } = await import('../config/config.js');
   const env = { ...opts.env };
   for (const k of KEY_ENV) delete env[k];
   const configPath = opts.configPath ? resolve(cwd, opts.configPath) : findConfig(cwd, env);
-  // sops exits 1 here (its config lookup error goes out as a generic error), not 61.
-  if (!configPath) throw new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.Generic);
+  if (!configPath) throw noConfig();
   const config = loadConfig(configPath);
   const rule = creationRuleFor(config, configPath, resolve(cwd, file));
   if (!rule) throw new SopsError(`the config file ${configPath} does not contain any creation rule`, ExitCode.Generic);
@@ -124,6 +128,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       return 0;
     }
     if (args.quiet) setQuiet(true);
+    if (!args.common.configPath) {
+      const { findConfig } = await import('../config/config.js');
+      if (!findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
+    }
     if (args.files.length === 0) throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
     let code = 0;
     for (const file of args.files) {

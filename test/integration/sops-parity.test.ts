@@ -256,5 +256,6 @@ describe('sops parity: set, unset and exit codes', function () {
     const noConfig = runCli(['updatekeys', '-y', f], { env, cwd: dir });
     assert.equal(noConfig.code, 1);
     assert.match(noConfig.stderr, /config file not found/);
+    assert.equal(runCli(['updatekeys'], { env, cwd: dir }).code, 1, 'sops looks the config up before it counts the files');
   });
 });
