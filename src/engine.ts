@@ -188,15 +188,6 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
       throw asSopsError(err, ExitCode.CouldNotReadInputFile);
     }
     if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
-    const { resolveEncryptionSettings } = await import('./config/config.js');
-    const flags = opts.flags ?? {};
-    const settings = resolveEncryptionSettings({
-      filePath: resolve(opts.cwd ?? process.cwd(), path),
-      cwd: opts.cwd ?? process.cwd(),
-      env,
-      configPath: opts.configPath,
-      flags,
-    });
     const out = await outputStoreFor(opts, path, store);
     // As sops: the store that writes the file decides which first-document keys are taken by the metadata.
     const reserved = reservedKeyIn(out.name, branches[0]);
@@ -206,6 +197,15 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
         ExitCode.FileAlreadyEncrypted,
       );
     }
+    const { resolveEncryptionSettings } = await import('./config/config.js');
+    const flags = opts.flags ?? {};
+    const settings = resolveEncryptionSettings({
+      filePath: resolve(opts.cwd ?? process.cwd(), path),
+      cwd: opts.cwd ?? process.cwd(),
+      env,
+      configPath: opts.configPath,
+      flags,
+    });
     return await encryptTree(branches, out, {
       keyGroups: settings.keyGroups,
       shamirThreshold: flags.shamirThreshold ?? settings.shamirThreshold,
