@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encryptValue } from '../../src/sops/cipher.js';
+import { openEncrypted } from '../../src/engine.js';
+import { decryptValue, encryptValue } from '../../src/sops/cipher.js';
 import { encryptMac } from '../../src/sops/walk.js';
 import { runCli, testEnv } from '../helpers/env.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
@@ -79,7 +80,7 @@ describe('sops parity: dotenv and INI stores', function () {
     assert.match(asJson.stdout.toString(), /"sops_x": "ENC\[/);
   });
 
-  it('dotenv values that are not UTF-8 round-trip as their bytes, and sops-written ones decrypt with the MAC over the bytes', function () {
+  it('dotenv values that are not UTF-8 round-trip as their bytes, and sops-written ones decrypt with the MAC over the bytes', async function () {
     const value = raw('caf', [0xe9], ' ', [0xff, 0xfe], 'x', [0xe2, 0x82]);
     const plain = join(dir, 'bytes.env');
     const bytes = raw('A=', value, '\nB=ok\n');
@@ -91,6 +92,11 @@ describe('sops parity: dotenv and INI stores', function () {
     const dec = runCli(['decrypt', encFile], { env });
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(dec.stdout, bytes);
+
+    // The MAC the writer stored is SHA-512 over the raw bytes of the values, as sops hashes them.
+    const opened = await openEncrypted(enc.stdout, encFile, { env, stash: false });
+    const stored = decryptValue(opened.metadata.mac, opened.dataKey, opened.metadata.lastModified);
+    assert.equal(stored, createHash('sha512').update(value).update('ok').digest('hex').toUpperCase());
 
     const written = join(dir, 'bytes-sops.env');
     writeFileSync(written, sopsDotenv([['A', value], ['B', Buffer.from('ok')]]));
