@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError, asSopsError } from './errors.js';
 import { readInput } from './io.js';
-import { storeNameFor, type Store, type StoreName } from './sops/store.js';
+import { metadataKeyOf, reservedKeyIn, storeNameFor, type Store, type StoreName } from './sops/store.js';
 import { getStore } from './sops/stores/index.js';
 import { Mapping, type Branches, type Value } from './sops/tree.js';
 import {
@@ -106,6 +106,11 @@ async function storeFor(opts: CommonOptions, path: string, explicit: string | un
   return getStore(name, { indent: await storeIndent(opts, name) });
 }
 
+/** The store that writes the result: `--output-type`'s when it names another format than `input`'s, else `input`. */
+export async function outputStoreFor(opts: CommonOptions, path: string, input: Store): Promise<Store> {
+  return opts.outputType && storeNameFor(path, opts.outputType) !== input.name ? storeFor(opts, path, opts.outputType) : input;
+}
+
 /** Parses, recovers the data key, decrypts and verifies the MAC. Every error names `path`. */
 export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenOptions = {}): Promise<OpenedFile> {
   try {
@@ -116,7 +121,7 @@ export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenO
     } catch (err) {
       throw asSopsError(err, ExitCode.CouldNotReadInputFile);
     }
-    const metaMapping = splitMetadata(branches);
+    const metaMapping = splitMetadata(branches, metadataKeyOf(store.name));
     if (!metaMapping) throw new SopsError('sops metadata not found: the file is not encrypted', ExitCode.Generic);
     const metadata = parseMetadata(metaMapping);
     const ctx = keyContext(opts);
@@ -144,6 +149,8 @@ function extractValue(store: Store, branches: Branches, extract: string): Uint8A
   const v: Value = getPath(branches[0] ?? new Mapping(), steps);
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   if (v instanceof Uint8Array) return v;
+  // As sops: a mapping is written as a whole file of the output format (its newline, INI's sections), the rest as a value.
+  if (v instanceof Mapping) return store.emitPlain([v]);
   return store.emitValue(v);
 }
 
@@ -156,9 +163,7 @@ export interface DecryptOptions extends CommonOptions {
 export async function decryptBytes(bytes: Uint8Array, path: string, opts: DecryptOptions = {}): Promise<Uint8Array> {
   const opened = await openEncrypted(bytes, path, { ...opts, stash: false });
   try {
-    const out = opts.outputType && storeNameFor(path, opts.outputType) !== opened.store.name
-      ? await storeFor(opts, path, opts.outputType)
-      : opened.store;
+    const out = await outputStoreFor(opts, path, opened.store);
     if (opts.extract) return extractValue(out, opened.branches, opts.extract);
     return out.emitPlain(opened.branches);
   } catch (err) {
@@ -169,17 +174,6 @@ export async function decryptBytes(bytes: Uint8Array, path: string, opts: Decryp
 /** Reads and decrypts a file; the plaintext is returned, never written anywhere. */
 export async function decryptFile(path: string, opts: DecryptOptions = {}): Promise<Uint8Array> {
   return decryptBytes(await readInput(path), path, opts);
-}
-
-function hasReservedKeys(store: Store, branches: Branches): boolean {
-  for (const b of branches) {
-    for (const it of b.items) {
-      if (typeof it.key !== 'string') continue;
-      if (it.key === 'sops') return true;
-      if (store.name === 'dotenv' && it.key.startsWith('sops_')) return true;
-    }
-  }
-  return false;
 }
 
 /** Encrypts plaintext bytes for the keys from flags or the creation rule; returns the encrypted file's bytes. */
@@ -193,13 +187,16 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
     } catch (err) {
       throw asSopsError(err, ExitCode.CouldNotReadInputFile);
     }
-    if (hasReservedKeys(store, branches)) {
+    if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+    const out = await outputStoreFor(opts, path, store);
+    // As sops: the store that writes the file decides which first-document keys are taken by the metadata.
+    const reserved = reservedKeyIn(out.name, branches[0]);
+    if (reserved !== undefined) {
       throw new SopsError(
-        "file already encrypted: it has a top-level 'sops' entry (or 'sops_' keys), which is reserved for SOPS metadata",
+        `file already encrypted: it has a top-level '${reserved}' entry, which ${out.name} files reserve for SOPS metadata`,
         ExitCode.FileAlreadyEncrypted,
       );
     }
-    if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
     const { resolveEncryptionSettings } = await import('./config/config.js');
     const flags = opts.flags ?? {};
     const settings = resolveEncryptionSettings({
@@ -209,12 +206,12 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
       configPath: opts.configPath,
       flags,
     });
-    const out = opts.outputType && storeNameFor(path, opts.outputType) !== store.name ? await storeFor(opts, path, opts.outputType) : store;
     return await encryptTree(branches, out, {
       keyGroups: settings.keyGroups,
       shamirThreshold: flags.shamirThreshold ?? settings.shamirThreshold,
       rule: out.name === 'binary' || store.name === 'binary' ? undefined : settings.rule,
-      macOnlyEncrypted: settings.macOnlyEncrypted,
+      // sops clears it for a single-value input store (binary): its one value is always encrypted anyway.
+      macOnlyEncrypted: store.name === 'binary' ? false : settings.macOnlyEncrypted,
       ctx: keyContext(opts),
     });
   } catch (err) {
@@ -258,6 +255,6 @@ export function sealTree(branches: Branches, store: Store, metadata: Metadata, d
   const macHex = encryptBranches(branches, { dataKey, rule, macOnlyEncrypted: metadata.macOnlyEncrypted, stash });
   metadata.lastModified = nowLastModified();
   metadata.mac = encryptMac(macHex, dataKey, metadata.lastModified);
-  attachMetadata(branches, metadataToMapping(metadata));
+  attachMetadata(branches, metadataToMapping(metadata), metadataKeyOf(store.name));
   return store.emitEncrypted(branches);
 }

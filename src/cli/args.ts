@@ -69,6 +69,19 @@ function list(v: string[] | undefined): string[] | undefined {
   return out.length ? out : undefined;
 }
 
+/**
+ * sops refuses a decryption order (flag or SOPS_DECRYPTION_ORDER) that names a key type twice, exit 112. It compares
+ * the comma-separated entries as written (no trimming), so `age,age` and `,` are refused and `age, age` is not.
+ */
+export function checkDecryptionOrder(order: string | undefined): void {
+  if (!order) return;
+  const seen = new Set<string>();
+  for (const kind of order.split(',')) {
+    if (seen.has(kind)) throw new SopsError(`Duplicate decryption key type: ${kind}`, ExitCode.DuplicateDecryptionKeyType);
+    seen.add(kind);
+  }
+}
+
 /** `command` names the command for messages; only `decrypt` takes --terraform. */
 export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = ''): FileCommandArgs {
   let parsed;
@@ -94,6 +107,8 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
   if (v['in-place'] && v.output) throw new SopsError('cannot use --in-place and --output together', ExitCode.ConflictingParameters);
   const timeout = intOption('key-timeout', v['key-timeout'], 1, 3600);
   if (v['decryption-order']) env = { ...env, SOPS_DECRYPTION_ORDER: v['decryption-order'] };
+  // sops's updatekeys takes no decryption order and does not look at it.
+  if (command !== 'updatekeys') checkDecryptionOrder(env.SOPS_DECRYPTION_ORDER);
   const common: CommonOptions = {
     env,
     inputType: v['input-type'],

@@ -7,7 +7,7 @@ import { openEncrypted, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import { isEncrypted } from '../sops/cipher.js';
 import { splitMetadata, parseMetadata } from '../sops/metadata.js';
-import { storeNameFor } from '../sops/store.js';
+import { metadataKeyOf, storeNameFor } from '../sops/store.js';
 import { getStore } from '../sops/stores/index.js';
 import { Mapping, type Value } from '../sops/tree.js';
 import { encryptBranches } from '../sops/walk.js';
@@ -111,7 +111,7 @@ async function requiredByRule(file: string, cwd: string, env: NodeJS.ProcessEnv,
 /** Paths of leaves the rule selects for encryption that hold clear values (found without any key). */
 function plainValues(store: Awaited<ReturnType<typeof getStore>>, bytes: Uint8Array): string[] {
   const branches = store.loadEncrypted(bytes);
-  const meta = splitMetadata(branches);
+  const meta = splitMetadata(branches, metadataKeyOf(store.name));
   if (!meta) return [];
   const md = parseMetadata(meta);
   const rule = store.name === 'binary' ? null : md.rule;

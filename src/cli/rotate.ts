@@ -49,6 +49,23 @@ async function specsFor(values: Map<string, string[]>, prefix: 'add' | 'rm', env
   );
 }
 
+/**
+ * The file's bytes, with sops's exit codes for a missing file: 49 when keys were to be added or removed (sops points
+ * to `edit` instead), else 2, as any unreadable input of rotate.
+ */
+async function readRotateInput(file: string, changesKeys: boolean): Promise<Uint8Array> {
+  try {
+    return await readInput(file);
+  } catch (err) {
+    const missing = err instanceof SopsError && err.code === ExitCode.NoFileSpecified;
+    if (missing && changesKeys) {
+      throw new SopsError('cannot add or remove keys on a non-existent file, use the `edit` subcommand instead', ExitCode.CannotChangeKeysFromNonExistentFile, file);
+    }
+    if (missing) throw new SopsError('file does not exist', ExitCode.CouldNotReadInputFile, file);
+    throw err;
+  }
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const extra = extractFlags(argv, FLAGS);
@@ -64,9 +81,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const add = await specsFor(extra.values, 'add', runEnv);
     const rm = new Set((await specsFor(extra.values, 'rm', runEnv)).map(keyIdentity));
     let code = 0;
+    const changesKeys = [...extra.values].some(([k, vs]) => (k.startsWith('add-') || k.startsWith('rm-')) && vs.some((v) => v !== ''));
     for (const file of args.files) {
       try {
-        const opened = await openEncrypted(await readInput(file), file, { ...args.common, warn });
+        const opened = await openEncrypted(await readRotateInput(file, changesKeys), file, { ...args.common, warn });
         const md = opened.metadata;
         const groups: KeySpec[][] = md.keyGroups.map((g) => g.map(specOf));
         const first = groups[0] ?? [];

@@ -5,7 +5,8 @@ import { ExitCode, SopsError } from '../errors.js';
 import { JsonStore } from '../sops/stores/json.js';
 import { Mapping, type Value } from '../sops/tree.js';
 import { parseTreePath, type PathStep } from '../sops/treepath.js';
-import { commit, openSession, sealIfChanged } from '../edit/change.js';
+import { outputStoreFor } from '../engine.js';
+import { commit, openSession, seal, sealIfChanged } from '../edit/change.js';
 import { extractFlags } from '../edit/cmdargs.js';
 import { PathNotFound, setPath, unsetPath } from '../edit/treeops.js';
 import { parseFileCommand } from './args.js';
@@ -17,12 +18,15 @@ Sets one value of an encrypted file, e.g.  helm secrets set secrets.yaml '["db"]
 VALUE is JSON, as in sops: '"text"', 'true', '{"a": 1}', '[1, 2]'. A bare number is a float, as in sops
 (inside an object or a list, integers stay integers). Missing keys are created; an index past the end appends.
 Only the changed value is re-encrypted: every other ENC[...] string stays exactly as it was. When the value is
-already there, the file is not written at all.
+already there, the file is not written at all (unless --output-type changes its format).
   --value-file          VALUE is the name of a file holding the JSON value (keeps secrets out of 'ps')
   --value-stdin         read the JSON value from stdin (then VALUE is omitted)
-  --idempotent          accepted for sops compatibility (an unchanged value never rewrites the file)
+  --idempotent          with --output-type: leave FILE as it is when the value is unchanged (without a format
+                        change, an unchanged value never rewrites the file)
   --ignore-mac          do not verify the MAC before changing the file
   --input-type TYPE     yaml, json, dotenv, ini (default: from the extension)
+  --output-type TYPE    rewrite FILE in that format (as sops does), also when the value is unchanged
+                        unless --idempotent is given
   --config FILE, --decryption-order L, -q/--quiet   as for the other file commands
 Exit 7 for a VALUE that is not JSON or a malformed PATH.`;
 
@@ -30,7 +34,7 @@ export const HELP_UNSET = `Usage: helm secrets unset [options] FILE PATH
 Removes one key or list element from an encrypted file, e.g.  helm secrets unset secrets.yaml '["db"]["old"]'
 The other values keep their exact ciphertext; only lastmodified and the MAC change.
   --idempotent          succeed without writing when PATH does not exist (else exit 1)
-  --ignore-mac, --input-type, --config, --decryption-order, -q   as for set`;
+  --ignore-mac, --input-type, --output-type, --config, --decryption-order, -q   as for set`;
 
 registerHelp('set', HELP);
 registerHelp('unset', HELP_UNSET);
@@ -114,10 +118,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const value = jsonToValue(text);
 
     const session = await openSession(file, { ...args.common, warn });
+    session.output = await outputStoreFor(args.common, file, session.opened.store);
     const branch = session.opened.branches[0];
     if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
     setPath(branch, steps, value);
-    const sealed = sealIfChanged(session, session.opened.branches);
+    // As sops: --output-type rewrites the file in that format, even for an unchanged value unless --idempotent.
+    const converting = session.output !== session.opened.store;
+    const sealed = converting && !extra.bools.has('idempotent') ? seal(session, session.opened.branches) : sealIfChanged(session, session.opened.branches);
     if (!sealed) {
       info(`${file}: value unchanged, file not written`);
       return 0;
@@ -144,6 +151,7 @@ export async function runUnset(argv: string[], env: NodeJS.ProcessEnv): Promise<
     file = args.files[0]!;
     const steps = treePath(args.files[1]!);
     const session = await openSession(file, { ...args.common, warn });
+    session.output = await outputStoreFor(args.common, file, session.opened.store);
     const branch = session.opened.branches[0];
     if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
     try {

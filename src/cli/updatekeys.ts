@@ -5,6 +5,7 @@ import { openEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import type { KeyContext, KeyEntry, KeySpec } from '../keys/types.js';
+import { metadataKeyOf } from '../sops/store.js';
 import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from '../sops/metadata.js';
 import { askYesNo } from '../edit/editor.js';
 import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../edit/keydiff.js';
@@ -73,13 +74,18 @@ export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, c
 
 const KEY_ENV = ['SOPS_AGE_RECIPIENTS', 'SOPS_PGP_FP', 'SOPS_KMS_ARN', 'SOPS_GCP_KMS_IDS', 'SOPS_AZURE_KEYVAULT_URLS', 'SOPS_VAULT_URIS', 'SOPS_HUAWEICLOUD_KMS_IDS'];
 
+/** sops looks the config up before anything else and exits 1 (its lookup error as a generic error), not 61. */
+function noConfig(): SopsError {
+  return new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.Generic);
+}
+
 async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.ProcessEnv; yes: boolean; threshold?: number; common: Parameters<typeof openEncrypted>[2] }): Promise<void> {
   const cwd = process.cwd();
   const { findConfig, loadConfig, creationRuleFor } = await import('../config/config.js');
   const env = { ...opts.env };
   for (const k of KEY_ENV) delete env[k];
   const configPath = opts.configPath ? resolve(cwd, opts.configPath) : findConfig(cwd, env);
-  if (!configPath) throw new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.ConfigFileNotFound);
+  if (!configPath) throw noConfig();
   const config = loadConfig(configPath);
   const rule = creationRuleFor(config, configPath, resolve(cwd, file));
   if (!rule) throw new SopsError(`the config file ${configPath} does not contain any creation rule`, ExitCode.Generic);
@@ -107,20 +113,25 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
   const keyGroups = await rewrap(opened.dataKey, md, plan, { env: opts.env, timeoutMs: opts.common?.keyTimeoutMs });
   // Re-emit the file as read (values still encrypted) with only the metadata replaced.
   const branches = opened.store.loadEncrypted(bytes);
-  splitMetadata(branches);
-  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }));
+  const key = metadataKeyOf(opened.store.name);
+  splitMetadata(branches, key);
+  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }), key);
   await writeAtomic(file, opened.store.emitEncrypted(branches));
   info(`${file}: keys updated`);
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const args = parseFileCommand(argv, env);
+    const args = parseFileCommand(argv, env, 'updatekeys');
     if (args.help) {
       process.stdout.write(HELP + '\n');
       return 0;
     }
     if (args.quiet) setQuiet(true);
+    if (!args.common.configPath) {
+      const { findConfig } = await import('../config/config.js');
+      if (!findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
+    }
     if (args.files.length === 0) throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
     let code = 0;
     for (const file of args.files) {

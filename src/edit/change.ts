@@ -4,6 +4,7 @@ import { openEncrypted, sealTree, type CommonOptions, type OpenedFile } from '..
 import { ExitCode, SopsError } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import { SOPS_COMPAT_VERSION } from '../sops/metadata.js';
+import type { Store } from '../sops/store.js';
 import type { Branches } from '../sops/tree.js';
 import { branchesEqual, cloneBranches, reservedKeyOf } from './treeops.js';
 
@@ -13,6 +14,8 @@ export interface Session {
   original: Uint8Array;
   /** The decrypted tree as opened, kept apart from `opened.branches` (which callers may change). */
   pristine: Branches;
+  /** The store that writes the file back (set/unset --output-type); the file's own store when absent. */
+  output?: Store;
 }
 
 export async function openSession(path: string, common: CommonOptions): Promise<Session> {
@@ -44,15 +47,17 @@ export function sealIfChanged(s: Session, branches: Branches): Uint8Array | null
 
 /** Seals `branches` unconditionally (the caller has decided the tree changed). */
 export function seal(s: Session, branches: Branches): Uint8Array {
-  const reserved = reservedKeyOf(s.opened.store.name, branches);
+  const store = s.output ?? s.opened.store;
+  const reserved = reservedKeyOf(store.name, branches);
   if (reserved) {
-    throw new SopsError(`the key '${reserved}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.ErrorEncryptingTree);
+    // sops's set checks the tree with validateFileForEncryption, which answers FileAlreadyEncrypted (203).
+    throw new SopsError(`the key '${reserved}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.FileAlreadyEncrypted);
   }
   if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
   const md = { ...s.opened.metadata };
   // Like sops: the version is raised only when this writer is newer than the one that wrote the file.
   if (newer(SOPS_COMPAT_VERSION, md.version)) md.version = SOPS_COMPAT_VERSION;
-  return sealTree(branches, s.opened.store, md, s.opened.dataKey, s.opened.stash);
+  return sealTree(branches, store, md, s.opened.dataKey, s.opened.stash);
 }
 
 /** Writes the sealed bytes over the file atomically (its mode kept). */

@@ -3,6 +3,7 @@
 import { ExitCode, SopsError } from '../errors.js';
 import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from '../sops/tree.js';
 import { formatPath, type PathStep } from '../sops/treepath.js';
+import { reservedKeyIn, type StoreName } from '../sops/store.js';
 
 /** Deep equality of tree values: same shape, same order, same scalar types and values, same comments. */
 export function valueEquals(a: Value | undefined, b: Value | undefined): boolean {
@@ -115,6 +116,10 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
     const step = steps[i]!;
     const last = i === steps.length - 1;
     const where = formatPath(steps.slice(0, i + 1));
+    if (!(cur instanceof Mapping) && !Array.isArray(cur)) {
+      // sops fails here whatever --idempotent says: a scalar cannot hold the rest of the path (not "not found").
+      throw new SopsError(`Unsupported type: ${goTypeName(cur)} for item '${goPercentS(step)}'`, ExitCode.Generic);
+    }
     if (typeof step === 'string') {
       if (!(cur instanceof Mapping)) throw new PathNotFound(`component ${where} not found: not a mapping`);
       const idx = cur.items.findIndex((it) => it.key === step);
@@ -130,6 +135,23 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
   }
 }
 
+/** Go's %T of a decrypted leaf, as sops names it in errors. */
+function goTypeName(v: Value): string {
+  if (v === null) return '<nil>';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  if (v instanceof SopsTime) return 'time.Time';
+  if (v instanceof Uint8Array) return 'string';
+  return 'sops.Comment';
+}
+
+/** Go's %s of a path step: an index is not a string, so Go prints it as a bad verb. */
+function goPercentS(step: PathStep): string {
+  return typeof step === 'number' ? `%!s(int=${step})` : step;
+}
+
 /** unset of a path that does not exist: `--idempotent` turns it into a no-op. */
 export class PathNotFound extends SopsError {
   constructor(message: string) {
@@ -137,16 +159,9 @@ export class PathNotFound extends SopsError {
   }
 }
 
-/** Whether a top-level key is reserved for metadata in this store (sops refuses to write such trees). */
-export function reservedKeyOf(storeName: string, branches: Branches): string | undefined {
-  for (const b of branches) {
-    for (const it of b.items) {
-      if (typeof it.key !== 'string') continue;
-      if (it.key === 'sops') return it.key;
-      if (storeName === 'dotenv' && it.key.startsWith('sops_')) return it.key;
-    }
-  }
-  return undefined;
+/** The first document's key that the store reserves for metadata (sops refuses to write such trees). */
+export function reservedKeyOf(storeName: StoreName, branches: Branches): string | undefined {
+  return reservedKeyIn(storeName, branches[0]);
 }
 
 /** A deep copy of a tree value (scalars are immutable and shared). */

@@ -293,15 +293,15 @@ export function metadataToMapping(md: Metadata): Mapping {
 // Embedding in the tree
 
 /**
- * Removes the `sops` item from every branch and returns the first branch's (sops reads only document 0's).
+ * Removes the metadata item (`key`, `sops` unless the store says otherwise) from every branch and returns the first branch's (sops reads only document 0's).
  * Null when the first branch has none. Two `sops` items in the first branch, or a non-map one, are errors.
  */
-export function splitMetadata(branches: Branches): Mapping | null {
+export function splitMetadata(branches: Branches, key: string = METADATA_KEY): Mapping | null {
   let found: Mapping | null = null;
   branches.forEach((branch, bi) => {
     const kept: Item[] = [];
     for (const it of branch.items) {
-      if (it.key !== METADATA_KEY) {
+      if (it.key !== key) {
         kept.push(it);
         continue;
       }
@@ -323,12 +323,12 @@ function clone(v: Value): Value {
 }
 
 /** Appends the `sops` item as the last item of every branch (sops writes it into every YAML document). */
-export function attachMetadata(branches: Branches, m: Mapping): void {
+export function attachMetadata(branches: Branches, m: Mapping, key: string = METADATA_KEY): void {
   branches.forEach((branch, bi) => {
-    if (branch.has(METADATA_KEY)) {
-      throw metaError(`Found key "${METADATA_KEY}" in encrypted data, which is a reserved key used for SOPS metadata`);
+    if (branch.has(key)) {
+      throw metaError(`Found key ${JSON.stringify(key)} in encrypted data, which is a reserved key used for SOPS metadata`);
     }
-    branch.items.push({ key: METADATA_KEY, value: bi === 0 ? m : clone(m) });
+    branch.items.push({ key, value: bi === 0 ? m : clone(m) });
   });
 }
 

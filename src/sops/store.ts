@@ -1,6 +1,6 @@
 // The contract every file format implements, and the choice of format from a name or a path.
 // A store turns bytes into branches and back; it knows nothing about encryption or key services.
-import type { Branches } from './tree.js';
+import type { Branches, Mapping } from './tree.js';
 
 export type StoreName = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 
@@ -10,10 +10,10 @@ export interface StoreOptions {
 }
 
 /**
- * Encrypted files carry the metadata as a top-level item named `sops` in the first branch
- * (YAML and JSON verbatim; dotenv's `sops_*` keys and INI's `[sops]` section are unflattened
+ * Encrypted files carry the metadata as a top-level item of the first branch named `metadataKeyOf(store)`
+ * (YAML and JSON: `sops` verbatim; INI's `[sops]` section and dotenv's `sops_*` keys are unflattened
  * into such an item by the store on load, and flattened back on emit). On emit, every branch
- * passed in that carries a `sops` item gets it written the store's way.
+ * passed in that carries that item gets it written the store's way.
  * Errors are thrown as SopsError without the file name (the caller adds it) and never quote values.
  */
 export interface Store {
@@ -50,4 +50,27 @@ export function storeNameFor(path: string | undefined, explicit?: string): Store
   if (p.endsWith('.env')) return 'dotenv';
   if (p.endsWith('.ini')) return 'ini';
   return 'binary';
+}
+
+/**
+ * dotenv's tree carries its metadata under a key that no dotenv line can produce (a line's key never holds `=` or a
+ * newline): in sops only the `sops_*` keys are metadata there, so a variable named `sops` is data like any other.
+ */
+const DOTENV_METADATA_KEY = '\n=sops';
+
+/** The top-level item of the first branch that holds the metadata in `name`'s trees. */
+export function metadataKeyOf(name: StoreName): string {
+  return name === 'dotenv' ? DOTENV_METADATA_KEY : 'sops';
+}
+
+/**
+ * The key of `branch` (the first document) that `name` reserves for metadata, if any: sops's HasSopsTopLevelKey of
+ * the store that will write the file, which refuses `sops` everywhere but dotenv, and `sops_*` in dotenv.
+ */
+export function reservedKeyIn(name: StoreName, branch: Mapping | undefined): string | undefined {
+  for (const it of branch?.items ?? []) {
+    if (typeof it.key !== 'string') continue;
+    if (name === 'dotenv' ? it.key.startsWith('sops_') : it.key === 'sops') return it.key;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // Ways an attacker (or a bad merge) changes an encrypted file: byte flips inside ENC[…] fields, the MAC and
 // lastmodified, the rule and master keys in the metadata, and moved, renamed, added or dropped keys and items.
 import { Comment, Mapping, type Branches, type Value } from '../../src/sops/tree.js';
-import type { Store } from '../../src/sops/store.js';
+import { metadataKeyOf, type Store } from '../../src/sops/store.js';
 
 /** One tampered file and the exit codes that would be right for refusing it. */
 export interface TamperCase {
@@ -122,6 +122,10 @@ export function masterKeysCase(text: string): TamperCase | undefined {
   return { name: `${n} master key(s) damaged`, bytes: Buffer.from(chars.join(''), 'utf8'), codes: [128] };
 }
 
+/** The metadata item of a loaded tree (`sops`, or dotenv's own key): never a target of the structural changes. */
+const META_KEYS = new Set(['sops', metadataKeyOf('dotenv')]);
+const isMetaKey = (k: string | Comment): boolean => typeof k === 'string' && META_KEYS.has(k);
+
 interface Slot {
   parent: Mapping;
   index: number;
@@ -136,7 +140,7 @@ function hashed(v: Value): boolean {
 
 function slots(m: Mapping, path: string[], out: Slot[]): Slot[] {
   m.items.forEach((it, index) => {
-    if (typeof it.key !== 'string' || (path.length === 0 && it.key === 'sops')) return;
+    if (typeof it.key !== 'string' || (path.length === 0 && isMetaKey(it.key))) return;
     out.push({ parent: m, index, path: [...path, it.key] });
     if (it.value instanceof Mapping) slots(it.value, [...path, it.key], out);
   });
@@ -144,7 +148,7 @@ function slots(m: Mapping, path: string[], out: Slot[]): Slot[] {
 }
 
 function lists(v: Value, out: Value[][]): Value[][] {
-  if (v instanceof Mapping) for (const it of v.items) if (typeof it.key === 'string' && it.key !== 'sops') lists(it.value, out);
+  if (v instanceof Mapping) for (const it of v.items) if (typeof it.key === 'string' && !isMetaKey(it.key)) lists(it.value, out);
   if (Array.isArray(v)) {
     if (v.filter(hashed).length >= 1) out.push(v);
     for (const x of v) lists(x, out);
@@ -200,7 +204,7 @@ export function structureCases(bytes: Uint8Array, store: Store, macOnlyEncrypted
     variant('two keys swapped', [51], (b) => {
       const s = first(b, (x, v) => {
         const next = x.parent.items[x.index + 1];
-        return hashed(v) && !!next && typeof next.key === 'string' && next.key !== 'sops' && hashed(next.value) && JSON.stringify(String(v)) !== JSON.stringify(String(next.value));
+        return hashed(v) && !!next && typeof next.key === 'string' && !isMetaKey(next.key) && hashed(next.value) && JSON.stringify(String(v)) !== JSON.stringify(String(next.value));
       });
       if (!s) return false;
       const items = s.parent.items;
@@ -211,7 +215,7 @@ export function structureCases(bytes: Uint8Array, store: Store, macOnlyEncrypted
   if (!macOnlyEncrypted) {
     variant('added key', [25, 51], (b) => {
       // INI keeps values in sections; the other stores take a top-level key.
-      const target = store.name === 'ini' ? (b[0].items.find((it) => it.value instanceof Mapping && it.key !== 'sops')?.value as Mapping | undefined) : b[0];
+      const target = store.name === 'ini' ? (b[0].items.find((it) => it.value instanceof Mapping && !isMetaKey(it.key))?.value as Mapping | undefined) : b[0];
       if (!target) return false;
       target.items.push({ key: 'tamper_added_unencrypted', value: 'added by an attacker' });
       return true;

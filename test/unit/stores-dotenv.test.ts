@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ExitCode, SopsError } from '../../src/errors.js';
+import { metadataKeyOf } from '../../src/sops/store.js';
 import { DotenvStore } from '../../src/sops/stores/dotenv.js';
 import { Comment, Mapping, SopsTime, isComment, isMapping, type Value } from '../../src/sops/tree.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const store = new DotenvStore();
+const META = metadataKeyOf('dotenv');
 const map = (...kv: [string | Comment, Value][]) => new Mapping(kv.map(([key, value]) => ({ key, value })));
 
 function view(v: Value): unknown {
@@ -46,16 +48,39 @@ describe('dotenv store: reading', () => {
     throwsSops(() => store.loadPlain(enc('A=1\r\n\r\n')), ExitCode.CouldNotReadInputFile);
   });
 
-  it('refuses invalid UTF-8 (exit 2) with its byte offset and line, rather than replacing the bytes', () => {
-    const bytes = Uint8Array.from([...enc('A=1\nB=caf'), 0xe9, ...enc('\n')]);
-    assert.throws(() => store.loadPlain(bytes), { message: 'could not unmarshal input data: invalid UTF-8 at byte 9 (line 2)', code: ExitCode.CouldNotReadInputFile });
-    assert.throws(() => store.loadEncrypted(bytes), /invalid UTF-8 at byte 9/);
+  it('carries values that are not UTF-8 as their raw bytes, both ways, as sops does; keys and comments must be text', () => {
+    const raw = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
+    const bytes = raw('A=1\nB=caf', [0xe9], '\\nx', [0xff, 0xfe], '\nC=', [0xf0, 0x9f, 0x98], '\n');
+    const m = store.loadPlain(bytes)[0]!;
+    assert.equal(m.get('A'), '1');
+    assert.deepEqual(m.get('B'), Uint8Array.from(raw('caf', [0xe9], '\nx', [0xff, 0xfe])));
+    assert.deepEqual(m.get('C'), Uint8Array.from([0xf0, 0x9f, 0x98]));
+    assert.deepEqual(Buffer.from(store.emitPlain([m])), bytes);
+    assert.deepEqual(Buffer.from(store.emitValue(m.get('C'))), Buffer.from([0xf0, 0x9f, 0x98]));
+    assert.deepEqual((store.loadEncrypted(bytes)[0]!.get('B') as Uint8Array).length, 8);
     assert.equal(store.loadPlain(enc('A=café 😀\n'))[0]!.get('A'), 'café 😀');
+    assert.throws(() => store.loadPlain(raw('A=1\nB', [0xe9], '=v\n')), { message: 'could not unmarshal input data: invalid UTF-8 in a key (line 2)', code: ExitCode.CouldNotReadInputFile });
+    assert.throws(() => store.loadPlain(raw('#c', [0xe9], '\n')), { message: 'could not unmarshal input data: invalid UTF-8 in a comment (line 1)' });
   });
 
-  it('refuses sops_ keys in a plain file as already encrypted (exit 203)', () => {
-    throwsSops(() => store.loadPlain(enc('A=1\nsops_version=3.13.2\n')), ExitCode.FileAlreadyEncrypted);
-    assert.equal(store.loadPlain(enc('sops=1\nSOPS_x=2\n'))[0]!.items.length, 2);
+  it('reads sops_ keys in a plain file like any other: the engine asks the writing store whether they may be encrypted', () => {
+    assert.deepEqual(view(store.loadPlain(enc('A=1\nsops_version=3.13.2\nsops=1\nSOPS_x=2\n'))[0]!), [
+      ['A', '1'],
+      ['sops_version', '3.13.2'],
+      ['sops', '1'],
+      ['SOPS_x', '2'],
+    ]);
+  });
+
+  it('keeps a variable named sops as data beside the sops_ metadata, both ways (only sops_* keys are metadata)', () => {
+    const m = store.loadEncrypted(enc('sops=data\nA=1\nsops_version=3.13.2\n'))[0]!;
+    assert.deepEqual(view(m), [
+      ['sops', 'data'],
+      ['A', '1'],
+      [META, [['version', '3.13.2']]],
+    ]);
+    assert.equal(dec(store.emitEncrypted([m])), 'sops=data\nA=1\nsops_version=3.13.2\n');
+    assert.equal(dec(store.emitPlain([map(['sops', 'x'])])), 'sops=x\n');
   });
 
   it('loadEncrypted moves sops_* keys into a nested, sorted sops mapping of strings', () => {
@@ -70,7 +95,7 @@ describe('dotenv store: reading', () => {
       ['#c', null],
       ['y', '2'],
       [
-        'sops',
+        META,
         [
           [
             'pgp',
@@ -87,14 +112,13 @@ describe('dotenv store: reading', () => {
         ],
       ],
     ]);
-    assert.equal(store.loadEncrypted(enc('a=b\n'))[0]!.has('sops'), false);
+    assert.equal(store.loadEncrypted(enc('a=b\n'))[0]!.has(META), false);
   });
 
   it('loadEncrypted refuses metadata that cannot be unflattened', () => {
     throwsSops(() => store.loadEncrypted(enc('sops_a=1\nsops_a__map_b=2\n')), ExitCode.CouldNotReadInputFile);
     throwsSops(() => store.loadEncrypted(enc('sops_l__list_1=x\n')), ExitCode.CouldNotReadInputFile);
     throwsSops(() => store.loadEncrypted(enc('sops_a=1\nsops_a=2\n')), ExitCode.CouldNotReadInputFile);
-    throwsSops(() => store.loadEncrypted(enc('sops=data\nsops_version=1\n')), ExitCode.CouldNotReadInputFile);
   });
 });
 
@@ -131,7 +155,7 @@ describe('dotenv store: writing', () => {
   it('emitEncrypted flattens the metadata depth-first in sorted order, list indexes in numeric order', () => {
     const pgp = Array.from({ length: 11 }, (_, i) => map(['fp', `F${i}`], ['enc', `line1\nline${i}`]));
     const meta = map(['version', '3.13.2'], ['pgp', pgp], ['mac_only_encrypted', true], ['shamir_threshold', 2n], ['lastmodified', '2024-01-01T00:00:00Z']);
-    const out = dec(store.emitEncrypted([map(['sops', meta], ['A', 'a'], [new Comment('c'), null])]));
+    const out = dec(store.emitEncrypted([map([META, meta], ['A', 'a'], [new Comment('c'), null])]));
     const lines = out.split('\n');
     assert.deepEqual(lines.slice(0, 5), ['A=a', '#c', 'sops_lastmodified=2024-01-01T00:00:00Z', 'sops_mac_only_encrypted=true', 'sops_pgp__list_0__map_enc=line1\\nline0']);
     const pgpKeys = lines.filter((l) => l.startsWith('sops_pgp')).map((l) => l.slice(0, l.indexOf('=')));
@@ -139,11 +163,11 @@ describe('dotenv store: writing', () => {
     assert.deepEqual(pgpKeys.slice(20), ['sops_pgp__list_10__map_enc', 'sops_pgp__list_10__map_fp']);
     assert.deepEqual(lines.slice(-3), ['sops_shamir_threshold=2', 'sops_version=3.13.2', '']);
     const back = store.loadEncrypted(enc(out))[0]!;
-    assert.equal(((back.get('sops') as Mapping).get('pgp') as Mapping[])[10]!.get('enc'), 'line1\nline10');
+    assert.equal(((back.get(META) as Mapping).get('pgp') as Mapping[])[10]!.get('enc'), 'line1\nline10');
   });
 
   it('refuses data keys with the reserved sops_ prefix when writing metadata (exit 4)', () => {
-    throwsSops(() => store.emitEncrypted([map(['sops_x', '1'], ['sops', map(['version', '1'])])]), ExitCode.ErrorDumpingTree);
+    throwsSops(() => store.emitEncrypted([map(['sops_x', '1'], [META, map(['version', '1'])])]), ExitCode.ErrorDumpingTree);
   });
 
   it('emitValue writes strings raw and refuses anything else', () => {
@@ -191,9 +215,9 @@ describe('dotenv store: round-trip properties', () => {
   it('loadEncrypted(emitEncrypted(file + metadata)) gives the data and the metadata back (mappings sorted)', () => {
     fc.assert(
       fc.property(flatFile, metaTree, (m, meta) => {
-        const back = store.loadEncrypted(store.emitEncrypted([new Mapping([...m.items, { key: 'sops', value: meta }])]))[0]!;
-        assert.deepEqual(view(new Mapping(back.items.filter((it) => it.key !== 'sops'))), view(m));
-        assert.deepEqual(sorted(back.get('sops')!), sorted(meta));
+        const back = store.loadEncrypted(store.emitEncrypted([new Mapping([...m.items, { key: META, value: meta }])]))[0]!;
+        assert.deepEqual(view(new Mapping(back.items.filter((it) => it.key !== META))), view(m));
+        assert.deepEqual(sorted(back.get(META)!), sorted(meta));
       }),
       { numRuns: 300 },
     );

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ExitCode, SopsError } from '../../src/errors.js';
 import { IniStore } from '../../src/sops/stores/ini.js';
-import { Comment, Mapping, isComment, isMapping, type Value } from '../../src/sops/tree.js';
+import { Comment, Mapping, SopsTime, isComment, isMapping, type Value } from '../../src/sops/tree.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -98,9 +98,20 @@ describe('INI store: reading like go-ini', () => {
     ]);
   });
 
-  it('refuses invalid UTF-8 (exit 2) with its byte offset and line, rather than replacing the bytes', () => {
-    const bytes = Uint8Array.from([...enc('[s]\nk = caf'), 0xe9, ...enc('\n')]);
-    assert.throws(() => store.loadPlain(bytes), { message: 'could not unmarshal input data: invalid UTF-8 at byte 11 (line 2)', code: ExitCode.CouldNotReadInputFile });
+  it('carries values that are not UTF-8 as their raw bytes, both ways, as sops does; names and comments must be text', () => {
+    const raw = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    // café in Latin-1, a lone continuation byte, a truncated sequence, an encoded surrogate, beside real UTF-8.
+    const bytes = raw('[s]\nk  = caf', [0xe9], '\nm  = ', [0x80], 'x', [0xe2, 0x82], ' é ', [0xed, 0xa0, 0x80], '\nok = é\n');
+    const sec = store.loadPlain(bytes)[0]!.get('s') as Mapping;
+    assert.deepEqual(sec.get('k'), Uint8Array.from(raw('caf', [0xe9])));
+    assert.deepEqual(sec.get('m'), Uint8Array.from(raw([0x80], 'x', [0xe2, 0x82], ' é ', [0xed, 0xa0, 0x80])));
+    assert.equal(sec.get('ok'), 'é');
+    assert.deepEqual(Buffer.from(store.emitPlain(store.loadPlain(bytes))), bytes);
+    // A real U+DC80 string (not bytes) is written as U+FFFD, never as a raw byte.
+    assert.deepEqual(Buffer.from(store.emitPlain([map(['s', map(['k', '\udc80'])])])), Buffer.from('[s]\nk = \ufffd\n'));
+    assert.throws(() => store.loadPlain(raw('[s]\nk', [0xe9], ' = v\n')), { message: 'could not unmarshal input data: invalid UTF-8 in a key name', code: ExitCode.CouldNotReadInputFile });
+    assert.throws(() => store.loadPlain(raw('[s', [0xe9], ']\n')), { message: 'could not unmarshal input data: invalid UTF-8 in a section name' });
+    assert.throws(() => store.loadPlain(raw('; c', [0xe9], '\n[s]\n')), { message: 'could not unmarshal input data: invalid UTF-8 in a comment' });
   });
 
   it('refuses malformed lines with exit 2 and without quoting the line', () => {
@@ -189,12 +200,21 @@ describe('INI store: writing like go-ini', () => {
     assert.equal(emit(map(['s', sec])), '; sec\n[s]\n# second\nk = v\n');
   });
 
-  it('writes non-string leaves with Go formatting and refuses nested values or non-section top-level items', () => {
+  it('writes non-string leaves with Go formatting and refuses non-section top-level items in sops words', () => {
     assert.equal(emit(map(['s', map(['i', 3n], ['f', 3], ['b', false], ['n', null])])), '[s]\ni = 3\nf = 3.0\nb = false\nn = <nil>\n');
-    throwsSops(() => emit(map(['s', map(['k', map(['x', 'y'])])])), ExitCode.ErrorDumpingTree);
-    throwsSops(() => emit(map(['s', map(['k', ['x']])])), ExitCode.ErrorDumpingTree);
-    throwsSops(() => emit(map(['k', 'v'])), ExitCode.ErrorDumpingTree);
+    assert.throws(() => emit(map(['k', 'v'])), {
+      message: 'error marshaling to INI: Error encoding section: Section values should always be TreeBranches',
+      code: ExitCode.ErrorDumpingTree,
+    });
     throwsSops(() => emit(map(['s', map(['', 'v'])])), ExitCode.ErrorDumpingTree);
+  });
+
+  it('writes a nested value as Go fmt %v of it, as sops (ValToString) does', () => {
+    const nested = map(['x', 'y'], [new Comment('c'), null], ['l', [1n, 1.5, 1e21, true, null, 'a b', map()]], ['m', map(['z', 100000000])]);
+    assert.equal(
+      emit(map(['s', map(['k', nested], ['e', []], ['t', ['2024-01-01T10:20:30.5+02:00', 'x'].map((t, i) => (i === 0 ? new SopsTime(t) : t))])])),
+      '[s]\nk = [{x y} {{c false} <nil>} {l [1 1.5 1e+21 true <nil> a b []]} {m [{z 1e+08}]}]\ne = []\nt = [2024-01-01 10:20:30.5 +0200 +0200 x]\n',
+    );
   });
 
   it('emitEncrypted writes the metadata as the last section, flattened, newlines escaped, ints and bools as text', () => {

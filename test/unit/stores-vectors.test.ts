@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
 import { getStore } from '../../src/sops/stores/index.js';
-import type { StoreName } from '../../src/sops/store.js';
+import { metadataKeyOf, type StoreName } from '../../src/sops/store.js';
 import { Comment, Mapping, isComment, isMapping, type Branches, type Value } from '../../src/sops/tree.js';
 
 interface Vector {
@@ -114,7 +114,8 @@ function leaves(branches: Branches): { leaves: Leaf[]; comments: { aad: string; 
       out.push({ aad: path, type: '(unencrypted)', plaintext: String(v) });
     }
   };
-  for (const b of branches) walk(new Mapping(b.items.filter((it) => it.key !== 'sops')), '');
+  const meta = new Set((['yaml', 'dotenv'] as StoreName[]).map(metadataKeyOf));
+  for (const b of branches) walk(new Mapping(b.items.filter((it) => typeof it.key !== 'string' || !meta.has(it.key))), '');
   return { leaves: out, comments };
 }
 
@@ -124,12 +125,12 @@ describe('stores: real sops files', () => {
     describe(`${name} (${vec.store})`, () => {
       const bytes = readFileSync(vec.file);
 
-      it('reads the metadata into a nested sops mapping, last in the first branch', async () => {
+      it("reads the metadata into a nested mapping under the store's metadata key, last in the first branch", async () => {
         const store = await getStore(vec.store, { indent: vec.indent });
         const tree = store.loadEncrypted(bytes);
         assert.equal(tree.length, 1);
         const items = tree[0]!.items;
-        assert.equal(items[items.length - 1]!.key, 'sops');
+        assert.equal(items[items.length - 1]!.key, metadataKeyOf(vec.store));
         const meta = items[items.length - 1]!.value;
         assert.ok(isMapping(meta));
         assert.match(String(meta.get('lastmodified')), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

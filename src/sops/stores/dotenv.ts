@@ -1,30 +1,39 @@
-// The dotenv store: one `KEY=value` per line, `#` comment lines, `\n` escapes, every value a string, and the
-// metadata flattened into `sops_`-prefixed keys (sops stores/dotenv), so the file stays a valid env file.
+// The dotenv store: one `KEY=value` per line, `#` comment lines, `\n` escapes, every value a string (its raw bytes
+// when they are not UTF-8, as Go keeps them), and the metadata flattened into `sops_`-prefixed keys (sops
+// stores/dotenv), so the file stays a valid env file.
 import { ExitCode, SopsError } from '../../errors.js';
-import type { Store, StoreName } from '../store.js';
+import { metadataKeyOf, type Store, type StoreName } from '../store.js';
 import { Comment, Mapping, isComment, isMapping, type Branches, type Item } from '../tree.js';
 import { flatten, unflatten } from './flatten.js';
-import { utf8OrFail, valToString } from './gotext.js';
+import { valToString } from './gotext.js';
+import { decodeRaw, encodeRaw, hasRawBytes, leafOf, textOf } from './rawtext.js';
 
 const PREFIX = 'sops_';
+const META = metadataKeyOf('dotenv');
 const enc = new TextEncoder();
 
+/** Keys and comments are text in the tree (they go into AADs and comment ciphertexts as UTF-8): bytes are refused there. */
+function textOnly(s: string, what: string, line: number): string {
+  if (hasRawBytes(s)) throw new SopsError(`could not unmarshal input data: invalid UTF-8 in a ${what} (line ${line})`, ExitCode.CouldNotReadInputFile);
+  return s;
+}
+
+/** Values that are not UTF-8 are kept as their bytes, as sops keeps them (a Go string is a byte string). */
 function parse(bytes: Uint8Array): Mapping {
   const m = new Mapping();
-  const text = utf8OrFail(bytes, 'could not unmarshal input data: ');
-  const lines = text.split('\n');
+  const lines = decodeRaw(bytes).split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!;
     if (line.length === 0) continue;
     if (line[0] === '#') {
-      m.items.push({ key: new Comment(line.slice(1)), value: null });
+      m.items.push({ key: new Comment(textOnly(line.slice(1), 'comment', n + 1)), value: null });
       continue;
     }
     const eq = line.indexOf('=');
     if (eq === -1) {
       throw new SopsError(`could not unmarshal input data: invalid dotenv input line ${n + 1} (no '=')`, ExitCode.CouldNotReadInputFile);
     }
-    m.items.push({ key: line.slice(0, eq), value: line.slice(eq + 1).replaceAll('\\n', '\n') });
+    m.items.push({ key: textOnly(line.slice(0, eq), 'key', n + 1), value: leafOf(line.slice(eq + 1).replaceAll('\\n', '\n')) });
   }
   return m;
 }
@@ -36,21 +45,12 @@ function dumpError(what: string): SopsError {
 export class DotenvStore implements Store {
   readonly name: StoreName = 'dotenv';
 
-  /** Refuses `sops_` keys: they are the metadata of an encrypted file (sops exits 203 for them). */
+  /** `sops_*` keys are read like any other: whether they may be encrypted is up to the store that writes (the engine asks). */
   loadPlain(bytes: Uint8Array): Branches {
-    const m = parse(bytes);
-    for (const it of m.items) {
-      if (typeof it.key === 'string' && it.key.startsWith(PREFIX)) {
-        throw new SopsError(
-          `file already encrypted: it has top-level entries starting with '${PREFIX}', which hold the sops metadata`,
-          ExitCode.FileAlreadyEncrypted,
-        );
-      }
-    }
-    return [m];
+    return [parse(bytes)];
   }
 
-  /** Moves the `sops_*` keys into a nested `sops` item (string values; the metadata reader converts them). */
+  /** Moves the `sops_*` keys into the nested metadata item (string values; the metadata reader converts them). */
   loadEncrypted(bytes: Uint8Array): Branches {
     const m = parse(bytes);
     const data: Item[] = [];
@@ -59,13 +59,8 @@ export class DotenvStore implements Store {
       if (typeof it.key === 'string' && it.key.startsWith(PREFIX)) meta.push({ key: it.key.slice(PREFIX.length), value: it.value });
       else data.push(it);
     }
-    if (meta.length > 0) {
-      // The tree keeps the metadata as the item `sops`, so a data key of that exact name cannot sit beside it.
-      if (data.some((it) => it.key === 'sops')) {
-        throw new SopsError("a data key named 'sops' cannot be read beside sops_ metadata", ExitCode.CouldNotReadInputFile);
-      }
-      data.push({ key: 'sops', value: unflatten(meta) });
-    }
+    // Only `sops_*` keys are metadata: a variable named `sops` stays data (the metadata item's key cannot clash with it).
+    if (meta.length > 0) data.push({ key: META, value: unflatten(meta) });
     return [new Mapping(data)];
   }
 
@@ -78,15 +73,15 @@ export class DotenvStore implements Store {
         throw dumpError(`cannot use complex value in dotenv file; offending key ${isComment(it.key) ? '#' : it.key}`);
       }
       if (isComment(it.key)) {
-        out += '#' + it.key.text + '\n';
+        out += '#' + textOf(it.key.text) + '\n';
         continue;
       }
-      // Byte leaves are text here too, so their newlines need the same escape.
-      const text = typeof it.value === 'string' || it.value instanceof Uint8Array ? valToString(it.value) : undefined;
+      // Byte leaves are Go strings too: written as their bytes, with the same newline escape.
+      const text = typeof it.value === 'string' || it.value instanceof Uint8Array ? textOf(it.value) : undefined;
       const v = text !== undefined ? text.replaceAll('\n', '\\n') : valToString(it.value);
-      out += it.key + '=' + v + '\n';
+      out += textOf(it.key) + '=' + v + '\n';
     }
-    return enc.encode(out);
+    return encodeRaw(out);
   }
 
   emitEncrypted(branches: Branches): Uint8Array {
@@ -96,7 +91,7 @@ export class DotenvStore implements Store {
     let meta: Item[] = [];
     let seen = false;
     for (const it of first.items) {
-      if (it.key === 'sops') {
+      if (it.key === META) {
         if (seen) throw dumpError('found duplicate sops entry');
         if (!isMapping(it.value)) throw dumpError('the sops entry is not a mapping');
         meta = flatten(it.value, PREFIX);
@@ -113,6 +108,7 @@ export class DotenvStore implements Store {
 
   emitValue(value: unknown): Uint8Array {
     if (typeof value === 'string') return enc.encode(value);
+    if (value instanceof Uint8Array) return Uint8Array.from(value);
     throw dumpError('the dotenv store only supports emitting strings');
   }
 }

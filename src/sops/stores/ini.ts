@@ -2,9 +2,11 @@
 // its writer (aligned `key = value`), with the metadata as a flattened `[sops]` section, as sops 3.13.2 writes it.
 import { ExitCode, SopsError } from '../../errors.js';
 import type { Store, StoreName } from '../store.js';
-import { Comment, Mapping, isComment, isMapping, type Branches, type Item, type Value } from '../tree.js';
+import { Comment, Mapping, SopsTime, isComment, isMapping, type Branches, type Item, type Value } from '../tree.js';
 import { flatten, unflatten } from './flatten.js';
-import { byteLength, goTrimLeft, goTrimSpace, utf8OrFail, valToString } from './gotext.js';
+import { formatFloatG } from '../gofmt.js';
+import { byteLength, goTrimLeft, goTrimSpace, valToString } from './gotext.js';
+import { decodeRaw, encodeRaw, hasRawBytes, leafOf, textOf } from './rawtext.js';
 import { goJsonScalar, goJsonString } from './json.js';
 
 const DEFAULT_SECTION = 'DEFAULT';
@@ -190,17 +192,24 @@ function stripBOM(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** Names and comments are text in the tree (they go into AADs and comment ciphertexts as UTF-8): bytes are refused there. */
+function textOnly(s: string, what: string): string {
+  if (hasRawBytes(s)) throw new SopsError(`could not unmarshal input data: invalid UTF-8 in a ${what}`, ExitCode.CouldNotReadInputFile);
+  return s;
+}
+
+/** Values that are not UTF-8 are kept as their bytes, as sops keeps them (go-ini works on Go byte strings). */
 function parseIni(bytes: Uint8Array): Mapping {
-  const sections = new IniParser(utf8OrFail(stripBOM(bytes), 'could not unmarshal input data: ')).parse();
+  const sections = new IniParser(decodeRaw(stripBOM(bytes))).parse();
   const top = new Mapping();
   for (const s of sections) {
     const items: Item[] = [];
-    if (s.comment) items.push({ key: new Comment(stripCommentChar(s.comment)), value: null });
+    if (s.comment) items.push({ key: new Comment(textOnly(stripCommentChar(s.comment), 'comment')), value: null });
     for (const k of s.keys) {
-      items.push({ key: k.name, value: k.value });
-      if (k.comment) items.push({ key: new Comment(stripCommentChar(k.comment)), value: null });
+      items.push({ key: textOnly(k.name, 'key name'), value: leafOf(k.value) });
+      if (k.comment) items.push({ key: new Comment(textOnly(stripCommentChar(k.comment), 'comment')), value: null });
     }
-    top.items.push({ key: s.name, value: new Mapping(items) });
+    top.items.push({ key: textOnly(s.name, 'section name'), value: new Mapping(items) });
   }
   return top;
 }
@@ -209,8 +218,29 @@ function dumpError(what: string): SopsError {
   return new SopsError(`error marshaling to INI: ${what}`, ExitCode.ErrorDumpingTree);
 }
 
+/** Go's time.Time String() of a parsed timestamp: `2006-01-02 15:04:05.999999999 -0700 MST` (a fixed zone is named by its offset). */
+function goTimeString(t: SopsTime): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:\d\d)$/.exec(t.text);
+  if (!m) return t.text;
+  const zone = m[3] === 'Z' ? '+0000 UTC' : `${m[3]!.replace(':', '')} ${m[3]!.replace(':', '')}`;
+  return `${m[1]} ${m[2]} ${zone}`;
+}
+
+/** Go's fmt %v of a tree value inside a nested one: a mapping is a slice of {Key Value} structs, a comment {Value Inline}. */
+function goSprintV(v: Value): string {
+  if (isMapping(v)) return '[' + v.items.map((it) => '{' + goSprintV(it.key) + ' ' + goSprintV(it.value) + '}').join(' ') + ']';
+  if (Array.isArray(v)) return '[' + v.map(goSprintV).join(' ') + ']';
+  if (v instanceof Comment) return '{' + textOf(v.text) + ' ' + String(v.inline) + '}';
+  if (typeof v === 'string' || v instanceof Uint8Array) return textOf(v);
+  if (typeof v === 'number') return formatFloatG(v);
+  if (v instanceof SopsTime) return goTimeString(v);
+  return valToString(v);
+}
+
+/** stores.ValToString of a key's value: a nested value is written as Go's %v of it, as sops writes it. */
 function leafString(v: Value): string {
-  if (isMapping(v) || Array.isArray(v)) throw dumpError('cannot use complex value in INI file');
+  if (isMapping(v) || Array.isArray(v)) return goSprintV(v);
+  if (typeof v === 'string' || v instanceof Uint8Array) return textOf(v);
   return valToString(v);
 }
 
@@ -221,23 +251,24 @@ function toSections(branches: Branches): IniSection[] {
     for (const it of branch.items) {
       if (isComment(it.key)) continue;
       if (it.key.length === 0) throw dumpError('error encoding section: empty section name');
-      if (!isMapping(it.value)) throw dumpError('error encoding section: section values should always be mappings');
-      const sec: IniSection = { name: it.key, comment: '', keys: [] };
+      // sops's own words (stores/ini encodeTree), e.g. for `--extract` of a section, whose values are not sections.
+      if (!isMapping(it.value)) throw dumpError('Error encoding section: Section values should always be TreeBranches');
+      const sec: IniSection = { name: textOf(it.key), comment: '', keys: [] };
       const items = it.value.items;
       let first = 0;
       if (items.length > 0 && isComment(items[0]!.key)) {
-        sec.comment = items[0]!.key.text;
+        sec.comment = textOf(items[0]!.key.text);
         first = 1;
       }
       let last: IniKey | undefined;
       for (let i = first; i < items.length; i++) {
         const kv = items[i]!;
         if (isComment(kv.key)) {
-          if (last) last.comment = kv.key.text;
+          if (last) last.comment = textOf(kv.key.text);
           continue;
         }
         if (kv.key.length === 0) throw dumpError('error encoding key: empty key name');
-        last = newKey(sec, kv.key, leafString(kv.value));
+        last = newKey(sec, textOf(kv.key), leafString(kv.value));
       }
       out.push(sec);
     }
@@ -326,7 +357,7 @@ export class IniStore implements Store {
   }
 
   emitPlain(branches: Branches): Uint8Array {
-    return enc.encode(writeIni(toSections(branches)));
+    return encodeRaw(writeIni(toSections(branches)));
   }
 
   emitEncrypted(branches: Branches): Uint8Array {
