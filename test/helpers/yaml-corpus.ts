@@ -161,4 +161,14 @@ export const REGRESSIONS: string[] = [
   'k: |+\n  x\n\n---\nb: 1\n',
   'a: 1\r\n# c\r\nb: 2\r\n',
   '# head\n\na: 1\n',
+  // disagreements the differential test found while the reader and writer were built
+  'k: !!binary aGVbG8=\n',
+  'lorem:\n- foo\n#c',
+  '# first com\r\nment i',
+  'a:\n  b: 1\n\ufeff  c: 1\n',
+  'c: |\n  x\n  ---}--END-----\u2029\nd: 1\n',
+  'k: |-\n    a\n    \u2028b\n',
+  'l:\n- # c\n  a: 1\n',
+  'f: 1e3\n',
+  'e: "\ufeffx"\n',
 ];
