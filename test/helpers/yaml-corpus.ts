@@ -171,4 +171,8 @@ export const REGRESSIONS: string[] = [
   'l:\n- # c\n  a: 1\n',
   'f: 1e3\n',
   'e: "\ufeffx"\n',
+  'sops:\n    hc_vault:\n        # c\n    age: []\n',
+  'a: {\n    # c\n}\nb: 1\n',
+  'l:\n  -\n    # c\n    - x\n',
+  '\ufeff',
 ];

@@ -189,6 +189,7 @@ function sopsAccepts(g: GoResult): boolean {
         const k = ch[i]!;
         // Keys: strings only (a sops tree has string keys; aliased keys are checked where they resolve).
         if (k.k === 'scalar' && k.go && k.go.type !== 'string') return false;
+        if (k.k === 'scalar' && k.t === '!!binary' && !utf8(Buffer.from((k.v ?? '').replace(/[\r\n]/g, ''), 'base64'))) return false;
         if (k.k !== 'scalar' && k.k !== 'alias') return false;
         if (!ok(k, false) || !ok(ch[i + 1]!, false)) return false;
       }
@@ -199,6 +200,15 @@ function sopsAccepts(g: GoResult): boolean {
   return g.docs.every((d) => ok(d.ch![0]!, true));
 }
 
+function utf8(b: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function hasAliasKey(n: GoNode): boolean {
   if (n.k === 'mapping' && (n.ch ?? []).some((c, i) => i % 2 === 0 && c.k === 'alias')) return true;
   return (n.ch ?? []).some(hasAliasKey);
@@ -206,7 +216,7 @@ function hasAliasKey(n: GoNode): boolean {
 
 function storeLoad(bytes: Uint8Array): Branches | Error {
   try {
-    return loadYamlNodes(yamlText(bytes));
+    return loadYamlNodes(yamlText(bytes), bytes.length > 0);
   } catch (e) {
     return e as Error;
   }
@@ -389,7 +399,7 @@ function readerError(msg: string): boolean {
 }
 
 function report(bad: string[]): void {
-  if (process.env.YAML_DIFF_DUMP) writeFileSync(process.env.YAML_DIFF_DUMP, bad.join('\n'));
+  if (process.env.YAML_DIFF_DUMP) writeFileSync(process.env.YAML_DIFF_DUMP, bad.join('\n') + '\n', { flag: 'a' });
   if (bad.length === 0) return;
   const shown = bad.slice(0, 8).map((b) => (b.length > 600 ? b.slice(0, 600) + '...' : b));
   assert.fail(`${bad.length} disagreements, the first ones:\n      ${shown.join('\n      ')}`);

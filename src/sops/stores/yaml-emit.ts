@@ -368,14 +368,14 @@ class Writer {
     const child = inSeq ? ind + 2 : this.best * Math.floor((ind + this.best) / this.best);
     if (v instanceof Mapping) {
       if (!v.items.some((it) => !(it.key instanceof Comment))) {
-        this.emptyCollection('{}', v.items.map((it) => it.key as Comment), line, child);
+        this.emptyCollection('{}', v.items.map((it) => it.key as Comment), line, child, ind);
         return;
       }
       this.lineComment(line, child);
       this.mapping(v, child);
     } else if (Array.isArray(v)) {
       if (!v.some((x) => !(x instanceof Comment))) {
-        this.emptyCollection('[]', v as Comment[], line, child);
+        this.emptyCollection('[]', v as Comment[], line, child, ind);
         return;
       }
       this.lineComment(line, child);
@@ -385,10 +385,31 @@ class Writer {
     }
   }
 
-  private emptyCollection(text: string, inner: Comment[], line: Comment[], child: number): void {
-    this.comments(inner, child);
-    this.indicator(text, true, false, false);
-    this.lineComment(line, child);
+  /**
+   * An empty mapping or list as a mapping value. yaml.v3 writes a mapping's comments inside its flow braces
+   * (`{`, the comments one level in, `}` at the key's indent) and a list's after it, at the key's indent.
+   */
+  private emptyCollection(text: string, inner: Comment[], line: Comment[], child: number, ind: number): void {
+    if (inner.length === 0) {
+      this.indicator(text, true, false, false);
+      this.lineComment(line, child);
+      return;
+    }
+    if (text === '{}') {
+      this.indicator('{', true, true, false);
+      this.brk();
+      this.whitespace = true;
+      this.comments(inner, child);
+      this.indent(ind);
+      this.indicator('}', false, false, false);
+      this.lineComment(line, child);
+      return;
+    }
+    this.indicator('[]', true, false, false);
+    if (line.length > 0) this.lineComment(line, child);
+    else this.brk();
+    this.whitespace = true;
+    this.comments(inner, ind);
   }
 
   /** sops appendSequence + yaml.v3 block sequence with items at `ind`. */
@@ -403,7 +424,23 @@ class Writer {
       // A list item that is a mapping: sops makes the comments before its first key the mapping node's head
       // comment, which yaml.v3 writes above the item's dash.
       let value: Value = item;
-      if (item instanceof Mapping && item.items.some((it) => !(it.key instanceof Comment))) {
+      if (Array.isArray(item) && !item.some((x) => !(x instanceof Comment))) {
+        // An empty list item: all its comments go above the dash, and the item is `[]`.
+        head = head.concat(item as Comment[]);
+        value = [];
+      } else if (item instanceof Mapping && !item.items.some((it) => !(it.key instanceof Comment))) {
+        head = head.concat(item.items.map((it) => it.key as Comment));
+        value = new Mapping();
+      } else if (Array.isArray(item) && item.some((x) => !(x instanceof Comment))) {
+        // The same for a list item that is a list: its leading head comments are the inner list node's.
+        let k = 0;
+        const lead: Comment[] = [];
+        for (; k < item.length && item[k] instanceof Comment; k++) if (!(item[k] as Comment).inline) lead.push(item[k] as Comment);
+        if (lead.length > 0) {
+          head = head.concat(lead);
+          value = [...item.slice(0, k).filter((c) => (c as Comment).inline), ...item.slice(k)];
+        }
+      } else if (item instanceof Mapping && item.items.some((it) => !(it.key instanceof Comment))) {
         const lead: Comment[] = [];
         let k = 0;
         for (; k < item.items.length && item.items[k]!.key instanceof Comment; k++) {

@@ -344,5 +344,5 @@ export function scanYaml(src: string): Branches | null {
 /** Parses a YAML stream into one branch per document, as sops's YAML store does: the scanner, else the CST loader. */
 export function loadYaml(bytes: Uint8Array): Branches {
   const src = yamlText(bytes);
-  return scanYaml(src) ?? loadYamlNodes(src);
+  return scanYaml(src) ?? loadYamlNodes(src, bytes.length > 0);
 }

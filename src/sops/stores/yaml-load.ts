@@ -286,7 +286,17 @@ class BranchBuilder {
 
   private keyValue(k: YNode, active: Set<YNode>): string {
     let v: Value;
-    if (k.kind === 'scalar') v = scalarValue(k);
+    if (k.kind === 'scalar') {
+      v = scalarValue(k);
+      // A !!binary key is a Go string of its bytes: text when they are UTF-8; other bytes cannot name a key here.
+      if (v instanceof Uint8Array) {
+        try {
+          v = new TextDecoder('utf-8', { fatal: true }).decode(v);
+        } catch {
+          fail(`line ${k.line}: a !!binary mapping key that is not UTF-8 text is not supported`);
+        }
+      }
+    }
     else if (k.kind === 'alias') {
       let r: Value = null;
       this.withAlias(k, active, () => {
@@ -383,7 +393,8 @@ function syntaxMessage(e: YamlSyntaxError): string {
 const EXPANSION_BUDGET = 5_000_000;
 
 /** Parses a YAML stream into one branch per document, exactly as sops's YAML store reads it. */
-export function loadYamlNodes(src: string): Branches {
+/** `nonEmpty`: the input had bytes (a lone BOM counts, as it does for sops's `len(in) > 0`). */
+export function loadYamlNodes(src: string, nonEmpty = src.length > 0): Branches {
   const branches: Branches = [];
   try {
     const reader = new NodeReader(src, plainTag);
@@ -394,7 +405,7 @@ export function loadYamlNodes(src: string): Branches {
       first = false;
       branches.push(builder.document(doc));
     }
-    if (first && src.length > 0) {
+    if (first && nonEmpty) {
       // sops 3.10+ decodes the first document into a map before anything else; with none there it stops at EOF.
       fail('the stream holds no YAML document, only comments or blank lines (sops refuses such a file: EOF)');
     }
