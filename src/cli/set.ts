@@ -9,7 +9,8 @@ import { commit, openSession, sealIfChanged } from '../edit/change.js';
 import { extractFlags } from '../edit/cmdargs.js';
 import { PathNotFound, setPath, unsetPath } from '../edit/treeops.js';
 import { parseFileCommand } from './args.js';
-import { info, reportError, setQuiet, warn } from './console.js';
+import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
+import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 
 export const HELP = `Usage: helm secrets set [options] FILE PATH VALUE
@@ -113,17 +114,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     } else text = args.files[2]!;
     const value = jsonToValue(text);
 
-    const session = await openSession(file, { ...args.common, warn });
-    const branch = session.opened.branches[0];
-    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
-    setPath(branch, steps, value);
-    const sealed = sealIfChanged(session, session.opened.branches);
-    if (!sealed) {
-      info(`${file}: value unchanged, file not written`);
-      return 0;
-    }
-    await commit(file, sealed);
-    info(`${file}: value set`);
+    const target = file;
+    const changed = await withFileLock(target, lockOptions(args.common.env ?? env, 'set'), async () => {
+      const session = await openSession(target, { ...args.common, warn });
+      const branch = session.opened.branches[0];
+      if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+      setPath(branch, steps, value);
+      const sealed = sealIfChanged(session, session.opened.branches);
+      if (sealed) await commit(target, sealed);
+      return !!sealed;
+    });
+    info(changed ? `${file}: value set` : `${file}: value unchanged, file not written`);
     return 0;
   } catch (err) {
     return reportError(err, file);
@@ -143,21 +144,22 @@ export async function runUnset(argv: string[], env: NodeJS.ProcessEnv): Promise<
     if (args.files.length !== 2) throw new SopsError('unset needs FILE and PATH', ExitCode.NoFileSpecified);
     file = args.files[0]!;
     const steps = treePath(args.files[1]!);
-    const session = await openSession(file, { ...args.common, warn });
-    const branch = session.opened.branches[0];
-    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
-    try {
-      unsetPath(branch, steps);
-    } catch (err) {
-      if (err instanceof PathNotFound && extra.bools.has('idempotent')) {
-        info(`${file}: nothing to remove, file not written`);
-        return 0;
+    const target = file;
+    const removed = await withFileLock(target, lockOptions(args.common.env ?? env, 'unset'), async () => {
+      const session = await openSession(target, { ...args.common, warn });
+      const branch = session.opened.branches[0];
+      if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+      try {
+        unsetPath(branch, steps);
+      } catch (err) {
+        if (err instanceof PathNotFound && extra.bools.has('idempotent')) return false;
+        throw err;
       }
-      throw err;
-    }
-    const sealed = sealIfChanged(session, session.opened.branches);
-    if (sealed) await commit(file, sealed);
-    info(`${file}: value removed`);
+      const sealed = sealIfChanged(session, session.opened.branches);
+      if (sealed) await commit(target, sealed);
+      return true;
+    });
+    info(removed ? `${file}: value removed` : `${file}: nothing to remove, file not written`);
     return 0;
   } catch (err) {
     return reportError(err, file);
