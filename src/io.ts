@@ -1,7 +1,7 @@
 // File I/O the commands share: reading inputs (regular files only) with sops's exit codes, and writes that replace
 // a regular file atomically (temp file beside the real file, fsync, rename; owner, group and mode kept) so it is never
 // left half-written, while devices and FIFOs are written into as they are.
-import { fstatSync, promises as fs, constants as fsc, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, promises as fs, constants as fsc, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode, SopsError } from './errors.js';
@@ -47,6 +47,21 @@ export async function readInput(path: string): Promise<Uint8Array> {
     throw readError(err, path);
   } finally {
     await fh.close().catch(() => {});
+  }
+}
+
+/**
+ * readInput for synchronous callers (config files): the same refusal of anything but a regular file (a SopsError
+ * saying what it is); open and read errors are thrown as they are, for the caller to word.
+ */
+export function readInputSync(path: string): Buffer {
+  const fd = openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (fsc.O_NOCTTY ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new SopsError(`${fileKind(st)}, not a regular file: it cannot be read as an input`, ExitCode.CouldNotReadInputFile, path);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

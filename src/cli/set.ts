@@ -1,6 +1,6 @@
 // set FILE PATH VALUE and unset FILE PATH: change one path of an encrypted file. Only the changed value gets a
 // new ciphertext (plus lastmodified and the MAC); when nothing changes the file is left byte-identical.
-import { promises as fs } from 'node:fs';
+import { readInput } from '../io.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { JsonStore } from '../sops/stores/json.js';
 import { Mapping, type Value } from '../sops/tree.js';
@@ -106,11 +106,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     let text: string;
     if (fromStdin) text = await readStdin();
     else if (fromFile) {
-      try {
-        text = await fs.readFile(args.files[2]!, 'utf8');
-      } catch (err) {
-        throw new SopsError(`cannot read the value file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.CouldNotReadInputFile, args.files[2]);
-      }
+      // A regular file only: --value-file /dev/zero or a FIFO must not hang the command.
+      text = Buffer.from(await readInput(args.files[2]!)).toString('utf8');
     } else text = args.files[2]!;
     const value = jsonToValue(text);
 

@@ -46,6 +46,9 @@ describe('issue 14 item 6: non-regular inputs are refused, never read', function
     ['set', (f) => ['set', f, '["a"]', '"b"']],
     ['rotate', (f) => ['rotate', f]],
     ['edit', (f) => ['edit', f]],
+    // Other files a command reads: the value file of set, the --config file.
+    ['set --value-file', (f) => ['set', 'never-read.yaml', '["a"]', f, '--value-file']],
+    ['encrypt --config', (f) => ['encrypt', '--config', f, join(ROOT, 'package.json')]],
   ];
 
   for (const [name, args] of commands) {
