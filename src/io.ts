@@ -68,8 +68,12 @@ export function readInputSync(path: string): Buffer {
 /** Where a write goes: straight into an existing non-regular file, or a replace of the real file behind any symlinks. */
 type Target = { direct: true; st: Stats } | { direct: false; real: string; st?: Stats };
 
-/** Paths under /dev and /proc (/dev/stdout, /dev/fd/N, /proc/self/fd/N) are the caller's descriptors, never replaced. */
-const DESCRIPTOR_DIRS = /^\/(dev|proc)(\/|$)/;
+/**
+ * Descriptor paths (/dev/stdout, /dev/stderr, /dev/fd/N, anything under /proc) name the caller's open files: they
+ * are written into, never replaced, even when they lead to a regular file (`--output /dev/stdout >> log`).
+ * (/dev/shm and other directories under /dev hold ordinary files, replaced atomically as anywhere else.)
+ */
+const DESCRIPTOR_DIRS = /^\/(proc(\/|$)|dev\/(fd\/|std(in|out|err)$))/;
 
 async function writeTarget(path: string): Promise<Target> {
   const abs = resolve(path);
@@ -82,7 +86,7 @@ async function writeTarget(path: string): Promise<Target> {
   if (!st) {
     const lst = await fs.lstat(path).catch(() => undefined);
     if (lst?.isSymbolicLink()) throw new SopsError('is a symlink to a file that does not exist; not written (create the target first)', ExitCode.CouldNotWriteOutputFile, path);
-    if (process.platform !== 'win32' && DESCRIPTOR_DIRS.test(abs)) throw new SopsError('does not exist (no file is created under /dev or /proc)', ExitCode.CouldNotWriteOutputFile, path);
+    if (process.platform !== 'win32' && DESCRIPTOR_DIRS.test(abs)) throw new SopsError('does not exist (no file is created under /dev/fd or /proc)', ExitCode.CouldNotWriteOutputFile, path);
     return { direct: false, real: path };
   }
   if (st.isDirectory()) throw new SopsError('is a directory', ExitCode.CouldNotWriteOutputFile, path);
