@@ -2,8 +2,9 @@
 // /proc/self/fd/1) are written into as they are, never replaced by a regular file; a regular file is replaced
 // atomically through its symlinks (the link stays, its target is written), keeping owner, group and mode; a file
 // with several hard links is refused, every name left as it was.
-// The real /dev/null and /dev/stdout are not used as targets: a regression would replace them for the whole machine.
-// A private copy of /dev/null (mknod c 1 3, as root) and a private link to /proc/self/fd/1 stand in for them.
+// A regression would replace the real /dev/null or /dev/stdout for the whole machine, so a private copy of /dev/null
+// (mknod c 1 3, as root) and a private link to /proc/self/fd/1 are tried first; the real /dev/null only after the
+// copy came through unharmed (or when not root, who cannot replace it), /dev/stdout never (/dev/fd/1 instead).
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, chmodSync, linkSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const AGE = 'age1rh2xsjg8avja92j3jhtttuczgmqkz89lezxt4e3mmp5ukl5j4f9smvteju';
 const PLAIN = 'db:\n    password: write-target-secret-value\n';
 const BOUND_MS = 15000;
 const isRoot = process.getuid?.() === 0;
+let privateDeviceOk = false;
 
 describe('issue 14 item 2: writes go through to the real target', function () {
   this.timeout(60000);
@@ -83,6 +85,20 @@ describe('issue 14 item 2: writes go through to the real target', function () {
       const st = lstatSync(dev);
       assert.ok(st.isCharacterDevice(), `${cmd[0]}: still a character device`);
       assert.equal(st.mode & 0o777, 0o666, `${cmd[0]}: mode kept`);
+    }
+    privateDeviceOk = true;
+  });
+
+  it('encrypt/decrypt --output /dev/null: /dev/null is still a character device', async function () {
+    // As root only once the private copy above came through unharmed: a regression must not replace the real one.
+    if (isRoot && !privateDeviceOk) this.skip();
+    const plain = join(dir, 'plain-null.yaml');
+    writeFileSync(plain, PLAIN);
+    for (const cmd of [['encrypt', '--age', AGE, '--output', '/dev/null', plain], ['decrypt', '--output', '/dev/null', encFile('n.yaml')]]) {
+      const r = await runCliBounded(cmd, env, BOUND_MS);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.length, 0);
+      assert.ok(statSync('/dev/null').isCharacterDevice(), `${cmd[0]}: /dev/null is still a character device`);
     }
   });
 
