@@ -17,6 +17,11 @@ export function fileKind(st: Stats): string {
   return st.isFile() ? 'is a regular file' : 'is not a regular file';
 }
 
+/** The refusal of a non-regular input, saying what it is. */
+function notRegular(st: Stats, path: string): SopsError {
+  return new SopsError(`${fileKind(st)}, not a regular file: it cannot be read as an input`, ExitCode.CouldNotReadInputFile, path);
+}
+
 function readError(err: unknown, path: string): SopsError {
   if (err instanceof SopsError) return err;
   const code = (err as NodeJS.ErrnoException).code;
@@ -36,12 +41,12 @@ export async function readInput(path: string): Promise<Uint8Array> {
   } catch (err) {
     // A socket cannot be opened at all (ENXIO): say what it is rather than the errno.
     const st = await fs.stat(path).catch(() => undefined);
-    if (st && !st.isFile()) throw new SopsError(`${fileKind(st)}, not a regular file: it cannot be read as an input`, ExitCode.CouldNotReadInputFile, path);
+    if (st && !st.isFile()) throw notRegular(st, path);
     throw readError(err, path);
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new SopsError(`${fileKind(st)}, not a regular file: it cannot be read as an input`, ExitCode.CouldNotReadInputFile, path);
+    if (!st.isFile()) throw notRegular(st, path);
     return await fh.readFile();
   } catch (err) {
     throw readError(err, path);
@@ -58,7 +63,7 @@ export function readInputSync(path: string): Buffer {
   const fd = openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (fsc.O_NOCTTY ?? 0));
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new SopsError(`${fileKind(st)}, not a regular file: it cannot be read as an input`, ExitCode.CouldNotReadInputFile, path);
+    if (!st.isFile()) throw notRegular(st, path);
     return readFileSync(fd);
   } finally {
     closeSync(fd);
