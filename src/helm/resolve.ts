@@ -156,8 +156,10 @@ async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8A
   if (!lst) return undefined;
   // In the repository the name is the user's path plus a suffix: every guard applies. In HELM_SECRETS_DEC_DIR (chosen
   // by whoever runs helm, an absolute path) only the file itself is the repository's business.
+  // A link someone else planted there is not refused (that would let them block the deploy) but ignored below.
+  const me = process.getuid?.();
   if (!env.HELM_SECRETS_DEC_DIR) await checkValuesPath(dec, env);
-  else if (lst.isSymbolicLink() && !symlinksAllowed(env)) throw symlinkRefused(dec);
+  else if (lst.isSymbolicLink() && !symlinksAllowed(env) && (me === undefined || lst.uid === me)) throw symlinkRefused(dec);
   const link = lst.isSymbolicLink();
   let fh: fs.FileHandle;
   try {
@@ -167,7 +169,6 @@ async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8A
   }
   try {
     const st = await fh.stat();
-    const me = process.getuid?.();
     let problem: string | undefined;
     if (!st.isFile()) problem = fileKind(st);
     else if (!link && (st.ino !== lst.ino || st.dev !== lst.dev)) problem = 'was replaced while being checked';

@@ -4,7 +4,7 @@
 // a FILE.dec in a shared HELM_SECRETS_DEC_DIR that another user owns, or that others can write, is ignored with a
 // warning and FILE is decrypted instead; the user's own private FILE.dec is still reused.
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptBytes } from '../../src/engine.js';
@@ -99,6 +99,12 @@ for (const version of ['v3', 'v4'] as const) {
       ['writable by others (mode 0666)', (f) => chmodSync(f, 0o666), false],
       ['writable by its group (mode 0620)', (f) => chmodSync(f, 0o620), false],
       ['owned by another user (uid 65534)', (f) => chownSync(f, 65534, 65534), true],
+      // The worst plant: another user's symlink to one of your own private files, which passes every check itself.
+      ['that is another user\'s symlink to your own private file', (f) => {
+        rmSync(f);
+        symlinkSync(join(dir, 'private', 'values.yaml'), f);
+        lchownSync(f, 65534, 65534);
+      }, true],
     ];
     for (const [name, plant, needsRoot] of planted) {
       it(`a FILE.dec in a shared HELM_SECRETS_DEC_DIR ${name} is ignored with a warning; FILE is decrypted`, async function () {
@@ -108,12 +114,16 @@ for (const version of ['v3', 'v4'] as const) {
         const f = join(shared, '._secrets.yaml.dec');
         writeFileSync(f, 'global_secret: planted-by-someone-else\n', { mode: 0o600 });
         plant(f);
-        const r = await runIn(repo, ['-f', 'secrets.yaml'], { ...GUARDS, HELM_SECRETS_DEC_DIR: shared });
-        assert.equal(r.code, 0, r.stderr);
-        assert.doesNotMatch(r.out, /planted-by-someone-else/, 'the planted file was deployed');
-        assert.match(r.out, /global_secret: "the-real-encrypted-value"/);
-        assert.match(r.stderr, /Warning: ignoring .*\._secrets\.yaml\.dec: it (is owned by uid 65534|can be written by)/);
-        assert.match(r.stderr, /Decrypt: secrets\.yaml/);
+        // With every guard on and with none: either way the plant is ignored, not refused (no one can block a deploy).
+        for (const guards of [GUARDS, {}]) {
+          const r = await runIn(repo, ['-f', 'secrets.yaml'], { ...guards, HELM_SECRETS_DEC_DIR: shared });
+          assert.equal(r.code, 0, r.stderr);
+          assert.doesNotMatch(r.out, /planted-by-someone-else/, 'the planted file was deployed');
+          assert.doesNotMatch(r.out, new RegExp(PRIVATE), 'the linked private file was deployed');
+          assert.match(r.out, /global_secret: "the-real-encrypted-value"/);
+          assert.match(r.stderr, /Warning: ignoring .*\._secrets\.yaml\.dec: it (is owned by uid 65534|can be written by|is a symlink owned by uid 65534)/);
+          assert.match(r.stderr, /Decrypt: secrets\.yaml/);
+        }
       });
     }
   });
