@@ -83,6 +83,38 @@ describe('issue 14 item 15: read-modify-write commands lock the file', function 
     assert.ok(!existsSync(lock));
   });
 
+  it('every read-modify-write command takes the lock: each gives up on a held one and leaves the file as it was', async () => {
+    const f = await fresh('every.yaml');
+    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - age: ${AGE}\n`);
+    // Held by this (live) test process.
+    const lock = join(dir, '.every.yaml.helm-secrets-lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, start: null, command: 'test' }) + '\n');
+    const before = readFileSync(f);
+    const commands = [
+      ['edit', f],
+      ['set', f, '["db"]["user"]', '"x"'],
+      ['unset', f, '["db"]["user"]'],
+      ['rotate', f],
+      ['updatekeys', '-y', f],
+      ['decrypt', '-i', f],
+      ['encrypt', '-i', '--age', AGE, f],
+      ['enc', f],
+    ];
+    const t0 = Date.now();
+    try {
+      for (const args of commands) {
+        const r = await runCliAsync(args, { env: { ...env, EDITOR: editor, EDIT_SLEEP: '0', HELM_SECRETS_LOCK_TIMEOUT: '0.3' }, cwd: dir });
+        assert.notEqual(r.code, 0, `${args[0]} did not wait for the lock: ${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`pid ${process.pid}, test`), args[0]);
+        assert.deepEqual(readFileSync(f), before, `${args[0]} changed the file`);
+      }
+    } finally {
+      rmSync(lock, { force: true });
+      rmSync(join(dir, '.sops.yaml'), { force: true });
+    }
+    timings[`${commands.length} commands refused by a held lock`] = Date.now() - t0;
+  });
+
   it('a held lock: the waiter gives up after HELM_SECRETS_LOCK_TIMEOUT with one clear line, its change not applied', async () => {
     const f = await fresh('held.yaml');
     const editing = runCliAsync(['edit', f], { env: { ...env, EDITOR: editor, EDIT_SLEEP: '4' } });
