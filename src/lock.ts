@@ -100,6 +100,14 @@ async function breakStale(path: string, staleText: string): Promise<boolean> {
   }
 }
 
+/** Removes the lock file at `path` when the process that holds it is gone (for `clean`); true when removed. */
+export async function removeStaleLock(path: string): Promise<boolean> {
+  const seen = await readHolder(path);
+  if (!seen) return false;
+  const stale = seen.holder ? !isAlive(seen.holder.pid, seen.holder.start) : Date.now() - seen.mtimeMs > HALF_WRITTEN_MS;
+  return stale && (await breakStale(path, seen.text)) && !(await fs.stat(path).catch(() => undefined));
+}
+
 /** The lock file for `file`: beside the real file (symlinks resolved), so every name of it shares one lock. */
 export async function lockPathFor(file: string): Promise<string> {
   let real: string;

@@ -115,6 +115,17 @@ describe('issue 14 item 15: read-modify-write commands lock the file', function 
     timings[`${commands.length} commands refused by a held lock`] = Date.now() - t0;
   });
 
+  it('clean removes the lock file of a dead command and keeps a live one', async () => {
+    const sub = mkdtempSync(join(dir, 'clean-'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(sub, '.a.yaml.helm-secrets-lock'), JSON.stringify({ pid: dead, start: null, command: 'set' }) + '\n');
+    writeFileSync(join(sub, '.b.yaml.helm-secrets-lock'), JSON.stringify({ pid: process.pid, start: null, command: 'set' }) + '\n');
+    const r = await runCliAsync(['clean', sub], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(sub), ['.b.yaml.helm-secrets-lock']);
+    assert.match(r.stderr, /Removed .*\.a\.yaml\.helm-secrets-lock \(the lock of an interrupted command\)/);
+  });
+
   it('a held lock: the waiter gives up after HELM_SECRETS_LOCK_TIMEOUT with one clear line, its change not applied', async () => {
     const f = await fresh('held.yaml');
     const editing = runCliAsync(['edit', f], { env: { ...env, EDITOR: editor, EDIT_SLEEP: '4' } });
