@@ -1,10 +1,11 @@
 // Advisory locks for the commands that read, change and write back one file (edit, set, unset, rotate, updatekeys,
 // encrypt -i, decrypt -i, enc), so two of them on the same file run one after the other instead of one silently
-// losing the other's change. The lock is a file beside the real file, `.NAME.helm-secrets-lock`, created with O_EXCL
-// and holding the owner's pid and process start time; a lock whose process is gone is stale and is broken (under a
+// losing the other's change. The lock is a file beside the real file, `.NAME.helm-secrets-lock`, created atomically
+// (hard link of a complete temp file, failing when it exists) and holding the owner's pid and process start time; a lock whose process is gone is stale and is broken (under a
 // second short-lived lock, so two processes can never both break it and both go on). Node needs no native addon.
 import { readFileSync, unlinkSync } from 'node:fs';
 import { promises as fs, constants as fsc } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode, SopsError } from './errors.js';
 
@@ -63,7 +64,25 @@ async function readHolder(path: string): Promise<{ holder?: Holder; text: string
   }
 }
 
+/**
+ * Creates `path` holding `content`, failing (false) when it exists. The content is written to a temp file first and
+ * hard-linked into place, so a lock file is never seen empty or half-written, even when its writer is killed; the
+ * temp file is named like writeAtomic's (`.NAME.PID.HEX.tmp`), so `clean` removes one left by a kill. Where hard
+ * links are not supported, an O_EXCL create and write.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  await fs.writeFile(tmp, content, { mode: 0o644, flag: 'wx' });
+  try {
+    await fs.link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(path, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o644);
