@@ -24,7 +24,7 @@ for (const version of ['v3', 'v4'] as const) {
     const helm = HELM[version];
     let dir: string;
     let repo: string;
-    const t0 = Date.now();
+    let t0 = Date.now();
 
     before(async function () {
       if (!existsSync(helm)) {
@@ -42,6 +42,7 @@ for (const version of ['v3', 'v4'] as const) {
       writeFileSync(join(repo, 'config.yaml'), 'plain: config\n');
     });
     after(() => {
+      t0 = Date.now();
       if (dir) rmSync(dir, { recursive: true, force: true });
       console.log(`      [issue14 item 1, helm ${version}] FILE.dec reuse cases took ${Date.now() - t0} ms`);
     });

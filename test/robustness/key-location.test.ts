@@ -20,7 +20,7 @@ for (const version of ['v3', 'v4'] as const) {
     let dir: string;
     let prefix: string;
     let secrets: string;
-    const t0 = Date.now();
+    let t0 = Date.now();
 
     before(async function () {
       if (!existsSync(HELM[version])) this.skip();
@@ -34,6 +34,7 @@ for (const version of ['v3', 'v4'] as const) {
       writeFileSync(secrets, await encryptBytes(Buffer.from('global_secret: keyloc-secret\n'), secrets, { env: testEnv(), flags: { age: [recipient!] } }));
     });
     after(() => {
+      t0 = Date.now();
       if (dir) rmSync(dir, { recursive: true, force: true });
       console.log(`      [issue14 item 8, helm ${version}] key location cases took ${Date.now() - t0} ms`);
     });
