@@ -27,6 +27,7 @@ for (const version of ['v3', 'v4'] as const) {
     let t0 = Date.now();
 
     before(async function () {
+      t0 = Date.now();
       if (!existsSync(helm)) {
         if (process.env.CI === 'true') throw new Error(`${helm} is missing`);
         this.skip();
@@ -42,7 +43,6 @@ for (const version of ['v3', 'v4'] as const) {
       writeFileSync(join(repo, 'config.yaml'), 'plain: config\n');
     });
     after(() => {
-      t0 = Date.now();
       if (dir) rmSync(dir, { recursive: true, force: true });
       console.log(`      [issue14 item 1, helm ${version}] FILE.dec reuse cases took ${Date.now() - t0} ms`);
     });

@@ -23,6 +23,7 @@ for (const version of ['v3', 'v4'] as const) {
     let t0 = Date.now();
 
     before(async function () {
+      t0 = Date.now();
       if (!existsSync(HELM[version])) this.skip();
       dir = mkdtempSync(join(tmpdir(), `hs-keyloc-${version}-`));
       prefix = join(dir, 'keys');
@@ -34,7 +35,6 @@ for (const version of ['v3', 'v4'] as const) {
       writeFileSync(secrets, await encryptBytes(Buffer.from('global_secret: keyloc-secret\n'), secrets, { env: testEnv(), flags: { age: [recipient!] } }));
     });
     after(() => {
-      t0 = Date.now();
       if (dir) rmSync(dir, { recursive: true, force: true });
       console.log(`      [issue14 item 8, helm ${version}] key location cases took ${Date.now() - t0} ms`);
     });
