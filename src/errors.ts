@@ -54,10 +54,10 @@ export class SopsError extends Error {
     return e;
   }
 
-  /** The single line printed to stderr. */
+  /** The single line printed to stderr; control characters in the file name and the message are escaped. */
   oneLine(): string {
-    const msg = this.message.replace(/\s*\n\s*/g, '; ');
-    return this.file ? `${this.file}: ${msg}` : msg;
+    const msg = printable(this.message.replace(/\s*\n\s*/g, '; '));
+    return this.file ? `${printable(this.file)}: ${msg}` : msg;
   }
 }
 
@@ -70,4 +70,21 @@ export function asSopsError(err: unknown, code: number = ExitCode.Generic, file?
   }
   const message = err instanceof Error ? err.message : String(err);
   return new SopsError(message, code, file);
+}
+
+/**
+ * A file name, URL or message as it may be printed: every control character (C0, DEL, C1 with U+0085) and the
+ * Unicode line and paragraph separators (U+2028, U+2029) is written as an escape (`\n`, `\x1b`, `\u2028`), so a
+ * name can never start a line of its own (a forged `[helm-secrets] ...` message) or move the terminal's cursor.
+ * Everything that prints names to the user goes through this one function.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }

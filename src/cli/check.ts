@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { openEncrypted, isSopsEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { isEncrypted } from '../sops/cipher.js';
 import { splitMetadata, parseMetadata } from '../sops/metadata.js';
 import { metadataKeyOf, storeNameFor } from '../sops/store.js';
@@ -215,7 +215,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (unknown) throw new SopsError(`unknown option ${unknown}`, ExitCode.Generic);
     const paths = rest.filter((a) => a !== '--');
     const findings = await check(paths, { cwd: process.cwd(), env, configPath: x.values.get('config')?.at(-1), mac: !x.bools.has('no-mac'), requireKeys: x.bools.has('require-keys') });
-    for (const f of findings) process.stdout.write(`${f.file}: ${f.kind}: ${f.detail}\n`);
+    for (const f of findings) process.stdout.write(`${printable(f.file)}: ${f.kind}: ${printable(f.detail)}\n`);
     if (findings.length) {
       process.stderr.write(`[helm-secrets] check: ${findings.length} finding(s)\n`);
       return 1;

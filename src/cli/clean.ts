@@ -1,9 +1,11 @@
 // clean [DIR...]: removes decrypted files (name ends with HELM_SECRETS_DEC_SUFFIX, default .dec) left by `dec`,
 // the temporary files of atomic writes whose process was killed before the rename (`dec -i` leaves plaintext there),
-// and the private temp directories of wrapper runs that were killed before they could wipe them.
+// the lock files of read-modify-write commands that were killed (`.NAME.helm-secrets-lock`, when their process is
+// gone) and the private temp directories of wrapper runs that were killed before they could wipe them.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { atomicTempOwner } from '../io.js';
+import { LOCK_SUFFIX, removeStaleLock } from '../lock.js';
 import { info, reportError } from './console.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
@@ -47,6 +49,11 @@ export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<
           await fs.rm(file, { force: true });
           info(`Removed ${file}`);
           removed++;
+        } else if (name.startsWith('.') && name.endsWith(LOCK_SUFFIX)) {
+          if (await removeStaleLock(file)) {
+            info(`Removed ${file} (the lock of an interrupted command)`);
+            temps++;
+          }
         } else {
           const owner = atomicTempOwner(name);
           if (owner !== undefined && !alive(owner)) {

@@ -1,6 +1,7 @@
 // The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
-// Errors are one line each and never carry plaintext (SopsError messages are built without values).
-import { asSopsError, ExitCode } from '../errors.js';
+// Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
+// passed through printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
+import { asSopsError, ExitCode, printable } from '../errors.js';
 
 let quiet = false;
 
@@ -13,11 +14,11 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${msg}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(msg)}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${msg}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${printable(msg)}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
@@ -25,6 +26,11 @@ export function reportError(err: unknown, file?: string): number {
   const e = asSopsError(err, ExitCode.Generic, file);
   process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
   return e.code;
+}
+
+/** Options for withFileLock (src/lock.ts): the wait is announced as one of our messages. */
+export function lockOptions(env: NodeJS.ProcessEnv, command: string): { env: NodeJS.ProcessEnv; command: string; notify: (msg: string) => void } {
+  return { env, command, notify: info };
 }
 
 /** Writes to stdout and resolves once the data is handed to the OS (so large outputs are not cut at exit). */

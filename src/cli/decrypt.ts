@@ -5,7 +5,8 @@ import { decryptBytes } from '../engine.js';
 import { readInput, writeAtomic } from '../io.js';
 import { ExitCode, SopsError } from '../errors.js';
 import type { FileCommandArgs } from './args.js';
-import { info, reportError, warn, writeStdout } from './console.js';
+import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
+import { withFileLock } from '../lock.js';
 
 export function decPath(file: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
@@ -27,6 +28,15 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
   let code = 0;
   for (const file of args.files) {
     try {
+      if (mode === 'decrypt' && args.inPlace && !args.terraform) {
+        // Read, decrypt and write back under the file's lock, so a concurrent change is not lost.
+        await withFileLock(file, lockOptions(env, 'decrypt -i'), async () => {
+          const plain = await decryptBytes(await readInput(file), file, { ...args.common, extract: args.extract, warn });
+          await writeAtomic(file, plain);
+        });
+        info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
+        continue;
+      }
       const bytes = await readInput(file);
       const plain = await decryptBytes(bytes, file, { ...args.common, extract: args.extract, warn });
       if (args.terraform) {
@@ -37,9 +47,6 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
         const target = args.output ?? decPath(file, env);
         await writeAtomic(target, plain, 0o600);
         info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
-      } else if (mode === 'decrypt' && args.inPlace) {
-        await writeAtomic(file, plain);
-        info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
       } else if (mode === 'decrypt' && args.output) {
         await writeAtomic(args.output, plain, 0o600);
         info(`Decrypted ${file} to ${args.output}`);

@@ -12,7 +12,8 @@ import { PrivateDir } from '../edit/private.js';
 import { branchesEqual, reservedKeyOf } from '../edit/treeops.js';
 import { getStore } from '../sops/stores/index.js';
 import { parseFileCommand, type FileCommandArgs } from './args.js';
-import { info, reportError, setQuiet, warn } from './console.js';
+import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
+import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 import { writeAtomic } from '../io.js';
 
@@ -144,8 +145,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (args.files.length !== 1) throw new SopsError('edit needs exactly one FILE', ExitCode.NoFileSpecified);
     file = args.files[0]!;
     const cwd = args.common.cwd ?? process.cwd();
-    if (!existsSync(resolve(cwd, file))) return await editNew(file, args, args.common.env ?? env);
-    return await editExisting(file, args, args.common.env ?? env);
+    const runEnv = args.common.env ?? env;
+    const target = file;
+    // The lock is held while the editor is open: a set or another edit of the same file waits (bounded) for
+    // this one to save, instead of being overwritten by it.
+    return await withFileLock(resolve(cwd, target), lockOptions(runEnv, 'edit'), async () =>
+      existsSync(resolve(cwd, target)) ? await editExisting(target, args, runEnv) : await editNew(target, args, runEnv),
+    );
   } catch (err) {
     return reportError(asSopsError(err), file);
   }

@@ -7,7 +7,8 @@ import { readInput, writeAtomic } from '../io.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import type { FileCommandArgs } from './args.js';
 import { decPath } from './decrypt.js';
-import { info, reportError, writeStdout } from './console.js';
+import { info, lockOptions, reportError, writeStdout } from './console.js';
+import { withFileLock } from '../lock.js';
 
 export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
   if (args.files.length === 0) return reportError(new SopsError(`${mode}: no file specified`, ExitCode.NoFileSpecified));
@@ -16,37 +17,42 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
   }
   const env = args.common.env ?? process.env;
   let code = 0;
+  const one = async (file: string): Promise<void> => {
+    // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
+    const dec = decPath(file, env);
+    const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
+    const bytes = await readInput(source);
+    if (source !== file && existsSync(file) && isSopsEncrypted(await readInput(file))) {
+      // FILE is already encrypted: keep its data key and master keys, and the ciphertext of every value
+      // that did not change, so the git diff shows only what was edited in FILE.dec.
+      const session = await openSession(file, { ...args.common, warn: undefined });
+      let branches;
+      try {
+        branches = session.opened.store.loadPlain(bytes);
+      } catch (err) {
+        throw asSopsError(err, ExitCode.CouldNotReadInputFile, source);
+      }
+      const sealed = sealIfChanged(session, branches);
+      if (sealed) await writeAtomic(file, sealed);
+      info(sealed ? `Encrypted ${source} to ${file}` : `${file} unchanged: ${source} holds the same values`);
+      return;
+    }
+    const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
+    if (mode === 'enc' || args.inPlace) {
+      await writeAtomic(file, enc);
+      info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
+    } else if (args.output) {
+      await writeAtomic(args.output, enc);
+      info(`Encrypted ${file} to ${args.output}`);
+    } else {
+      await writeStdout(enc);
+    }
+  };
   for (const file of args.files) {
     try {
-      // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
-      const dec = decPath(file, env);
-      const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
-      const bytes = await readInput(source);
-      if (source !== file && existsSync(file) && isSopsEncrypted(await readInput(file))) {
-        // FILE is already encrypted: keep its data key and master keys, and the ciphertext of every value
-        // that did not change, so the git diff shows only what was edited in FILE.dec.
-        const session = await openSession(file, { ...args.common, warn: undefined });
-        let branches;
-        try {
-          branches = session.opened.store.loadPlain(bytes);
-        } catch (err) {
-          throw asSopsError(err, ExitCode.CouldNotReadInputFile, source);
-        }
-        const sealed = sealIfChanged(session, branches);
-        if (sealed) await writeAtomic(file, sealed);
-        info(sealed ? `Encrypted ${source} to ${file}` : `${file} unchanged: ${source} holds the same values`);
-        continue;
-      }
-      const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
-      if (mode === 'enc' || args.inPlace) {
-        await writeAtomic(file, enc);
-        info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
-      } else if (args.output) {
-        await writeAtomic(args.output, enc);
-        info(`Encrypted ${file} to ${args.output}`);
-      } else {
-        await writeStdout(enc);
-      }
+      // enc and -i read FILE (or FILE.dec) and write FILE: under FILE's lock, so a concurrent change is not lost.
+      if (mode === 'enc' || args.inPlace) await withFileLock(file, lockOptions(env, mode === 'enc' ? 'enc' : 'encrypt -i'), () => one(file));
+      else await one(file);
     } catch (err) {
       const c = reportError(err, file);
       if (code === 0) code = c;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import { storeNameFor, type StoreName } from '../sops/store.js';
 import { extractFlags } from '../edit/cmdargs.js';
@@ -168,9 +168,9 @@ async function merge(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const view = dir.writeFile(`${basename(path)}.conflict`, renderConflictView(result.conflicts, { file: path, ours: 'ours', theirs: 'theirs' }));
   const where = result.conflicts.map(describeConflict).join(', ');
   process.stderr.write(
-    `[helm-secrets] CONFLICT (encrypted content): ${path}: ${result.conflicts.length} value(s) changed on both sides: ${where}\n` +
-      `[helm-secrets] ${path} is a valid encrypted file with OUR value at each conflict; no plaintext was written to the repository.\n` +
-      `[helm-secrets] Decrypted conflict view (delete it when done): ${view}\n`,
+    `[helm-secrets] CONFLICT (encrypted content): ${printable(path)}: ${result.conflicts.length} value(s) changed on both sides: ${printable(where)}\n` +
+      `[helm-secrets] ${printable(path)} is a valid encrypted file with OUR value at each conflict; no plaintext was written to the repository.\n` +
+      `[helm-secrets] Decrypted conflict view (delete it when done): ${printable(view)}\n`,
   );
   return 1;
 }

@@ -61,6 +61,7 @@ Prints the decrypted content of FILE.
 ${COMMON}`,
   clean: `Usage: helm secrets clean [DIR...]
 Removes decrypted files (names ending in HELM_SECRETS_DEC_SUFFIX, default .dec) below DIR (default .),
+the temp files and lock files of commands that were killed (only when their process is gone),
 and temporary directories left by wrapper runs that were killed.`,
   version: `Usage: helm secrets version
 Prints the plugin version.`,

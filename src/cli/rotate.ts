@@ -10,7 +10,8 @@ import { newer } from '../edit/change.js';
 import { extractFlags } from '../edit/cmdargs.js';
 import { keyIdentity, keyLabel, specOf } from '../edit/keydiff.js';
 import { parseFileCommand } from './args.js';
-import { info, reportError, setQuiet, warn, writeStdout } from './console.js';
+import { info, lockOptions, reportError, setQuiet, warn, writeStdout } from './console.js';
+import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 
 export const HELP = `Usage: helm secrets rotate [options] FILE...
@@ -82,30 +83,35 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const rm = new Set((await specsFor(extra.values, 'rm', runEnv)).map(keyIdentity));
     let code = 0;
     const changesKeys = [...extra.values].some(([k, vs]) => (k.startsWith('add-') || k.startsWith('rm-')) && vs.some((v) => v !== ''));
+    const rotateOne = async (file: string): Promise<void> => {
+      const opened = await openEncrypted(await readRotateInput(file, changesKeys), file, { ...args.common, warn });
+      const md = opened.metadata;
+      const groups: KeySpec[][] = md.keyGroups.map((g) => g.map(specOf));
+      const first = groups[0] ?? [];
+      for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
+      const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
+      for (const [i, g] of after.entries()) {
+        const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
+        for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
+        if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
+      }
+      const { wrapDataKey } = await import('../keys/datakey.js');
+      const dataKey = randomBytes(32);
+      const wrapped = await wrapDataKey(dataKey, after, md.shamirThreshold || undefined, { env: runEnv, timeoutMs: args.common.keyTimeoutMs });
+      const newMd = { ...md, keyGroups: wrapped.keyGroups, shamirThreshold: wrapped.shamirThreshold, version: newer(SOPS_COMPAT_VERSION, md.version) ? SOPS_COMPAT_VERSION : md.version };
+      // No IV stash: under a new key every value gets a fresh IV.
+      const out = sealTree(opened.branches, opened.store, newMd, dataKey);
+      if (extra.bools.has('stdout')) await writeStdout(out);
+      else {
+        await writeAtomic(args.output ?? file, out);
+        info(`${file}: rotated (new data key, every value re-encrypted)${args.output ? ` into ${args.output}` : ''}`);
+      }
+    };
     for (const file of args.files) {
       try {
-        const opened = await openEncrypted(await readRotateInput(file, changesKeys), file, { ...args.common, warn });
-        const md = opened.metadata;
-        const groups: KeySpec[][] = md.keyGroups.map((g) => g.map(specOf));
-        const first = groups[0] ?? [];
-        for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
-        const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
-        for (const [i, g] of after.entries()) {
-          const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
-          for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
-          if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
-        }
-        const { wrapDataKey } = await import('../keys/datakey.js');
-        const dataKey = randomBytes(32);
-        const wrapped = await wrapDataKey(dataKey, after, md.shamirThreshold || undefined, { env: runEnv, timeoutMs: args.common.keyTimeoutMs });
-        const newMd = { ...md, keyGroups: wrapped.keyGroups, shamirThreshold: wrapped.shamirThreshold, version: newer(SOPS_COMPAT_VERSION, md.version) ? SOPS_COMPAT_VERSION : md.version };
-        // No IV stash: under a new key every value gets a fresh IV.
-        const out = sealTree(opened.branches, opened.store, newMd, dataKey);
-        if (extra.bools.has('stdout')) await writeStdout(out);
-        else {
-          await writeAtomic(args.output ?? file, out);
-          info(`${file}: rotated (new data key, every value re-encrypted)${args.output ? ` into ${args.output}` : ''}`);
-        }
+        // In place: read, re-encrypt and write back under the file's lock.
+        if (!extra.bools.has('stdout') && !args.output) await withFileLock(file, lockOptions(runEnv, 'rotate'), () => rotateOne(file));
+        else await rotateOne(file);
       } catch (err) {
         const c = reportError(asSopsError(err), file);
         if (code === 0) code = c;

@@ -1,6 +1,6 @@
 // set FILE PATH VALUE and unset FILE PATH: change one path of an encrypted file. Only the changed value gets a
 // new ciphertext (plus lastmodified and the MAC); when nothing changes the file is left byte-identical.
-import { promises as fs } from 'node:fs';
+import { readInput } from '../io.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { JsonStore } from '../sops/stores/json.js';
 import { Mapping, type Value } from '../sops/tree.js';
@@ -10,7 +10,8 @@ import { commit, openSession, seal, sealIfChanged } from '../edit/change.js';
 import { extractFlags } from '../edit/cmdargs.js';
 import { PathNotFound, setPath, unsetPath } from '../edit/treeops.js';
 import { parseFileCommand } from './args.js';
-import { info, reportError, setQuiet, warn } from './console.js';
+import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
+import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 
 export const HELP = `Usage: helm secrets set [options] FILE PATH VALUE
@@ -109,28 +110,25 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     let text: string;
     if (fromStdin) text = await readStdin();
     else if (fromFile) {
-      try {
-        text = await fs.readFile(args.files[2]!, 'utf8');
-      } catch (err) {
-        throw new SopsError(`cannot read the value file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.CouldNotReadInputFile, args.files[2]);
-      }
+      // A regular file only: --value-file /dev/zero or a FIFO must not hang the command.
+      text = Buffer.from(await readInput(args.files[2]!)).toString('utf8');
     } else text = args.files[2]!;
     const value = jsonToValue(text);
 
-    const session = await openSession(file, { ...args.common, warn });
-    session.output = await outputStoreFor(args.common, file, session.opened.store);
-    const branch = session.opened.branches[0];
-    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
-    setPath(branch, steps, value);
-    // As sops: --output-type rewrites the file in that format, even for an unchanged value unless --idempotent.
-    const converting = session.output !== session.opened.store;
-    const sealed = converting && !extra.bools.has('idempotent') ? seal(session, session.opened.branches) : sealIfChanged(session, session.opened.branches);
-    if (!sealed) {
-      info(`${file}: value unchanged, file not written`);
-      return 0;
-    }
-    await commit(file, sealed);
-    info(`${file}: value set`);
+    const target = file;
+    const changed = await withFileLock(target, lockOptions(args.common.env ?? env, 'set'), async () => {
+      const session = await openSession(target, { ...args.common, warn });
+      session.output = await outputStoreFor(args.common, target, session.opened.store);
+      const branch = session.opened.branches[0];
+      if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+      setPath(branch, steps, value);
+      // As sops: --output-type rewrites the file in that format, even for an unchanged value unless --idempotent.
+      const converting = session.output !== session.opened.store;
+      const sealed = converting && !extra.bools.has('idempotent') ? seal(session, session.opened.branches) : sealIfChanged(session, session.opened.branches);
+      if (sealed) await commit(target, sealed);
+      return !!sealed;
+    });
+    info(changed ? `${file}: value set` : `${file}: value unchanged, file not written`);
     return 0;
   } catch (err) {
     return reportError(err, file);
@@ -150,22 +148,23 @@ export async function runUnset(argv: string[], env: NodeJS.ProcessEnv): Promise<
     if (args.files.length !== 2) throw new SopsError('unset needs FILE and PATH', ExitCode.NoFileSpecified);
     file = args.files[0]!;
     const steps = treePath(args.files[1]!);
-    const session = await openSession(file, { ...args.common, warn });
-    session.output = await outputStoreFor(args.common, file, session.opened.store);
-    const branch = session.opened.branches[0];
-    if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
-    try {
-      unsetPath(branch, steps);
-    } catch (err) {
-      if (err instanceof PathNotFound && extra.bools.has('idempotent')) {
-        info(`${file}: nothing to remove, file not written`);
-        return 0;
+    const target = file;
+    const removed = await withFileLock(target, lockOptions(args.common.env ?? env, 'unset'), async () => {
+      const session = await openSession(target, { ...args.common, warn });
+      session.output = await outputStoreFor(args.common, target, session.opened.store);
+      const branch = session.opened.branches[0];
+      if (!branch) throw new SopsError('the file has no document', ExitCode.NeedAtLeastOneDocument);
+      try {
+        unsetPath(branch, steps);
+      } catch (err) {
+        if (err instanceof PathNotFound && extra.bools.has('idempotent')) return false;
+        throw err;
       }
-      throw err;
-    }
-    const sealed = sealIfChanged(session, session.opened.branches);
-    if (sealed) await commit(file, sealed);
-    info(`${file}: value removed`);
+      const sealed = sealIfChanged(session, session.opened.branches);
+      if (sealed) await commit(target, sealed);
+      return true;
+    });
+    info(removed ? `${file}: value removed` : `${file}: nothing to remove, file not written`);
     return 0;
   } catch (err) {
     return reportError(err, file);

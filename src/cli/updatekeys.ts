@@ -2,7 +2,7 @@
 // re-wrapping the same data key. Values, MAC and lastmodified are untouched; keys that stay keep their entries.
 import { resolve } from 'node:path';
 import { openEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import type { KeyContext, KeyEntry, KeySpec } from '../keys/types.js';
 import { metadataKeyOf } from '../sops/store.js';
@@ -10,7 +10,8 @@ import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from 
 import { askYesNo } from '../edit/editor.js';
 import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../edit/keydiff.js';
 import { parseFileCommand } from './args.js';
-import { info, reportError, setQuiet, warn } from './console.js';
+import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
+import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 
 export const HELP = `Usage: helm secrets updatekeys [options] FILE...
@@ -101,7 +102,7 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
     info(`${file}: keys already match the creation rule`);
     return;
   }
-  process.stdout.write(`The following changes will be made to the key groups of ${file}:\n${describePlan(md, plan)}\n`);
+  process.stdout.write(`The following changes will be made to the key groups of ${printable(file)}:\n${describePlan(md, plan)}\n`);
   if (!opts.yes) {
     const ok = await askYesNo('Is this okay? (y/n): ');
     if (ok === null) throw new SopsError('not confirmed (no answer on stdin; use -y to apply without asking)', ExitCode.Generic);
@@ -136,13 +137,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     let code = 0;
     for (const file of args.files) {
       try {
-        await updateOne(file, {
+        const opts = {
           configPath: args.common.configPath,
           env: args.common.env ?? env,
           yes: args.yes,
           threshold: args.flags.shamirThreshold,
           common: { ...args.common, warn },
-        });
+        };
+        await withFileLock(file, lockOptions(opts.env, 'updatekeys'), () => updateOne(file, opts));
       } catch (err) {
         const c = reportError(asSopsError(err), file);
         if (code === 0) code = c;

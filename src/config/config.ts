@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
+import { readInputSync } from '../io.js';
 import type { KeySpec } from '../keys/types.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import {
@@ -128,9 +129,9 @@ function configError(message: string, configPath: string): SopsError {
 export function loadConfig(path: string): SopsConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputSync(path).toString('utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const why = err instanceof SopsError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     throw new SopsError(`could not read config file: ${why}`, ExitCode.Generic, path);
   }
   try {

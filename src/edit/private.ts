@@ -94,6 +94,9 @@ function zeroTree(dir: string): void {
     return;
   }
   for (const name of names) {
+    // The lock holds no secret and must stay readable to the end: a kill in the middle of the wipe then still leaves
+    // a directory that the next run's cleanStaleDirs recognises and removes with the plaintext in it.
+    if (name === LOCK_FILE) continue;
     const p = join(dir, name);
     try {
       const st = lstatSync(p);

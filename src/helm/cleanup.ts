@@ -1,37 +1,14 @@
 // Finds and removes the private directories of runs that were killed (SIGKILL, power loss) before they could
 // wipe them. Each directory holds a lock file naming its process; a directory whose process is gone is stale.
-import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive, lockContent } from '../lock.js';
+
+export { lockContent };
 
 export const DIR_PREFIX = 'helm-secrets-';
 export const LOCK_FILE = '.helm-secrets.lock';
-
-/** Start time of a process (Linux: /proc/PID/stat field 22), so a reused pid is not taken for the owner. */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-export function lockContent(): string {
-  return JSON.stringify({ pid: process.pid, start: processStart(process.pid) ?? null }) + '\n';
-}
-
-function isAlive(pid: number, start: string | null): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (start === null) return true;
-  const now = processStart(pid);
-  return now === undefined || now === start;
-}
 
 /** Roots searched by default: /dev/shm, the temp dir, HELM_SECRETS_DEC_DIR and the other private parents (XDG_RUNTIME_DIR). */
 export function defaultRoots(env: NodeJS.ProcessEnv = process.env): string[] {

@@ -1,12 +1,13 @@
 // Turns one parsed values reference into what helm should get: the reference unchanged, another path, or
 // plaintext bytes to hand over privately. Shared by the wrapper and the getter; the plaintext stays in memory.
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsc } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
+import { fileKind, readInput } from '../io.js';
 import type { RefKind } from './args.js';
-import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl } from './guards.js';
+import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
 export type Outcome =
@@ -14,8 +15,8 @@ export type Outcome =
   | { action: 'keep' }
   /** Hand helm this path (or URL) instead: a prefix was stripped, or a decrypted file already exists. */
   | { action: 'path'; path: string; skipped?: boolean }
-  /** Hand helm these bytes; `decrypted` says whether they came out of sops. */
-  | { action: 'content'; bytes: Uint8Array; decrypted: boolean };
+  /** Hand helm these bytes; `decrypted` says whether they came out of sops, `skipped` that they are a reused FILE.dec. */
+  | { action: 'content'; bytes: Uint8Array; decrypted: boolean; skipped?: boolean };
 
 export interface ResolveContext {
   env: NodeJS.ProcessEnv;
@@ -24,6 +25,8 @@ export interface ResolveContext {
   reuseDecrypted: boolean;
   /** Private directory for key material fetched from Kubernetes when it cannot live in an env variable. */
   keyDir?: () => Promise<string>;
+  /** Prints a warning line (an untrusted FILE.dec that is ignored). */
+  warn?: (msg: string) => void;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -77,14 +80,14 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
   switch (imp.kind) {
     case 'gpg-file':
       checkImportAllowed('secrets+gpg-import', env);
-      checkKeyLocation(imp.path, env);
+      await checkKeyLocation(imp.path, env);
       await fs.access(imp.path).catch(() => {
-        throw new SopsError(`Key file does not exist: ${imp.path}`);
+        throw new SopsError(`Key file does not exist: ${printable(imp.path)}`);
       });
       return { ...env, SOPS_PGP_KEY_FILE: imp.path };
     case 'age-file':
       checkImportAllowed('secrets+age-import', env);
-      checkKeyLocation(imp.path, env);
+      await checkKeyLocation(imp.path, env);
       return { ...env, SOPS_AGE_KEY_FILE: imp.path };
     case 'gpg-kubernetes':
     case 'age-kubernetes': {
@@ -127,16 +130,62 @@ async function download(url: string, ignoreMissing: boolean): Promise<Uint8Array
     res = await fetch(url);
   } catch {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${url}`);
+    throw new SopsError(`Error while download url ${printable(url)}`);
   }
   if (!res.ok) {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${url}`);
+    throw new SopsError(`Error while download url ${printable(url)}`);
   }
   return new Uint8Array(await res.arrayBuffer());
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * helm-secrets' "Decrypt skipped": an existing FILE.dec is given to helm instead of decrypting FILE. It must pass
+ * the same path guards as FILE (a violation is refused, as naming it directly would be), and it is trusted only
+ * when it is a regular file this user owns and nobody else can write (and, for a symlink, the link is this user's
+ * too); else it is ignored with a warning and FILE is decrypted: refusing would let anyone who can write a shared
+ * HELM_SECRETS_DEC_DIR block every deploy with a planted file. The bytes are read from the descriptor that was
+ * checked, so the file cannot be swapped between the check and helm's read.
+ */
+async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8Array | undefined> {
+  const env = ctx.env;
+  const dec = decryptedName(path, env);
+  const lst = await fs.lstat(dec).catch(() => undefined);
+  if (!lst) return undefined;
+  // In the repository the name is the user's path plus a suffix: every guard applies. In HELM_SECRETS_DEC_DIR (chosen
+  // by whoever runs helm, an absolute path) only the file itself is the repository's business.
+  // A link someone else planted there is not refused (that would let them block the deploy) but ignored below.
+  const me = process.getuid?.();
+  if (!env.HELM_SECRETS_DEC_DIR) await checkValuesPath(dec, env);
+  else if (lst.isSymbolicLink() && !symlinksAllowed(env) && (me === undefined || lst.uid === me)) throw symlinkRefused(dec);
+  const link = lst.isSymbolicLink();
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(dec, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (fsc.O_NOCTTY ?? 0) | (link ? 0 : (fsc.O_NOFOLLOW ?? 0)));
+  } catch {
+    return undefined; // a dangling link, or gone: nothing to reuse
+  }
+  try {
+    const st = await fh.stat();
+    let problem: string | undefined;
+    if (!st.isFile()) problem = fileKind(st);
+    else if (!link && (st.ino !== lst.ino || st.dev !== lst.dev)) problem = 'was replaced while being checked';
+    else if (me !== undefined && link && lst.uid !== me) problem = `is a symlink owned by uid ${lst.uid}, not by you (uid ${me})`;
+    else if (me !== undefined && st.uid !== me) problem = `is owned by uid ${st.uid}, not by you (uid ${me})`;
+    else if (me !== undefined && (st.mode & 0o022) !== 0) {
+      problem = `can be written by ${st.mode & 0o020 ? (st.mode & 0o002 ? 'group and others' : 'its group') : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+    }
+    if (problem) {
+      ctx.warn?.(`ignoring ${printable(dec)}: it ${problem}; decrypting ${printable(path)} instead`);
+      return undefined;
+    }
+    return await fh.readFile();
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
 
 /** Decides what helm gets for one reference. Throws SopsError (exit 1 unless the engine says otherwise). */
 export async function resolveSource(src: Source, ctx: ResolveContext): Promise<Outcome> {
@@ -161,17 +210,17 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
       await checkValuesPath(path, env);
       let bytes: Uint8Array;
       try {
-        const st = await fs.stat(path);
-        if (!st.isFile()) throw new Error('not a file');
-        bytes = await fs.readFile(path);
-      } catch {
-        if (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES')) return { action: 'content', bytes: EMPTY, decrypted: false };
-        throw new SopsError(`File does not exist: ${path}`);
+        // Regular files only, opened without blocking: a FIFO or /dev/zero is refused with what it is.
+        bytes = await readInput(path);
+      } catch (err) {
+        const missing = err instanceof SopsError && err.code === ExitCode.NoFileSpecified;
+        if (missing && (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'))) return { action: 'content', bytes: EMPTY, decrypted: false };
+        if (missing || !(err instanceof SopsError)) throw new SopsError(`File does not exist: ${printable(path)}`);
+        throw new SopsError(`Values file '${printable(path)}' ${err.message}`);
       }
       if (ctx.reuseDecrypted) {
-        const dec = decryptedName(path, env);
-        const st = await fs.stat(dec).catch(() => undefined);
-        if (st?.isFile()) return { action: 'path', path: dec, skipped: true };
+        const reused = await reuseDecrypted(path, ctx);
+        if (reused) return { action: 'content', bytes: reused, decrypted: false, skipped: true };
       }
       if (src.noop || !isSopsEncrypted(bytes, path)) {
         // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.

@@ -2,7 +2,7 @@
 // hands the plaintext to one helm process without touching a persistent disk, and passes helm's result through.
 import { spawn } from 'node:child_process';
 import { constants as osc } from 'node:os';
-import { asSopsError } from '../errors.js';
+import { asSopsError, printable } from '../errors.js';
 import { findFileRefs, rewriteArgs, type FileRef } from './args.js';
 import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
@@ -53,7 +53,7 @@ function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[
 }
 
 function say(quiet: boolean, msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${msg}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(msg)}\n`);
 }
 
 /** A path as it must be written inside the argument it replaces a file name in. */
@@ -127,6 +127,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
           kind: refs[i].kind,
           reuseDecrypted: true,
           keyDir: async () => delivery.privateDir(),
+          warn: (msg) => say(quiet, `Warning: ${msg}`),
         }),
       ),
     );
@@ -142,6 +143,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       }
       replacement.set(ref, escapeFor(ref, delivery.add(name, o.bytes)));
       if (o.decrypted) say(quiet, `Decrypt: ${name}`);
+      else if (o.skipped) say(quiet, `Decrypt skipped: ${name}`);
     });
     helmArgv = rewriteArgs(args, refs, replacement);
   } catch (err) {
@@ -171,7 +173,7 @@ function runHelm(helm: string, argv: string[], delivery: Delivery, setForward: (
     try {
       child = spawn(helm, argv, { stdio: delivery.stdio(), windowsHide: false });
     } catch (err) {
-      process.stderr.write(`[helm-secrets] cannot run helm (${helm}): ${(err as Error).message}\n`);
+      process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable((err as Error).message)}\n`);
       resolve(1);
       return;
     }
@@ -189,7 +191,7 @@ function runHelm(helm: string, argv: string[], delivery: Delivery, setForward: (
       resolve(code);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`[helm-secrets] cannot run helm (${helm}): ${err.code ?? err.message}\n`);
+      process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable(err.code ?? err.message)}\n`);
       done(err.code === 'ENOENT' ? 127 : 1);
     });
     child.once('spawn', () => delivery.feed(child));

@@ -2,7 +2,7 @@
 // and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
 // recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readKeyFile } from './keyfile.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Decrypter, Identity } from 'age-encryption';
@@ -229,14 +229,14 @@ async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined):
   if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     try {
-      collect(out, 'SOPS_AGE_KEY_FILE', await readFile(env.SOPS_AGE_KEY_FILE, 'utf8'), false);
+      collect(out, 'SOPS_AGE_KEY_FILE', (await readKeyFile(env.SOPS_AGE_KEY_FILE)).toString('utf8'), false);
     } catch (err) {
       out.problems.push(`failed to open SOPS_AGE_KEY_FILE file: ${codeOf(err)}`);
     }
   }
   if (keysFile) {
     try {
-      collect(out, keysFile, await readFile(keysFile, 'utf8'), false);
+      collect(out, keysFile, (await readKeyFile(keysFile)).toString('utf8'), false);
     } catch (err) {
       // A missing default file is normal; anything else (permissions) is worth reporting.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${keysFile}: ${codeOf(err)}`);
@@ -275,7 +275,7 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
   const cmd = env.SOPS_AGE_SSH_PRIVATE_KEY_CMD;
   if (file !== undefined) {
     try {
-      add(file, await readFile(file, 'utf8'));
+      add(file, (await readKeyFile(file)).toString('utf8'));
     } catch (err) {
       out.problems.push(`failed to open SOPS_AGE_SSH_PRIVATE_KEY_FILE file: ${codeOf(err)}`);
     }
@@ -296,7 +296,7 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
       const path = join(home, '.ssh', name);
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = (await readKeyFile(path)).toString('utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${path}: ${codeOf(err)}`);
         continue;

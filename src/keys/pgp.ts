@@ -1,7 +1,7 @@
 // The OpenPGP master key: wraps and unwraps through the user's gpg (agent, smartcards, keyring) like sops,
 // and falls back to openpgp.js with keys from SOPS_PGP_KEY / SOPS_PGP_KEY_FILE when there is no gpg binary.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readKeyFile } from './keyfile.js';
 import { delimiter } from 'node:path';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
@@ -193,7 +193,7 @@ async function readEnvironmentKeys(text: string | undefined, file: string | unde
   for (const path of file ? file.split(delimiter).filter(Boolean) : []) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
+      bytes = await readKeyFile(path);
     } catch (err) {
       throw new Error(`failed to read ${PGP_ENV.keyFile} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }

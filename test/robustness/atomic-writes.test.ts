@@ -145,8 +145,8 @@ describe('robustness 3: SIGKILL during in-place writes leaves the old or the new
       }
       const left = readdirSync(sub).filter((n) => n.endsWith('.tmp'));
       leftovers += left.length;
-      // The killed writers are gone, so clean removes every temp file they left, and nothing else.
-      const files = readdirSync(sub).filter((n) => !n.endsWith('.tmp')).sort();
+      // The killed writers are gone, so clean removes every temp file and lock file they left, and nothing else.
+      const files = readdirSync(sub).filter((n) => !n.endsWith('.tmp') && !n.endsWith('.helm-secrets-lock')).sort();
       const c = await runCliAsync(['clean', sub], { env });
       assert.equal(c.code, 0, c.stderr);
       assert.deepEqual(readdirSync(sub).sort(), files, `clean left or removed the wrong files (temp files before: ${left.join(', ')})`);

@@ -4,6 +4,9 @@ import { findFileRefs, rewriteArgs, splitCsv, splitSetFile, type FileRef } from 
 import { parseSource } from '../../src/helm/source.js';
 import { checkKeyLocation, checkValuesPath, expandUrl } from '../../src/helm/guards.js';
 import { chooseMode } from '../../src/helm/deliver.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function specs(argv: string[]): string[] {
   return findFileRefs(argv).map((r) => `${r.kind}:${r.key ? r.key + '=' : ''}${r.spec}`);
@@ -85,8 +88,15 @@ describe('helm values sources', () => {
     await assert.rejects(checkValuesPath('a/../../b.yaml', env), /Path traversal is not allowed/);
     await checkValuesPath('a/b.yaml', env);
     await checkValuesPath('/etc/passwd', {});
-    assert.throws(() => checkKeyLocation('/tmp/k.asc', { HELM_SECRETS_KEY_LOCATION_PREFIX: '/secrets/' }), /Key location '\/tmp\/k.asc' is not allowed/);
-    checkKeyLocation('/secrets/k.asc', { HELM_SECRETS_KEY_LOCATION_PREFIX: '/secrets/' });
+    await assert.rejects(checkKeyLocation('/tmp/k.asc', { HELM_SECRETS_KEY_LOCATION_PREFIX: '/secrets/' }), /Key location '\/tmp\/k.asc' is not allowed/);
+    // The prefix is a directory, compared by real path (test/robustness/key-location.test.ts has the symlink cases).
+    const keys = mkdtempSync(join(tmpdir(), 'hs-keyprefix-'));
+    try {
+      await checkKeyLocation(join(keys, 'k.asc'), { HELM_SECRETS_KEY_LOCATION_PREFIX: keys + '/' });
+      await assert.rejects(checkKeyLocation(`${keys}/../k.asc`, { HELM_SECRETS_KEY_LOCATION_PREFIX: keys }), /is not allowed/);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
     assert.equal(expandUrl('https://h/${T}/x', { T: 'tok' }), 'https://h/${T}/x');
     assert.equal(expandUrl('https://h/${T}/$U', { T: 'tok', HELM_SECRETS_URL_VARIABLE_EXPANSION: 'true' }), 'https://h/tok/$U');
     assert.throws(() => expandUrl('https://h/${NOPE}', { HELM_SECRETS_URL_VARIABLE_EXPANSION: 'true' }), /NOPE is not set/);
