@@ -91,7 +91,8 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
       const protocol = imp.kind === 'gpg-kubernetes' ? 'secrets+gpg-import-kubernetes' : 'secrets+age-import-kubernetes';
       checkImportAllowed(protocol, env);
       const kubectl = env.HELM_SECRETS_KUBECTL_PATH || 'kubectl';
-      const args = ['get', 'secret', ...(imp.namespace ? ['-n', imp.namespace] : []), imp.secret, '-o', `go-template={{ index .data "${imp.key}" }}`];
+      // Names are checked as Kubernetes names when parsed (src/helm/source.ts); `--` keeps any positional a positional.
+      const args = ['get', ...(imp.namespace ? ['-n', imp.namespace] : []), '-o', `go-template={{ index .data "${imp.key}" }}`, '--', 'secret', imp.secret];
       const where = `${imp.namespace ? imp.namespace + '/' : ''}${imp.secret}`;
       let b64: string;
       try {
