@@ -1,5 +1,6 @@
 // One error type for every failure the user can see, and the one table that maps causes to exit codes.
 // Codes are sops's own (cmd/sops/codes) so scripts written for sops keep working.
+import { redactUrls } from './redact.js';
 
 export const ExitCode = {
   Generic: 1,
@@ -54,9 +55,9 @@ export class SopsError extends Error {
     return e;
   }
 
-  /** The single line printed to stderr. */
+  /** The single line printed to stderr; any URL in it loses its credentials (src/redact.ts). */
   oneLine(): string {
-    const msg = this.message.replace(/\s*\n\s*/g, '; ');
+    const msg = redactUrls(this.message.replace(/\s*\n\s*/g, '; '));
     return this.file ? `${this.file}: ${msg}` : msg;
   }
 }

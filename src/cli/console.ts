@@ -1,6 +1,7 @@
 // The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values).
 import { asSopsError, ExitCode } from '../errors.js';
+import { redactUrls } from '../redact.js';
 
 let quiet = false;
 
@@ -13,11 +14,11 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${msg}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] ${redactUrls(msg)}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${msg}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${redactUrls(msg)}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */

@@ -102,7 +102,8 @@ export class Delivery {
     }
     const prefix = this.env.HELM_SECRETS_DEC_PREFIX ?? '';
     const suffix = this.env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
-    const file = join(this.privateDir(), `${n}_${prefix}${basename(name) || 'values'}${suffix}`);
+    // The name without its query or fragment: a URL's query may hold a token.
+    const file = join(this.privateDir(), `${n}_${prefix}${basename(name.replace(/[?#].*$/s, '')) || 'values'}${suffix}`);
     writeFileSync(file, bytes, { mode: 0o600, flag: 'wx' });
     return file;
   }

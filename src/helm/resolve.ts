@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import type { RefKind } from './args.js';
+import { redactUrl } from '../redact.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
@@ -122,17 +123,18 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv):
   }
 }
 
-async function download(url: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
+/** Fetches `url`; messages show `written` (the URL before ${VAR} expansion), redacted. */
+async function download(url: string, written: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${url}`);
+    throw new SopsError(`Error while download url ${redactUrl(written)}`);
   }
   if (!res.ok) {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${url}`);
+    throw new SopsError(`Error while download url ${redactUrl(written)} (HTTP ${res.status})`);
   }
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -152,7 +154,7 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
     }
     case 'http': {
       const url = expandUrl(src.url, env);
-      const bytes = await download(url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+      const bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
       if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
       return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env), decrypted: true };

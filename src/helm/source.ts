@@ -1,6 +1,7 @@
 // What a values reference points at: a local file, a URL, or one of helm-secrets' `secrets…://` protocols with
 // the key it imports. Parsing only; reading and key set-up live in resolve.ts.
 import { SopsError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 export type KeyImport =
   | { kind: 'gpg-file'; path: string }
@@ -30,7 +31,7 @@ function prefixes(spec: string): { rest: string; ignoreMissing: boolean; noop: b
   const bang = rest.indexOf('!');
   if (bang > 0 && BACKENDS.has(rest.slice(0, bang))) {
     const backend = rest.slice(0, bang);
-    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${spec}`);
+    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${redactUrl(spec)}`);
     noop = backend === 'noop';
     rest = rest.slice(bang + 1);
   }

@@ -9,6 +9,7 @@ import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
 import { takeSwitch } from '../cli/globalopts.js';
+import { redactUrl } from '../redact.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -67,11 +68,11 @@ function sourceName(src: Source): string {
     case 'local':
       return src.path;
     case 'http':
-      return src.url;
+      return redactUrl(src.url);
     case 'literal':
       return 'secrets+literal://';
     case 'other':
-      return src.spec;
+      return redactUrl(src.spec);
   }
 }
 

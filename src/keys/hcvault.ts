@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { redactUrl } from '../redact.js';
 import { createdAtNow, isNetworkError, TransientError, withRetries } from './retry.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
@@ -23,7 +24,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
   try {
     u = new URL(uri.trim());
   } catch {
-    throw new Error(`invalid Vault URI "${uri}"`);
+    throw new Error(`invalid Vault URI "${redactUrl(uri)}"`);
   }
   const path = u.pathname + u.search;
   if (/\/[^/]+\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
@@ -32,7 +33,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
     );
   }
   if (!/\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
-    throw new Error(`Vault URI "${uri}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
+    throw new Error(`Vault URI "${redactUrl(uri)}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
   }
   const dirs = path.replace(/^\/+|\/+$/g, '').split('/');
   return {
@@ -44,7 +45,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
 
 /** sops's string form of a Vault key, used in messages. */
 export function vaultKeyUri(f: KeyFields): string {
-  return `${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`;
+  return redactUrl(`${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`);
 }
 
 export const hcVaultKind: KeyKind = {
