@@ -7,6 +7,7 @@ import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError } from '../errors.js';
 import type { RefKind } from './args.js';
 import { redactUrl } from '../redact.js';
+import { helmHasGetter } from './getters.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
@@ -146,7 +147,9 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
   const env = ctx.env;
   switch (src.type) {
     case 'other':
-      return { action: 'keep' };
+      if (helmHasGetter(src.spec, env)) return { action: 'keep' };
+      // No getter for this scheme: helm reads the reference from disk, so it is a local path like any other.
+      return resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: false, viaProtocol: false }, ctx);
     case 'literal': {
       const bytes = Buffer.from(src.value, 'utf8');
       if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
@@ -159,28 +162,32 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
       if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
       return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env), decrypted: true };
     }
-    case 'local': {
-      const path = src.path;
-      await checkValuesPath(path, env);
-      let bytes: Uint8Array;
-      try {
-        const st = await fs.stat(path);
-        if (!st.isFile()) throw new Error('not a file');
-        bytes = await fs.readFile(path);
-      } catch {
-        if (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES')) return { action: 'content', bytes: EMPTY, decrypted: false };
-        throw new SopsError(`File does not exist: ${path}`);
-      }
-      if (ctx.reuseDecrypted) {
-        const dec = decryptedName(path, env);
-        const st = await fs.stat(dec).catch(() => undefined);
-        if (st?.isFile()) return { action: 'path', path: dec, skipped: true };
-      }
-      if (src.noop || !isSopsEncrypted(bytes, path)) {
-        // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
-        return { action: 'path', path };
-      }
-      return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
-    }
+    case 'local':
+      return resolveLocal(src, ctx);
   }
+}
+
+async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: ResolveContext): Promise<Outcome> {
+  const env = ctx.env;
+  const path = src.path;
+  await checkValuesPath(path, env);
+  let bytes: Uint8Array;
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) throw new Error('not a file');
+    bytes = await fs.readFile(path);
+  } catch {
+    if (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES')) return { action: 'content', bytes: EMPTY, decrypted: false };
+    throw new SopsError(`File does not exist: ${path}`);
+  }
+  if (ctx.reuseDecrypted) {
+    const dec = decryptedName(path, env);
+    const st = await fs.stat(dec).catch(() => undefined);
+    if (st?.isFile()) return { action: 'path', path: dec, skipped: true };
+  }
+  if (src.noop || !isSopsEncrypted(bytes, path)) {
+    // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
+    return { action: 'path', path };
+  }
+  return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
 }
