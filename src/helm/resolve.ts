@@ -148,8 +148,9 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
   switch (src.type) {
     case 'other':
       if (helmHasGetter(src.spec, env)) return { action: 'keep' };
-      // No getter for this scheme: helm reads the reference from disk, so it is a local path like any other.
-      return resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: false, viaProtocol: false }, ctx);
+      // No getter for this scheme that we know of: helm reads the reference from disk, so it is a local path like
+      // any other. When there is no such file, helm gets it as written (a getter we did not find may handle it).
+      return resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: false, viaProtocol: false }, ctx, true);
     case 'literal': {
       const bytes = Buffer.from(src.value, 'utf8');
       if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
@@ -167,7 +168,7 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
   }
 }
 
-async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: ResolveContext): Promise<Outcome> {
+async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: ResolveContext, keepMissing = false): Promise<Outcome> {
   const env = ctx.env;
   const path = src.path;
   await checkValuesPath(path, env);
@@ -177,6 +178,7 @@ async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: Resolv
     if (!st.isFile()) throw new Error('not a file');
     bytes = await fs.readFile(path);
   } catch {
+    if (keepMissing) return { action: 'keep' };
     if (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES')) return { action: 'content', bytes: EMPTY, decrypted: false };
     throw new SopsError(`File does not exist: ${path}`);
   }

@@ -75,6 +75,13 @@ describe('robustness: references with a scheme helm has no getter for', function
         assert.match(r.stdout.toString(), /decrypted-inside/);
       });
 
+      it('a reference that is no file here reaches helm as written (a getter we did not see may serve it)', async () => {
+        const r = await template('nosuch://x.yaml');
+        assert.notEqual(r.code, 0);
+        assert.doesNotMatch(r.stderr, /\[helm-secrets\]/);
+        assert.match(r.stderr, /nosuch:\/\/x\.yaml/);
+      });
+
       it('a scheme a getter plugin handles still goes to helm', async () => {
         const r = await template('fakeget://../../anything');
         assert.equal(r.code, 0, r.stderr);
