@@ -81,12 +81,18 @@ export class PrivateDir {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGHUP', this.onSignal);
     if (!existsSync(this.path)) return;
-    zeroTree(this.path);
+    // The lock last: killed half-way, the directory must still say whose it was, or no later run removes it.
+    zeroTree(this.path, LOCK_FILE);
+    try {
+      zeroFile(join(this.path, LOCK_FILE));
+    } catch {
+      /* no lock (autoWipe off) */
+    }
     rmSync(this.path, { recursive: true, force: true });
   }
 }
 
-function zeroTree(dir: string): void {
+function zeroTree(dir: string, skip?: string): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -94,6 +100,7 @@ function zeroTree(dir: string): void {
     return;
   }
   for (const name of names) {
+    if (name === skip) continue;
     const p = join(dir, name);
     try {
       const st = lstatSync(p);
