@@ -1,5 +1,6 @@
 // One error type for every failure the user can see, and the one table that maps causes to exit codes.
 // Codes are sops's own (cmd/sops/codes) so scripts written for sops keep working.
+import { redactUrls } from './redact.js';
 
 export const ExitCode = {
   Generic: 1,
@@ -54,10 +55,10 @@ export class SopsError extends Error {
     return e;
   }
 
-  /** The single line printed to stderr; control characters in the file name and the message are escaped. */
+  /** The single line printed to stderr: URLs lose their credentials (src/redact.ts), control characters are escaped. */
   oneLine(): string {
-    const msg = printable(this.message.replace(/\s*\n\s*/g, '; '));
-    return this.file ? `${printable(this.file)}: ${msg}` : msg;
+    const msg = printable(redactUrls(this.message.replace(/\s*\n\s*/g, '; ')));
+    return this.file ? `${printable(redactUrls(this.file))}: ${msg}` : msg;
   }
 }
 

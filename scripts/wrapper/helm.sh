@@ -4,6 +4,8 @@
 # files and secrets:// URLs are decrypted without changing the caller; every other command, and every command when
 # the variable is not "true", goes to the real helm unchanged. HELM_SECRETS_HELM_PATH names the real helm binary.
 set -eu
+# No core dumps: one would write the decrypted values and data keys in memory to disk (children inherit it).
+ulimit -c 0 2>/dev/null || true
 
 real="${HELM_SECRETS_HELM_PATH:-${HELM_BIN:-}}"
 if [ -z "${real}" ]; then

@@ -1,7 +1,8 @@
 // The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
-// passed through printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
+// passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
 import { asSopsError, ExitCode, printable } from '../errors.js';
+import { redactUrls } from '../redact.js';
 
 let quiet = false;
 
@@ -14,11 +15,11 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(msg)}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${printable(msg)}\n`);
+  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${printable(redactUrls(msg))}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */

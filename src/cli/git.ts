@@ -127,7 +127,7 @@ async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number>
   } catch (err) {
     const e = asSopsError(err);
     if (e.code === ExitCode.MacMismatch) {
-      warn(`${file}: ${e.message.split('.')[0]}: showing the values anyway, the file may have been tampered with`);
+      warn(`${file}: MAC mismatch: showing the values anyway, the file may have been changed outside sops`);
       await writeStdout(await decryptBytes(bytes, file, { env, inputType, ignoreMac: true }));
       return 0;
     }

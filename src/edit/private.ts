@@ -81,6 +81,7 @@ export class PrivateDir {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGHUP', this.onSignal);
     if (!existsSync(this.path)) return;
+    // The lock is never zeroed (it holds no secret): killed half-way, the directory still says whose it was.
     zeroTree(this.path);
     rmSync(this.path, { recursive: true, force: true });
   }

@@ -27,9 +27,12 @@ export function tmpfsRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = pr
 }
 
 /**
- * How plaintext reaches helm. Linux: `fd`, an unlinked file on tmpfs that helm inherits as fd N and opens as
- * /dev/fd/N (Linux refuses to open sockets, which Node's stdio pipes are, through /dev/fd, and a FIFO whose writer
- * is done blocks the reader's open). macOS: `pipe`, Node's stdio pipes (its /dev/fd duplicates the descriptor).
+ * How plaintext reaches helm. Linux: `fd`, an unlinked file on tmpfs that stays open in this process only
+ * (close-on-exec) and that helm opens as /proc/PID/fd/N, PID being ours: helm's own descriptor for it is
+ * close-on-exec too (Go opens everything so), so nothing helm runs (a post-renderer, a plugin) inherits it, as it
+ * would an inherited fd 3 (Go does not close inherited descriptors when it starts a child). Linux refuses to open
+ * sockets, which Node's stdio pipes are, through /proc/PID/fd, and a FIFO whose writer is done blocks the
+ * reader's open. macOS: `pipe`, Node's stdio pipes (its /dev/fd duplicates the descriptor).
  * Else, or when HELM_SECRETS_DEC_DIR / HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR=true ask for files, or for a helm.exe
  * under WSL: `dir`, files in a private directory.
  */
@@ -89,12 +92,14 @@ export class Delivery {
       const w = openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
       try {
         for (let off = 0; off < bytes.length; ) off += writeSync(w, bytes, off);
-        this.items.push({ fd: openSync(file, fsc.O_RDONLY), bytes: EMPTY });
+        // libuv opens with O_CLOEXEC: helm is not handed this descriptor, it opens it by name.
+        const fd = openSync(file, fsc.O_RDONLY);
+        this.items.push({ fd, bytes: EMPTY });
+        return `/proc/${process.pid}/fd/${fd}`;
       } finally {
         closeSync(w);
         unlinkSync(file);
       }
-      return `/dev/fd/${3 + this.items.length - 1}`;
     }
     if (this.mode === 'pipe') {
       this.items.push({ fd: -1, bytes });
@@ -102,27 +107,30 @@ export class Delivery {
     }
     const prefix = this.env.HELM_SECRETS_DEC_PREFIX ?? '';
     const suffix = this.env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
-    const file = join(this.privateDir(), `${n}_${prefix}${basename(name) || 'values'}${suffix}`);
+    // The name without its query or fragment: a URL's query may hold a token.
+    const file = join(this.privateDir(), `${n}_${prefix}${basename(name.replace(/[?#].*$/s, '')) || 'values'}${suffix}`);
     writeFileSync(file, bytes, { mode: 0o600, flag: 'wx' });
     return file;
   }
 
-  /** stdio for the helm process: helm's own streams inherited, then one descriptor per decrypted file. */
+  /** stdio for the helm process: helm's own streams inherited, then one pipe per decrypted file (pipe mode only). */
   stdio(): StdioOptions {
-    return ['inherit', 'inherit', 'inherit', ...this.items.map((p) => (this.mode === 'pipe' ? 'pipe' : p.fd))];
+    return ['inherit', 'inherit', 'inherit', ...(this.mode === 'pipe' ? this.items.map(() => 'pipe' as const) : [])];
   }
 
-  /** After spawning: drops our copies of the descriptors (fd mode) or writes each plaintext into its pipe. */
+  /**
+   * After spawning: writes each plaintext into its pipe (a pipe is read once: what helm has read, a child of helm
+   * cannot read again). In fd mode the descriptors stay open here until wipe(), for helm to open by name.
+   */
   feed(child: ChildProcess): void {
+    if (this.mode !== 'pipe') return;
     this.items.forEach((p, i) => {
-      if (this.mode === 'pipe') {
-        const stream = child.stdio[3 + i] as Writable | null;
-        if (!stream) return;
-        // helm may exit without reading a file (an error, --help): the pipe then breaks, which is fine.
-        stream.on('error', () => undefined);
-        stream.end(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
-        p.bytes = EMPTY;
-      } else this.closeItem(p);
+      const stream = child.stdio[3 + i] as Writable | null;
+      if (!stream) return;
+      // helm may exit without reading a file (an error, --help): the pipe then breaks, which is fine.
+      stream.on('error', () => undefined);
+      stream.end(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
+      p.bytes = EMPTY;
     });
   }
 

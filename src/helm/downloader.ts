@@ -2,6 +2,7 @@
 // `certFile keyFile caFile URL`; the plaintext goes to stdout, which helm reads into memory.
 import { readFile } from 'node:fs/promises';
 import { asSopsError, printable } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { Delivery } from './deliver.js';
 import { resolveSource } from './resolve.js';
 import { parseSource } from './source.js';
@@ -23,7 +24,7 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
   try {
     const src = parseSource(url);
     if (src.type === 'other') {
-      process.stderr.write(`[helm-secrets] Unknown protocol '${printable(url)}'!\n`);
+      process.stderr.write(`[helm-secrets] Unknown protocol '${printable(redactUrl(url))}'!\n`);
       return 1;
     }
     const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir() });

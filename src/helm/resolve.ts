@@ -7,6 +7,8 @@ import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { fileKind, readInput } from '../io.js';
 import type { RefKind } from './args.js';
+import { redactUrl } from '../redact.js';
+import { helmHasGetter } from './getters.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
@@ -94,7 +96,8 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
       const protocol = imp.kind === 'gpg-kubernetes' ? 'secrets+gpg-import-kubernetes' : 'secrets+age-import-kubernetes';
       checkImportAllowed(protocol, env);
       const kubectl = env.HELM_SECRETS_KUBECTL_PATH || 'kubectl';
-      const args = ['get', 'secret', ...(imp.namespace ? ['-n', imp.namespace] : []), imp.secret, '-o', `go-template={{ index .data "${imp.key}" }}`];
+      // Names are checked as Kubernetes names when parsed (src/helm/source.ts); `--` keeps any positional a positional.
+      const args = ['get', ...(imp.namespace ? ['-n', imp.namespace] : []), '-o', `go-template={{ index .data "${imp.key}" }}`, '--', 'secret', imp.secret];
       const where = `${imp.namespace ? imp.namespace + '/' : ''}${imp.secret}`;
       let b64: string;
       try {
@@ -124,17 +127,18 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv):
   }
 }
 
-async function download(url: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
+/** Fetches `url`; messages show `written` (the URL before ${VAR} expansion), redacted. */
+async function download(url: string, written: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${printable(url)}`);
+    throw new SopsError(`Error while download url ${printable(redactUrl(written))}`);
   }
   if (!res.ok) {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${printable(url)}`);
+    throw new SopsError(`Error while download url ${printable(redactUrl(written))} (HTTP ${res.status})`);
   }
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -192,7 +196,10 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
   const env = ctx.env;
   switch (src.type) {
     case 'other':
-      return { action: 'keep' };
+      if (helmHasGetter(src.spec, env)) return { action: 'keep' };
+      // No getter for this scheme that we know of: helm reads the reference from disk, so it is a local path like
+      // any other. When there is no such file, helm gets it as written (a getter we did not find may handle it).
+      return resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: false, viaProtocol: false }, ctx, true);
     case 'literal': {
       const bytes = Buffer.from(src.value, 'utf8');
       if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
@@ -200,33 +207,39 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
     }
     case 'http': {
       const url = expandUrl(src.url, env);
-      const bytes = await download(url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+      const bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
       if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
       return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env), decrypted: true };
     }
-    case 'local': {
-      const path = src.path;
-      await checkValuesPath(path, env);
-      let bytes: Uint8Array;
-      try {
-        // Regular files only, opened without blocking: a FIFO or /dev/zero is refused with what it is.
-        bytes = await readInput(path);
-      } catch (err) {
-        const missing = err instanceof SopsError && err.code === ExitCode.NoFileSpecified;
-        if (missing && (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'))) return { action: 'content', bytes: EMPTY, decrypted: false };
-        if (missing || !(err instanceof SopsError)) throw new SopsError(`File does not exist: ${printable(path)}`);
-        throw new SopsError(`Values file '${printable(path)}' ${err.message}`);
-      }
-      if (ctx.reuseDecrypted) {
-        const reused = await reuseDecrypted(path, ctx);
-        if (reused) return { action: 'content', bytes: reused, decrypted: false, skipped: true };
-      }
-      if (src.noop || !isSopsEncrypted(bytes, path)) {
-        // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
-        return { action: 'path', path };
-      }
-      return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
-    }
+    case 'local':
+      return resolveLocal(src, ctx);
   }
+}
+
+async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: ResolveContext, keepMissing = false): Promise<Outcome> {
+  const env = ctx.env;
+  const path = src.path;
+  await checkValuesPath(path, env);
+  let bytes: Uint8Array;
+  try {
+    // Regular files only, opened without blocking: a FIFO or /dev/zero is refused with what it is.
+    bytes = await readInput(path);
+  } catch (err) {
+    const missing = err instanceof SopsError && err.code === ExitCode.NoFileSpecified;
+    // A reference with a scheme no getter has, and no such file: helm gets it as written (it fails there).
+    if (missing && keepMissing) return { action: 'keep' };
+    if (missing && (src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'))) return { action: 'content', bytes: EMPTY, decrypted: false };
+    if (missing || !(err instanceof SopsError)) throw new SopsError(`File does not exist: ${printable(path)}`);
+    throw new SopsError(`Values file '${printable(path)}' ${err.message}`);
+  }
+  if (ctx.reuseDecrypted) {
+    const reused = await reuseDecrypted(path, ctx);
+    if (reused) return { action: 'content', bytes: reused, decrypted: false, skipped: true };
+  }
+  if (src.noop || !isSopsEncrypted(bytes, path)) {
+    // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
+    return { action: 'path', path };
+  }
+  return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
 }

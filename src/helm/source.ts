@@ -1,6 +1,7 @@
 // What a values reference points at: a local file, a URL, or one of helm-secrets' `secrets…://` protocols with
 // the key it imports. Parsing only; reading and key set-up live in resolve.ts.
 import { SopsError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 export type KeyImport =
   | { kind: 'gpg-file'; path: string }
@@ -30,20 +31,36 @@ function prefixes(spec: string): { rest: string; ignoreMissing: boolean; noop: b
   const bang = rest.indexOf('!');
   if (bang > 0 && BACKENDS.has(rest.slice(0, bang))) {
     const backend = rest.slice(0, bang);
-    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${spec}`);
+    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${redactUrl(spec)}`);
     noop = backend === 'noop';
     rest = rest.slice(bang + 1);
   }
   return { rest, ignoreMissing, noop };
 }
 
-function kubernetesLocation(loc: string, spec: string): { namespace?: string; secret: string; key: string } {
+// What Kubernetes accepts (DNS-1123 label for a namespace, subdomain for a secret name, a data key's characters):
+// anything else could reach kubectl as a flag (`--server=…`) or break out of the go-template that selects the key.
+const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SECRET_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DATA_KEY_RE = /^[-._a-zA-Z0-9]+$/;
+
+function checkKubeName(what: string, value: string, re: RegExp, rule: string, protocol: string): void {
+  if (value.length <= 253 && re.test(value)) return;
+  throw new SopsError(`${protocol}: invalid Kubernetes ${what} ${JSON.stringify(value)}: ${rule}`);
+}
+
+function kubernetesLocation(loc: string, spec: string, protocol: string): { namespace?: string; secret: string; key: string } {
   const hash = loc.lastIndexOf('#');
   if (hash < 0) throw new SopsError(`Invalid syntax: expected [namespace/]secret#key in ${spec}`);
   const where = loc.slice(0, hash);
   const key = loc.slice(hash + 1);
   const slash = where.indexOf('/');
-  return slash < 0 ? { secret: where, key } : { namespace: where.slice(0, slash), secret: where.slice(slash + 1), key };
+  const namespace = slash < 0 ? undefined : where.slice(0, slash);
+  const secret = slash < 0 ? where : where.slice(slash + 1);
+  if (namespace !== undefined) checkKubeName('namespace', namespace, NAMESPACE_RE, 'a DNS-1123 label is required (at most 63 lower-case letters, digits and -)', protocol);
+  checkKubeName('secret name', secret, SECRET_NAME_RE, 'a DNS-1123 subdomain is required (lower-case letters, digits, - and .)', protocol);
+  checkKubeName('secret key', key, DATA_KEY_RE, 'only letters, digits, -, _ and . are allowed', protocol);
+  return namespace === undefined ? { secret, key } : { namespace, secret, key };
 }
 
 const IMPORTS = ['secrets+gpg-import://', 'secrets+gpg-import-kubernetes://', 'secrets+age-import://', 'secrets+age-import-kubernetes://'];
@@ -66,8 +83,8 @@ export function parseSource(spec: string): Source {
     let keyImport: KeyImport;
     if (name === 'secrets+gpg-import') keyImport = { kind: 'gpg-file', path: keyPart };
     else if (name === 'secrets+age-import') keyImport = { kind: 'age-file', path: keyPart };
-    else if (name === 'secrets+gpg-import-kubernetes') keyImport = { kind: 'gpg-kubernetes', ...kubernetesLocation(keyPart, spec) };
-    else keyImport = { kind: 'age-kubernetes', ...kubernetesLocation(keyPart, spec) };
+    else if (name === 'secrets+gpg-import-kubernetes') keyImport = { kind: 'gpg-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
+    else keyImport = { kind: 'age-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
     return { type: 'local', path, ignoreMissing: p.ignoreMissing, noop: p.noop, keyImport, viaProtocol: true };
   }
   const p = prefixes(spec);

@@ -9,6 +9,8 @@ import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
 import { takeSwitch } from '../cli/globalopts.js';
+import { redactUrl } from '../redact.js';
+import { helmEnvironment } from './childenv.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -67,11 +69,11 @@ function sourceName(src: Source): string {
     case 'local':
       return src.path;
     case 'http':
-      return src.url;
+      return redactUrl(src.url);
     case 'literal':
       return 'secrets+literal://';
     case 'other':
-      return src.spec;
+      return redactUrl(src.spec);
   }
 }
 
@@ -157,7 +159,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   }
   await stale;
 
-  const code = await runHelm(helm, helmArgv, delivery, (f) => (forward = f));
+  const code = await runHelm(helm, helmArgv, helmEnvironment(env, helmArgv), delivery, (f) => (forward = f));
   dropEarly();
   delivery.wipe();
   process.removeListener('exit', wipeAtExit);
@@ -167,11 +169,17 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Starts helm once, has `setForward` route SIGINT/SIGTERM/SIGHUP to it, and resolves to its exit code (128+n if killed by signal n). */
-function runHelm(helm: string, argv: string[], delivery: Delivery, setForward: (f: ((sig: NodeJS.Signals) => void) | undefined) => void): Promise<number> {
+function runHelm(
+  helm: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  delivery: Delivery,
+  setForward: (f: ((sig: NodeJS.Signals) => void) | undefined) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(helm, argv, { stdio: delivery.stdio(), windowsHide: false });
+      child = spawn(helm, argv, { stdio: delivery.stdio(), env, windowsHide: false });
     } catch (err) {
       process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable((err as Error).message)}\n`);
       resolve(1);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createdAtNow, isNetworkError, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { redactUrl } from '../redact.js';
 
 /** Our variables: a static bearer token for Key Vault, and a PEM CA bundle for private endpoints. */
 export const AZURE_ENV = {
@@ -20,7 +21,7 @@ export interface AzureKeyRef {
 /** sops's key URL syntax `https://<vault>/keys/<name>[/<version>]`. */
 export function parseAzureKeyUrl(url: string): AzureKeyRef {
   const m = /^(https:\/\/[^/]+)\/keys\/([^/]+)(\/[^/]*)?$/.exec(url.trim());
-  if (!m) throw new Error(`could not parse "${url}" into a valid Azure Key Vault key (https://<vault>/keys/<name>[/<version>])`);
+  if (!m) throw new Error(`could not parse "${redactUrl(url)}" into a valid Azure Key Vault key (https://<vault>/keys/<name>[/<version>])`);
   return { vault_url: m[1]!, name: m[2]!, version: m[3] && m[3].length > 1 ? m[3].slice(1) : '' };
 }
 

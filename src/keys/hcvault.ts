@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { redactUrl } from '../redact.js';
 import { createdAtNow, isNetworkError, TransientError, withRetries } from './retry.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
@@ -23,7 +24,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
   try {
     u = new URL(uri.trim());
   } catch {
-    throw new Error(`invalid Vault URI "${uri}"`);
+    throw new Error(`invalid Vault URI "${redactUrl(uri)}"`);
   }
   const path = u.pathname + u.search;
   if (/\/[^/]+\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
@@ -32,7 +33,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
     );
   }
   if (!/\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
-    throw new Error(`Vault URI "${uri}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
+    throw new Error(`Vault URI "${redactUrl(uri)}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
   }
   const dirs = path.replace(/^\/+|\/+$/g, '').split('/');
   return {
@@ -44,7 +45,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
 
 /** sops's string form of a Vault key, used in messages. */
 export function vaultKeyUri(f: KeyFields): string {
-  return `${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`;
+  return redactUrl(`${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`);
 }
 
 export const hcVaultKind: KeyKind = {
@@ -75,30 +76,66 @@ export const hcVaultKind: KeyKind = {
   },
 };
 
-function refFromFields(f: KeyFields, ctx: KeyContext): VaultKeyRef {
-  if (typeof f.uri === 'string' && f.uri !== '') return parseVaultUri(f.uri);
+/** The key's address and whether it came from the key itself (the file, or .sops.yaml) rather than VAULT_ADDR. */
+function refFromFields(f: KeyFields, ctx: KeyContext): VaultKeyRef & { named: boolean } {
+  if (typeof f.uri === 'string' && f.uri !== '') return { ...parseVaultUri(f.uri), named: true };
+  const named = String(f.vault_address ?? '') !== '';
   const address = String(f.vault_address ?? '') || ctx.env.VAULT_ADDR || '';
-  const ref = { vault_address: address.replace(/\/+$/, ''), engine_path: String(f.engine_path ?? ''), key_name: String(f.key_name ?? '') };
+  const ref = { vault_address: address.replace(/\/+$/, ''), engine_path: String(f.engine_path ?? ''), key_name: String(f.key_name ?? ''), named };
   if (!ref.vault_address) throw new Error('no Vault address: the key has none and VAULT_ADDR is not set');
   if (!ref.engine_path || !ref.key_name) throw new Error('the Vault key needs engine_path and key_name');
   return ref;
 }
 
-/** SOPS_HC_VAULT_ALLOWLIST: `all` (default), `none`, or comma-separated URL prefixes. */
-function checkAllowlist(address: string, env: NodeJS.ProcessEnv): void {
-  const raw = env.SOPS_HC_VAULT_ALLOWLIST;
-  if (raw === undefined || raw === '' || raw === 'all') return;
-  const withSlash = (s: string) => (s.endsWith('/') ? s : `${s}/`);
-  const prefixes: string[] = [];
-  if (raw !== 'none') {
-    for (const [i, item] of raw.split(',').entries()) {
-      const p = item.trim();
-      if (p === '') throw new Error(`SOPS_HC_VAULT_ALLOWLIST's entry ${i + 1} is empty`);
-      prefixes.push(withSlash(p));
-    }
+const ALLOWLIST = 'SOPS_HC_VAULT_ALLOWLIST';
+
+/** SOPS_HC_VAULT_ALLOWLIST as sops reads it: `all`, `none`, or comma-separated URL prefixes; undefined when unset. */
+function allowlist(env: NodeJS.ProcessEnv): 'all' | string[] | undefined {
+  const raw = env[ALLOWLIST];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'all') return 'all';
+  if (raw === 'none') return [];
+  return raw.split(',').map((item, i) => {
+    const p = item.trim();
+    if (p === '') throw new Error(`${ALLOWLIST}'s entry ${i + 1} is empty`);
+    return p.endsWith('/') ? p : `${p}/`;
+  });
+}
+
+const listed = (prefixes: string[], address: string) => prefixes.some((p) => (address.endsWith('/') ? address : `${address}/`).startsWith(p));
+
+function origin(address: string): string {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return address;
   }
-  if (!prefixes.some((p) => withSlash(address).startsWith(p))) {
-    throw new Error(`SOPS_HC_VAULT_ALLOWLIST does not allow ${address}`);
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1';
+}
+
+/**
+ * Where the Vault token may go. The address comes from the encrypted file, which may not be trusted, so on top of
+ * sops's SOPS_HC_VAULT_ALLOWLIST (`all` by default): (1) when VAULT_ADDR is set and the key names another server,
+ * that server must be allow-listed (`all` included); (2) a token never goes over plain http to a non-loopback host
+ * unless that address itself is listed (`all` does not count). Throws a message naming the variable that allows it.
+ */
+function checkDestination(ref: VaultKeyRef & { named: boolean }, url: URL, willSendToken: boolean, env: NodeJS.ProcessEnv): void {
+  const list = allowlist(env);
+  const address = ref.vault_address;
+  const shown = redactUrl(address);
+  if (Array.isArray(list) && !listed(list, address)) throw new Error(`${ALLOWLIST} does not allow ${shown}`);
+  const vaultAddr = env.VAULT_ADDR?.trim();
+  if (ref.named && vaultAddr && origin(vaultAddr) !== origin(address) && list === undefined) {
+    throw new Error(
+      `the key names Vault ${shown}, not VAULT_ADDR (${redactUrl(vaultAddr)}): the Vault token is not sent to another server unless ${ALLOWLIST} lists it`,
+    );
+  }
+  if (willSendToken && url.protocol === 'http:' && !isLoopback(url.hostname) && !(Array.isArray(list) && listed(list, address))) {
+    throw new Error(`refusing to send the Vault token over plain http to ${shown}: use https, or list this address in ${ALLOWLIST}`);
   }
 }
 
@@ -115,14 +152,14 @@ async function vaultToken(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 async function transit(
-  ref: VaultKeyRef,
+  ref: VaultKeyRef & { named: boolean },
   op: 'encrypt' | 'decrypt',
   body: Record<string, string>,
   ctx: KeyContext,
 ): Promise<Record<string, unknown>> {
-  checkAllowlist(ref.vault_address, ctx.env);
-  const token = await vaultToken(ctx.env);
   const url = new URL(`${ref.vault_address}/v1/${[ref.engine_path, op, ref.key_name].join('/').replace(/\/+/g, '/')}`);
+  const token = await vaultToken(ctx.env);
+  checkDestination(ref, url, token !== '', ctx.env);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers['x-vault-token'] = token;
   if (ctx.env.VAULT_NAMESPACE) headers['x-vault-namespace'] = ctx.env.VAULT_NAMESPACE;

@@ -58,7 +58,8 @@ export const pgpKind: KeyKind = {
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
     let gpgProblem: string | undefined;
     try {
-      const r = await runGpg(ctx.env, ['--batch', '--quiet', '-d'], Buffer.from(enc, 'utf8'));
+      const r = await runGpg(ctx.env, ['--batch', '--quiet', '-d'], Buffer.from(enc, 'utf8'), MAX_KEY_BYTES);
+      if (r.overflow) throw new Error(TOO_BIG('gpg'));
       if (r.code === 0 && r.stdout.length > 0) return new Uint8Array(r.stdout);
       gpgProblem = r.code === 0 ? 'gpg: zero bytes returned' : lastLine(r.stderr) || `gpg exited with code ${r.code}`;
     } catch (err) {
@@ -118,23 +119,51 @@ function rfc3339Now(): string {
 
 // ---- gpg binary ----
 
+/**
+ * The most a decrypted entry may hold: a data key is 32 bytes, a Shamir share 33. A compressed message of 1 KB can
+ * expand to hundreds of MB (a decompression bomb, no key needed when it is not even encrypted): past this, gpg is
+ * killed and openpgp.js stops reading.
+ */
+export const MAX_KEY_BYTES = 1024;
+const MAX_STDERR_BYTES = 64 * 1024;
+const TOO_BIG = (who: string) => `${who} printed more than ${MAX_KEY_BYTES} bytes: not a sops data key (a compressed message?)`;
+
 interface GpgResult {
   code: number;
   stdout: Buffer;
   stderr: string;
+  /** stdout went past the cap and gpg was killed. */
+  overflow: boolean;
 }
 
-function runGpg(env: NodeJS.ProcessEnv, args: string[], input: Buffer): Promise<GpgResult> {
+function runGpg(env: NodeJS.ProcessEnv, args: string[], input: Buffer, maxStdout = Infinity): Promise<GpgResult> {
   const bin = env[PGP_ENV.exec] || 'gpg';
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    let outBytes = 0;
+    let errBytes = 0;
+    let overflow = false;
+    child.stdout.on('data', (b: Buffer) => {
+      if (overflow) return;
+      outBytes += b.length;
+      if (outBytes > maxStdout) {
+        overflow = true;
+        out.length = 0;
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        return;
+      }
+      out.push(b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      if (errBytes < MAX_STDERR_BYTES) err.push(b);
+      errBytes += b.length;
+    });
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), overflow }),
     );
     // gpg may exit before reading everything (unknown key); that EPIPE is not the failure to report.
     child.stdin.on('error', () => {});
@@ -270,17 +299,22 @@ async function decryptWithOpenPGP(
     if (ids.some((id) => wanted.has(id))) candidates.push(await unlocked(openpgp, key, env));
   }
   if (candidates.length === 0) return null;
+  let data: Uint8Array;
   try {
-    const { data } = await openpgp.decrypt({
+    ({ data } = await openpgp.decrypt({
       message,
       decryptionKeys: candidates,
       format: 'binary',
-      config: pgpConfig(openpgp),
-    });
-    return data as Uint8Array;
+      // openpgp.js stops decompressing past this (a decompression bomb otherwise expands in memory).
+      config: { ...pgpConfig(openpgp), maxDecompressedMessageSize: MAX_KEY_BYTES },
+    }));
   } catch (err) {
-    throw new Error(`openpgp: ${(err as Error).message}`);
+    const msg = (err as Error).message;
+    if (/decompressed/i.test(msg)) throw new Error(TOO_BIG('openpgp'));
+    throw new Error(`openpgp: ${msg}`);
   }
+  if (data.length > MAX_KEY_BYTES) throw new Error(TOO_BIG('openpgp'));
+  return data;
 }
 
 async function unlocked(openpgp: OpenPGP, key: import('openpgp').PrivateKey, env: NodeJS.ProcessEnv) {

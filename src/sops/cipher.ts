@@ -21,9 +21,7 @@ export interface EncParts {
 const IV_SIZE = 32;
 const TAG_SIZE = 16;
 
-// sops's regex: anchored at the start only, greedy groups of at least one character, `.` never crosses a newline.
-const ENC_RE = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/;
-// What sops itself writes; for such strings the greedy regex above yields the same groups, without its backtracking.
+// What sops itself writes. Each group ends at a character its class excludes, so the engine never backtracks.
 const ENC_FAST_RE =
   /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]+={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:([a-z]+)\]$/;
 const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -149,23 +147,43 @@ function b64(field: string, s: string, charsetChecked: boolean): Buffer {
   return Buffer.from(s, 'base64');
 }
 
-/** Splits an ENC string into its fields with sops's regex; null when it does not match sops's data format. */
+const ENC_PREFIX = 'ENC[AES256_GCM,data:';
+
+/**
+ * The groups sops's regex `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` (`.` never crosses a newline,
+ * anchored at the start only) captures, found in linear time: a backtracking engine takes O(n^4) on a long value
+ * that almost matches. Greedy groups give the match whose data group is longest, then iv, then tag, then type; so
+ * `]` is the last one on the first line, and each separator is the last one that leaves every later group non-empty.
+ */
+function splitEnc(s: string): [string, string, string, string] | null {
+  if (!s.startsWith(ENC_PREFIX)) return null;
+  const nl = s.indexOf('\n');
+  const line = nl < 0 ? s : s.slice(0, nl);
+  const close = line.lastIndexOf(']');
+  const type = close - 7 >= 0 ? line.lastIndexOf(',type:', close - 7) : -1;
+  const tag = type - 6 >= 0 ? line.lastIndexOf(',tag:', type - 6) : -1;
+  const iv = tag - 5 >= 0 ? line.lastIndexOf(',iv:', tag - 5) : -1;
+  if (iv < ENC_PREFIX.length + 1) return null;
+  return [line.slice(ENC_PREFIX.length, iv), line.slice(iv + 4, tag), line.slice(tag + 5, type), line.slice(type + 6, close)];
+}
+
+/** Splits an ENC string into its fields as sops's regex does; null when it does not match sops's data format. */
 export function parseEnc(s: string): EncParts | null {
-  const m = ENC_FAST_RE.exec(s) ?? ENC_RE.exec(s);
-  return m ? { data: m[1], iv: m[2], tag: m[3], type: m[4] } : null;
+  const m = ENC_FAST_RE.exec(s)?.slice(1) ?? splitEnc(s);
+  return m ? { data: m[0]!, iv: m[1]!, tag: m[2]!, type: m[3]! } : null;
 }
 
 function decodeEnc(s: string): { data: Buffer; iv: Buffer; tag: Buffer; type: string } | null {
-  let m = ENC_FAST_RE.exec(s);
-  const fast = m !== null;
-  if (!m) m = ENC_RE.exec(s);
+  const f = ENC_FAST_RE.exec(s);
+  const m = f ? f.slice(1) : splitEnc(s);
   if (!m) return null;
-  return { data: b64('data', m[1], fast), iv: b64('iv', m[2], fast), tag: b64('tag', m[3], fast), type: m[4] };
+  const fast = f !== null;
+  return { data: b64('data', m[0]!, fast), iv: b64('iv', m[1]!, fast), tag: b64('tag', m[2]!, fast), type: m[3]! };
 }
 
 /** Whether sops would try to decrypt `s` as an ENC value (its regex matches). */
 export function isEncrypted(s: unknown): s is string {
-  return typeof s === 'string' && ENC_RE.test(s);
+  return typeof s === 'string' && (ENC_FAST_RE.test(s) || splitEnc(s) !== null);
 }
 
 export interface OpenedLeaf {

@@ -397,6 +397,11 @@ export function verifyMac(
     throw new SopsError(`Cannot decrypt MAC: ${cause}`, ExitCode.MacMismatch);
   }
   if (fileMac === computedMac) return;
-  const shown = fileMac === '' ? 'no MAC' : typeof fileMac === 'string' ? fileMac : 'a non-string MAC';
-  throw new SopsError(`MAC mismatch. File has ${shown}, computed ${computedMac}`, ExitCode.MacMismatch);
+  // Never the MACs themselves: the computed one is SHA-512 over the plaintext values, an oracle for short secrets.
+  throw new SopsError(fileMac === '' ? MAC_MISSING : MAC_MISMATCH, ExitCode.MacMismatch);
 }
+
+const MAC_ADVICE = 'the file was changed outside sops, or is corrupt; use --ignore-mac only if you trust the file';
+/** What a MAC failure says (the caller adds the file name). */
+export const MAC_MISMATCH = `MAC mismatch: the MAC stored in the file does not match its contents (${MAC_ADVICE})`;
+export const MAC_MISSING = `MAC mismatch: the file has no MAC (${MAC_ADVICE})`;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DISCOVERY: Record<string, unknown> = {
+export const DISCOVERY: Record<string, unknown> = {
   '/version': { major: '1', minor: '30', gitVersion: 'v1.30.0', platform: 'linux/amd64' },
   '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
   '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },

@@ -15,7 +15,8 @@ export interface FakeVault {
   stop(): Promise<void>;
 }
 
-export async function startFakeVault(token = 'test-root-token'): Promise<FakeVault> {
+/** `host` is where it listens and what its address names (a non-loopback address of this machine, say). */
+export async function startFakeVault(token = 'test-root-token', host = '127.0.0.1'): Promise<FakeVault> {
   const keys = new Map<string, Buffer>();
   const keyFor = (k: string) => {
     let v = keys.get(k);
@@ -74,8 +75,8 @@ export async function startFakeVault(token = 'test-root-token'): Promise<FakeVau
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  await new Promise<void>((r) => server.listen(0, host, () => r()));
+  const address = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as { port: number }).port}`;
   return {
     address,
     token,

@@ -14,7 +14,7 @@ out="$FAKE_HELM_OUT/out-$$"
 mkdir -p "$out"
 cp /proc/$$/cmdline "$out/cmdline"
 cp /proc/$$/environ "$out/environ"
-for a in "$@"; do case "$a" in /dev/fd/*|/*helm-secrets-*) f="$a";; *=/dev/fd/*|*=/*helm-secrets-*) f="\${a#*=}";; *) continue;; esac; sha256sum < "$f" | cut -d' ' -f1 >> "$out/sums"; done
+for a in "$@"; do case "$a" in /proc/*/fd/*|/dev/fd/*|/*helm-secrets-*) f="$a";; *=/proc/*/fd/*|*=/dev/fd/*|*=/*helm-secrets-*) f="\${a#*=}";; *) continue;; esac; sha256sum < "$f" | cut -d' ' -f1 >> "$out/sums"; done
 touch "$out/started"
 if [ -n "$FAKE_HELM_SELF_KILL" ]; then kill -9 $$; fi
 if [ -n "$FAKE_HELM_SLEEP" ]; then exec sleep "$FAKE_HELM_SLEEP"; fi

@@ -30,7 +30,7 @@ describe('key imports from Kubernetes secrets (getter, stand-in kubectl)', funct
     assert.notEqual(binary.stdout[0], '-'.charCodeAt(0));
     writeFileSync(join(secrets, 'argocd', 'keys', 'private2.gpg'), binary.stdout);
     log = join(dir, 'kubectl.log');
-    // kubectl get secret [-n NS] NAME -o go-template={{ index .data "KEY" }}: prints the base64 of the file, or
+    // kubectl get [-n NS] -o go-template={{ index .data "KEY" }} -- secret NAME: prints the base64 of the file, or
     // nothing when the secret has no such key (as kubectl does), or fails when there is no such secret.
     const kubectl = join(dir, 'kubectl');
     writeFileSync(
@@ -38,9 +38,10 @@ describe('key imports from Kubernetes secrets (getter, stand-in kubectl)', funct
       `#!/bin/sh
 printf '%s\\n' "$*" >> '${log}'
 ns=default
-[ "$3" = "-n" ] && { ns=$4; shift 2; }
-name=$3
-key=$(printf '%s' "$5" | sed -n 's/.*index .data "\\(.*\\)" }}$/\\1/p')
+[ "$2" = "-n" ] && { ns=$3; shift 2; }
+[ "$4" = "--" ] && [ "$5" = "secret" ] || { echo "unexpected arguments" >&2; exit 2; }
+name=$6
+key=$(printf '%s' "$3" | sed -n 's/.*index .data "\\(.*\\)" }}$/\\1/p')
 [ -d '${secrets}'/"$ns"/"$name" ] || { echo "Error from server (NotFound): secrets \\"$name\\" not found" >&2; exit 1; }
 [ -f '${secrets}'/"$ns"/"$name"/"$key" ] && base64 -w0 < '${secrets}'/"$ns"/"$name"/"$key"
 exit 0
@@ -69,7 +70,7 @@ exit 0
     const r = await getter(`secrets+age-import-kubernetes://argocd/keys#key.txt?${join(SOPS_DIR, 'secrets.age.yaml')}`);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.toString(), /global_secret: global_age/);
-    assert.equal(readFileSync(log, 'utf8'), 'get secret -n argocd keys -o go-template={{ index .data "key.txt" }}\n');
+    assert.equal(readFileSync(log, 'utf8'), 'get -n argocd -o go-template={{ index .data "key.txt" }} -- secret keys\n');
   });
 
   it('armored and binary PGP private keys from a secret, with an empty keyring', async () => {
@@ -101,7 +102,7 @@ exit 0
     const r = await getter(`secrets+age-import-kubernetes://keys#key.txt?${join(SOPS_DIR, 'secrets.age.yaml')}`);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim(), "[helm-secrets] Couldn't get kubernetes secret keys");
-    assert.equal(readFileSync(log, 'utf8'), 'get secret keys -o go-template={{ index .data "key.txt" }}\n');
+    assert.equal(readFileSync(log, 'utf8'), 'get -o go-template={{ index .data "key.txt" }} -- secret keys\n');
   });
 
   it('a key the secret does not hold, and a switched-off protocol, are one-line errors', async () => {

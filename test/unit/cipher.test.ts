@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import {
   IvStash,
   canonicalTime,
@@ -182,6 +183,21 @@ describe('cipher: ENC syntax (sops regex semantics)', () => {
   it('rejects base64 Go would refuse', () => {
     const bad = enc.replace(/iv:([^,]+)=/, 'iv:$1');
     assert.throws(() => decryptValue(bad, KEY, 'p:'), code25(/base64-decoding iv/));
+  });
+  it('splits like sops\'s greedy regex, for any mix of separators, `]` and newlines', () => {
+    // The regex sops uses, run by a backtracking engine on short strings only (it is O(n^4)).
+    const SOPS_RE = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/;
+    const piece = fc.constantFrom(',iv:', ',tag:', ',type:', ']', '\n', 'a', 'Zm9v', '=', ',', ':');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const s = 'ENC[AES256_GCM,data:' + pieces.join('');
+        const m = SOPS_RE.exec(s);
+        const want = m ? { data: m[1], iv: m[2], tag: m[3], type: m[4] } : null;
+        assert.deepEqual(parseEnc(s), want, JSON.stringify(s));
+        assert.equal(isEncrypted(s), m !== null);
+      }),
+      { numRuns: 3000 },
+    );
   });
   it('parseEnc returns the base64 fields and type', () => {
     const p = parseEnc(enc)!;

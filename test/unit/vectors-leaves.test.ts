@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptValue, encryptValue, parseEnc, toBytes, typeOf } from '../../src/sops/cipher.js';
-import { encryptMac, verifyMac } from '../../src/sops/walk.js';
+import { MAC_MISMATCH, MAC_MISSING, encryptMac, verifyMac } from '../../src/sops/walk.js';
 import { Comment } from '../../src/sops/tree.js';
 import { SopsError } from '../../src/errors.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
@@ -90,13 +90,13 @@ describe('real sops vectors, leaf by leaf', () => {
           verifyMac(mac, macEnc, key, exp.lastmodified, false);
           assert.throws(
             () => verifyMac(mac.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), macEnc, key, exp.lastmodified),
-            (e: unknown) => e instanceof SopsError && e.code === 51 && /^MAC mismatch\. File has [0-9A-F]{128}, computed/.test(e.message),
+            (e: unknown) => e instanceof SopsError && e.code === 51 && e.message === MAC_MISMATCH && !/[0-9A-F]{16}/.test(e.message),
           );
         } else {
           assert.equal(macEnc, undefined);
           assert.throws(
             () => verifyMac(mac, macEnc, key, exp.lastmodified),
-            (e: unknown) => e instanceof SopsError && e.code === 51 && e.message === `MAC mismatch. File has no MAC, computed ${mac}`,
+            (e: unknown) => e instanceof SopsError && e.code === 51 && e.message === MAC_MISSING,
           );
           verifyMac(mac, macEnc, key, exp.lastmodified, true);
         }
