@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseYaml } from '../config/yamlvalue.js';
 
 const BUILT_IN = ['http', 'https', 'oci'];
 
@@ -45,7 +45,7 @@ function pluginSchemes(env: NodeJS.ProcessEnv): Set<string> {
     for (const name of entries) {
       let doc: unknown;
       try {
-        doc = parse(readFileSync(join(dir, name, 'plugin.yaml'), 'utf8'));
+        doc = parseYaml(readFileSync(join(dir, name, 'plugin.yaml'), 'utf8'));
       } catch {
         continue;
       }
