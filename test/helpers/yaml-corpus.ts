@@ -175,4 +175,9 @@ export const REGRESSIONS: string[] = [
   'a: {\n    # c\n}\nb: 1\n',
   'l:\n  -\n    # c\n    - x\n',
   '\ufeff',
+  // fast-path comment shapes: a foot comment yaml.v3 gives to the last entry of a deeper mapping; after a flow value
+  'l:\n  - a:\n      b: 1\n    # c\n  - d\n',
+  'a: [] #\n',
+  'a: {} # c\nb: 1\n',
+  'a:\n  x: 1\n  # c\nb: 2\n',
 ];

@@ -1,7 +1,9 @@
 // A line scanner for the regular block layout sops writes (block mappings and sequences, one-line plain or
-// quoted scalars, `|`/`|-` literals, no comments): it builds the same tree as the full go-yaml-compatible loader
-// (yaml-load.ts), or gives up (null) on anything it does not fully understand, which the full loader then reads.
-import { Mapping, type Branches, type Value } from '../tree.js';
+// quoted scalars, `|`/`|-` literals, comment lines at the column of the entries they stand among, comments after
+// a one-line value): it builds the same tree as the full go-yaml-compatible loader (yaml-load.ts), or gives up
+// (null) on anything it does not fully understand (a comment next to a blank line, between a key and its block,
+// at another column, ...), which the full loader then reads. The differential test holds the two together.
+import { Comment, Mapping, type Branches, type Value } from '../tree.js';
 import { loadYamlNodes, yamlText } from './yaml-load.js';
 import { resolvePlain } from './yaml-resolve.js';
 
@@ -45,8 +47,42 @@ class Scanner {
   private eol = 0;
   /** A compact mapping in a sequence (`- key: v`): its first key starts mid-line, at this column. */
   private virtualIndent = -1;
+  /** Comment lines seen since the last content line: their column and text (after `#`). */
+  private pending: { col: number; text: string }[] = [];
+  /** What the last line passed over was: a blank line next to a comment line makes the scanner give up. */
+  private prevKind: 'content' | 'blank' | 'comment' = 'content';
+  /** The comment after the last one-line value (`key: value # c`), taken by the entry that owns the value. */
+  private inline: string | null = null;
 
   constructor(private readonly src: string) {}
+
+  /**
+   * The comment lines before the next entry of a container at `col`: all must stand at `col` (else the scanner
+   * gives up); with `closing`, the container ends here and takes only comments at its own column, as foot comments.
+   */
+  private takeComments(col: number, closing: boolean): Comment[] {
+    const p = this.pending;
+    if (p.length === 0) return [];
+    const at = p[0]!.col;
+    for (const c of p) if (c.col !== at) giveUp();
+    if (at !== col) {
+      if (!closing) giveUp();
+      // A deeper container ends with comments pending that are not its own: yaml.v3 may still attach them to the
+      // last entry inside it, so an outer container at their column must not take them as its own foot.
+      this.deeperClosed = true;
+      return [];
+    }
+    if (closing && this.deeperClosed) giveUp();
+    this.deeperClosed = false;
+    this.pending = [];
+    return p.map((c) => new Comment(c.text));
+  }
+
+  private deeperClosed = false;
+
+  get leftover(): boolean {
+    return this.pending.length > 0;
+  }
 
   /** Moves past blank and comment lines (recording the comments) to the next content line; returns its indent. */
   peek(): number {
@@ -59,14 +95,19 @@ class Scanner {
       let i = this.pos;
       while (i < eol && src.charCodeAt(i) === 0x20) i++;
       if (i === eol) {
+        if (this.prevKind === 'comment') giveUp();
+        this.prevKind = 'blank';
         this.pos = eol + 1;
         continue;
       }
       if (src.charCodeAt(i) === 0x23 /* # */) {
-        this.comment(i, eol);
+        if (this.prevKind === 'blank') giveUp();
+        this.prevKind = 'comment';
+        this.pending.push({ col: i - this.pos, text: src.slice(i + 1, eol) });
         this.pos = eol + 1;
         continue;
       }
+      this.prevKind = 'content';
       if (i === this.pos) {
         const c = src.charCodeAt(i);
         // Document markers and directives: the CST loader handles streams.
@@ -78,7 +119,7 @@ class Scanner {
     }
   }
 
-  /** Comments are placed by the full loader, which follows yaml.v3's attachment rules exactly. */
+  /** A comment right after an indicator (`key: # c`, `- # c`): yaml.v3's rules there are left to the full loader. */
   private comment(_at: number, _eol: number): never {
     giveUp();
   }
@@ -100,8 +141,12 @@ class Scanner {
     const seen = new Set<string>();
     for (;;) {
       const ind = this.peek();
-      if (ind < col) break;
+      if (ind < col) {
+        for (const cm of this.takeComments(col, true)) m.items.push({ key: cm, value: null });
+        break;
+      }
       if (ind > col) giveUp();
+      for (const cm of this.takeComments(col, false)) m.items.push({ key: cm, value: null });
       const start = this.pos + col;
       const eol = this.eol;
       if (this.isSeqItem(start)) giveUp();
@@ -133,6 +178,10 @@ class Scanner {
       } else {
         value = this.scalar(j, eol);
         this.nextLine();
+        if (this.inline !== null) {
+          m.items.push({ key: new Comment(this.inline, true), value: null });
+          this.inline = null;
+        }
       }
       m.items.push({ key, value });
     }
@@ -146,11 +195,16 @@ class Scanner {
     let c: Container | undefined;
     for (;;) {
       const ind = this.peek();
-      if (ind < col) break;
+      if (ind < col) {
+        for (const cm of this.takeComments(col, true)) arr.push(cm);
+        break;
+      }
       if (ind > col) giveUp();
       const dash = this.pos + col;
       const eol = this.eol;
+      // A key at the column of an indentless list ends it: comments before that key are the mapping's.
       if (!this.isSeqItem(dash)) break;
+      for (const cm of this.takeComments(col, false)) arr.push(cm);
       c ??= { col };
       let j = dash + 1;
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
@@ -169,6 +223,10 @@ class Scanner {
         } else {
           value = this.scalar(j, eol);
           this.nextLine();
+          if (this.inline !== null) {
+            arr.push(new Comment(this.inline, true));
+            this.inline = null;
+          }
         }
       }
       arr.push(value);
@@ -270,7 +328,9 @@ class Scanner {
     while (k < eol && src.charCodeAt(k) === 0x20) k++;
     if (k < eol) {
       if (src.charCodeAt(k) !== 0x23 || k === end) giveUp();
-      this.comment(k, eol);
+      // After `[]` or `{}` the comment is the flow collection's, which sops puts inside it: the full loader's job.
+      if (value instanceof Mapping || Array.isArray(value)) giveUp();
+      this.inline = src.slice(k + 1, eol);
     }
     return value;
   }
@@ -308,6 +368,8 @@ class Scanner {
     if (n < 0) giveUp();
     this.virtualIndent = -1;
     this.pos = pos;
+    // Blank lines the block passed over count as blank lines before whatever comes next (a comment, say).
+    this.prevKind = trailingEmpty > 0 ? 'blank' : 'content';
     const body = lines.join('\n');
     return header === '|' ? body + '\n' : body;
   }
@@ -333,7 +395,7 @@ export function scanYaml(src: string): Branches | null {
     const col = s.peek();
     if (col < 0) return null;
     const root = s.map(col, null);
-    if (s.peek() !== -1) return null;
+    if (s.peek() !== -1 || s.leftover) return null;
     return [root];
   } catch (e) {
     if (e === GIVE_UP) return null;
