@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError, asSopsError } from './errors.js';
-import { readInput } from './io.js';
 import { metadataKeyOf, reservedKeyIn, storeNameFor, type Store, type StoreName } from './sops/store.js';
 import { getStore } from './sops/stores/index.js';
 import { Mapping, type Branches, type Value } from './sops/tree.js';
@@ -169,11 +168,6 @@ export async function decryptBytes(bytes: Uint8Array, path: string, opts: Decryp
   } catch (err) {
     throw asSopsError(err, ExitCode.ErrorDumpingTree, path);
   }
-}
-
-/** Reads and decrypts a file; the plaintext is returned, never written anywhere. */
-export async function decryptFile(path: string, opts: DecryptOptions = {}): Promise<Uint8Array> {
-  return decryptBytes(await readInput(path), path, opts);
 }
 
 /** Encrypts plaintext bytes for the keys from flags or the creation rule; returns the encrypted file's bytes. */

@@ -190,6 +190,3 @@ export function atomicTempOwner(name: string): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
-export function toText(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-}

@@ -109,7 +109,7 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
     const [bare, help, direct] = alternate(Math.min(runs.cli, 11), [
       () => time(() => exec(ctx, { label: 'node -e 0', argv: [node, '-e', '0'] })),
       () => time(() => exec(ctx, { label: 'helm-secrets --help', argv: [node, cli, '--help'] })),
-      () => time(() => exec(ctx, { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one.enc[0]!] })),
+      () => time(() => exec(ctx, { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one!.enc[0]!] })),
     ]);
     const startMs = median(bare!);
     const helpMs = median(help!);

@@ -1,7 +1,7 @@
 // .sops.yaml: where it is found, what it holds, which creation rule a file gets, and how flags,
 // environment variables and the rule combine into the key groups and encryption rule sops would use.
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { readInputSync } from '../io.js';

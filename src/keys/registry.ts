@@ -20,10 +20,6 @@ export const INTERNAL_ORDER = ['kms', 'gcp_kms', 'hckms', 'azure_kv', 'hc_vault'
 /** Default decryption order (sops: SOPS_DECRYPTION_ORDER, default "age,pgp"). */
 export const DEFAULT_DECRYPTION_ORDER = ['age', 'pgp'];
 
-export function knownKinds(): string[] {
-  return Object.keys(loaders);
-}
-
 const cache = new Map<string, Promise<KeyKind>>();
 
 export function loadKind(field: string): Promise<KeyKind> {

@@ -60,7 +60,7 @@ const cache = new Map<string, GoRegex | null>();
 
 /**
  * Compiles a Go RE2 pattern (use `.test`, unanchored like MatchString). Returns null for a pattern Go would
- * reject: callers treat it as never matching, or report it (goRegexOrThrow).
+ * reject: callers treat it as never matching, or report it.
  */
 export function goRegex(pattern: string): GoRegex | null {
   const hit = cache.get(pattern);
@@ -74,11 +74,4 @@ export function goRegex(pattern: string): GoRegex | null {
   if (cache.size > 1000) cache.clear();
   cache.set(pattern, result);
   return result;
-}
-
-/** Compiles a Go RE2 pattern, or says why it cannot be used (for configuration errors). */
-export function goRegexOrThrow(pattern: string): GoRegex {
-  const re = goRegex(pattern);
-  if (!re) throw new Error(`can not compile regexp: ${JSON.stringify(pattern)}`);
-  return re;
 }

@@ -44,7 +44,6 @@ function styleFor(s: string, simpleKey: boolean): Style {
   else style = 'double';
   if (s.length === 0) return style === 'plain' ? (simpleKey ? 'single' : 'plain') : style;
   let blockInd = false;
-  let flowInd = false;
   let lineBreaks = false;
   let special = false;
   let tabs = false;
@@ -57,7 +56,7 @@ function styleFor(s: string, simpleKey: boolean): Style {
   let prevSpace = false;
   let prevBreak = false;
   let precededByWs = true;
-  if (s.startsWith('---') || s.startsWith('...')) blockInd = flowInd = true;
+  if (s.startsWith('---') || s.startsWith('...')) blockInd = true;
   const cps = Array.from(s);
   const n = cps.length;
   for (let i = 0; i < n; i++) {
@@ -66,17 +65,15 @@ function styleFor(s: string, simpleKey: boolean): Style {
     const next = i + 1 < n ? cps[i + 1]! : '';
     const followedByWs = next === '' || next === ' ' || next === '\t' || isBreak(next.codePointAt(0)!);
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) flowInd = blockInd = true;
+      // (yaml.v3 also tracks flow indicators; block context is all sops writes, so only block ones matter.)
+      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) blockInd = true;
       else if (ch === '?' || ch === ':') {
-        flowInd = true;
         if (followedByWs) blockInd = true;
-      } else if (ch === '-' && followedByWs) flowInd = blockInd = true;
+      } else if (ch === '-' && followedByWs) blockInd = true;
     } else {
-      if (',?[]{}'.includes(ch)) flowInd = true;
-      else if (ch === ':') {
-        flowInd = true;
+      if (ch === ':') {
         if (followedByWs) blockInd = true;
-      } else if (ch === '#' && precededByWs) flowInd = blockInd = true;
+      } else if (ch === '#' && precededByWs) blockInd = true;
     }
     if (ch === '\t') tabs = true;
     else if (!isPrintable(cp)) special = true;

@@ -42,8 +42,6 @@ function mapSep(src: string, from: number, eol: number): number {
 
 class Scanner {
   private pos = 0;
-  /** Column of the current content line's first character, or -1 at the end of the text. */
-  private indent = -1;
   private eol = 0;
   /** A compact mapping in a sequence (`- key: v`): its first key starts mid-line, at this column. */
   private virtualIndent = -1;
@@ -89,7 +87,7 @@ class Scanner {
     if (this.virtualIndent >= 0) return this.virtualIndent;
     const src = this.src;
     for (;;) {
-      if (this.pos >= src.length) return (this.indent = -1);
+      if (this.pos >= src.length) return -1;
       let eol = src.indexOf('\n', this.pos);
       if (eol < 0) eol = src.length;
       let i = this.pos;
@@ -115,7 +113,7 @@ class Scanner {
         if (c === 0x25 /* % */) giveUp();
       }
       this.eol = eol;
-      return (this.indent = i - this.pos);
+      return i - this.pos;
     }
   }
 
@@ -189,7 +187,7 @@ class Scanner {
   }
 
   /** A block sequence whose `-` indicators sit at `col`. */
-  seq(col: number, parent: Container | null): Value[] {
+  seq(col: number, _parent: Container | null): Value[] {
     const src = this.src;
     const arr: Value[] = [];
     let c: Container | undefined;
