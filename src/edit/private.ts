@@ -4,7 +4,8 @@ import { closeSync, constants as fsc, existsSync, fstatSync, mkdtempSync, openSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
-import { LOCK_FILE, lockContent } from '../helm/cleanup.js';
+import { lockContent } from '../lock.js';
+import { LOCK_FILE } from '../privatedir.js';
 
 /** Candidate parents, memory-backed first: XDG_RUNTIME_DIR (per-user tmpfs), /dev/shm, then the OS temp dir. */
 export function privateParents(env: NodeJS.ProcessEnv): string[] {

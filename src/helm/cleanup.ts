@@ -4,11 +4,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, lockContent } from '../lock.js';
+import { DIR_PREFIX, LOCK_FILE } from '../privatedir.js';
 
-export { lockContent };
-
-export const DIR_PREFIX = 'helm-secrets-';
-export const LOCK_FILE = '.helm-secrets.lock';
+export { lockContent, DIR_PREFIX, LOCK_FILE };
 
 /** Roots searched by default: /dev/shm, the temp dir, HELM_SECRETS_DEC_DIR and the other private parents (XDG_RUNTIME_DIR). */
 export function defaultRoots(env: NodeJS.ProcessEnv = process.env): string[] {

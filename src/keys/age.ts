@@ -1,6 +1,7 @@
 // The age master key: wraps a data key (or Shamir share) to an age recipient as armored text,
 // and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
 // recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
+import { shellWords } from '../shellwords.js';
 import { execFile } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
 import { homedir } from 'node:os';
@@ -366,55 +367,6 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
   return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
 }
 
-/** POSIX-style word splitting like google/shlex (quotes and backslashes, no expansions). */
-export function shellWords(s: string): string[] | null {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) return null;
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= s.length) return null;
-        const d = s[i]!;
-        if (d === '"') break;
-        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) {
-          cur += s[i + 1];
-          i += 2;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-      inWord = true;
-      i++;
-    } else if (c === '\\') {
-      if (i + 1 >= s.length) return null;
-      cur += s[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

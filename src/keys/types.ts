@@ -1,19 +1,10 @@
-// The one small interface every master-key kind implements, and the shape of a metadata entry.
+// The one small interface every master-key kind implements (the metadata entry's shape is the format's).
 // Adding a kind is one new module plus one line in registry.ts.
 
-/**
- * A master-key entry exactly as it sits in the file's metadata list for its kind
- * (e.g. age: {recipient, enc}; pgp: {created_at, enc, fp}; kms: {arn, aws_profile, context?, created_at, enc, role?}).
- * Field names are sops's own; unknown fields are kept so a round trip loses nothing.
- * Values are strings except kms `context` (a string map).
- */
-export type KeyFields = Record<string, unknown>;
+import type { KeyEntry, KeyFields } from '../sops/keyentry.js';
 
-export interface KeyEntry {
-  /** The metadata field this entry lives under: 'age' | 'pgp' | 'kms' | 'gcp_kms' | 'azure_kv' | 'hc_vault' | 'hckms'. */
-  kind: string;
-  fields: KeyFields;
-}
+/** The entry shape belongs to the format (src/sops/keyentry.ts); re-exported for the key kinds. */
+export type { KeyEntry, KeyFields } from '../sops/keyentry.js';
 
 /** Where to encrypt to: an entry without `enc`/`created_at`, built from a flag, a variable or a creation rule. */
 export interface KeySpec {

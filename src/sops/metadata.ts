@@ -1,6 +1,6 @@
 // The `sops` metadata block: reading it as leniently as sops 3.13 does (mapstructure, weak typing, any order)
 // and writing it exactly as sops 3.13 does (every map sorted, empty lists omitted, one group flat, several as key_groups).
-import type { KeyEntry, KeyFields } from '../keys/types.js';
+import type { KeyEntry, KeyFields } from './keyentry.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { parseGoBool, rfc3339Seconds } from './cipher.js';
 import { formatFloatF } from './gofmt.js';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateHybridIdentity, generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse } from 'yaml';
-import { ageKind, clearAgeIdentityCache, defaultKeysFile, shellWords } from '../../src/keys/age.js';
+import { ageKind, clearAgeIdentityCache, defaultKeysFile } from '../../src/keys/age.js';
+import { shellWords } from '../../src/shellwords.js';
 import type { KeyEntry } from '../../src/keys/types.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
 
