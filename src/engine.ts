@@ -15,7 +15,8 @@ import {
   SOPS_COMPAT_VERSION,
   type Metadata,
 } from './sops/metadata.js';
-import { decryptBranches, encryptBranches, encryptMac, verifyMac } from './sops/walk.js';
+import { encryptMac, verifyMac } from './sops/mac.js';
+import { decryptBranches, encryptBranches } from './sops/walk.js';
 import { IvStash } from './sops/cipher.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, type EncryptionRule } from './sops/rules.js';
 import { getPath, parseTreePath } from './sops/treepath.js';

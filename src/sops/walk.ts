@@ -1,21 +1,18 @@
-// The tree walk (sops.go Tree.Encrypt/Decrypt): which leaves the rule encrypts, each leaf's AAD path, and the MAC
-// over every leaf's canonical bytes in document order; plus sealing and checking the stored MAC itself.
-import { createHash, type Hash } from 'node:crypto';
+// The tree walk (sops.go Tree.Encrypt/Decrypt): each leaf visited in document order with its AAD path, encrypted or
+// not as the rule's plan says (rules.ts), its canonical bytes fed to the MAC (mac.ts).
 import { ExitCode, SopsError } from '../errors.js';
 import { goRegex } from './goregex.js';
 import {
   IvStash,
-  decryptValue,
   isEmptyPlain,
   openLeaf,
-  rfc3339Seconds,
   sealLeaf,
   toBytes,
   typeOf,
-  encryptValue,
   type Plain,
 } from './cipher.js';
-import { DEFAULT_UNENCRYPTED_SUFFIX, type EncryptionRule } from './rules.js';
+import { MacHash } from './mac.js';
+import { Scope, planFor, type EncryptionRule } from './rules.js';
 import { Comment, Mapping, SopsTime, type Branches, type Value } from './tree.js';
 
 export interface WalkOptions {
@@ -32,122 +29,11 @@ export interface MacOptions {
   macOnlyEncrypted?: boolean;
 }
 
-/** SHA-256("sops"): fed first when mac_only_encrypted is set, so the two MAC modes never collide. */
-const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
-
-// ---------------------------------------------------------------------------------------------
-// Go RE2 patterns in JS
-
-
-// ---------------------------------------------------------------------------------------------
-// Tree.shouldBeEncrypted, split so path rules cost O(1) per leaf
-
-type PathRule = { test: (key: string) => boolean; encryptIfMatch: boolean };
-type CommentRule = { test: (text: string) => boolean; encryptIfMatch: boolean };
-
-interface Plan {
-  path?: PathRule;
-  comment?: CommentRule;
-  everything: boolean;
-}
-
-function regexTest(src: string): (s: string) => boolean {
-  const re = goRegex(src);
-  return re ? (s) => re.test(s) : () => false;
-}
-
-function planFor(rule: EncryptionRule | null | undefined): Plan {
-  if (rule === null) return { everything: true };
-  const r = rule ?? { kind: 'unencrypted_suffix', value: DEFAULT_UNENCRYPTED_SUFFIX };
-  // An empty value disables the rule in sops (it tests `!= ""`), which leaves everything encrypted.
-  if (r.value === '') return { everything: true };
-  switch (r.kind) {
-    case 'unencrypted_suffix':
-      return { everything: false, path: { test: (k) => k.endsWith(r.value), encryptIfMatch: false } };
-    case 'encrypted_suffix':
-      return { everything: false, path: { test: (k) => k.endsWith(r.value), encryptIfMatch: true } };
-    case 'unencrypted_regex':
-      return { everything: false, path: { test: regexTest(r.value), encryptIfMatch: false } };
-    case 'encrypted_regex':
-      return { everything: false, path: { test: regexTest(r.value), encryptIfMatch: true } };
-    case 'unencrypted_comment_regex':
-      return { everything: false, comment: { test: regexTest(r.value), encryptIfMatch: false } };
-    case 'encrypted_comment_regex':
-      return { everything: false, comment: { test: regexTest(r.value), encryptIfMatch: true } };
-    default:
-      throw new SopsError(`Unknown encryption rule ${String((r as EncryptionRule).kind)}`);
-  }
-}
-
-/** Walk state: the path's rule matches so far, and the comment stack (one level per mapping/list, match flags only). */
-class Scope {
-  pathMatches = 0;
-  readonly stack: boolean[][] = [];
-
-  constructor(readonly plan: Plan) {}
-
-  shouldEncrypt(isComment: boolean): boolean {
-    const { plan } = this;
-    if (plan.everything) return true;
-    if (plan.path) return plan.path.encryptIfMatch ? this.pathMatches > 0 : this.pathMatches === 0;
-    const c = plan.comment!;
-    const lastLevel = this.stack.length - 1;
-    for (let i = 0; i <= lastLevel; i++) {
-      const level = this.stack[i];
-      for (let j = 0; j < level.length; j++) {
-        // encrypted_comment_regex: the matching comment line itself stays clear; only earlier lines can encrypt it.
-        if (c.encryptIfMatch && isComment && i === lastLevel && j === level.length - 1) continue;
-        if (level[j]) return c.encryptIfMatch;
-      }
-    }
-    return !c.encryptIfMatch;
-  }
-
-  pushComment(text: string): void {
-    const c = this.plan.comment;
-    this.stack[this.stack.length - 1].push(c ? c.test(text) : false);
-  }
-
-  clearLevel(): void {
-    const level = this.stack[this.stack.length - 1];
-    if (level.length) this.stack[this.stack.length - 1] = [];
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The walk
 
 /** What to do at each leaf; returns the replacement value. */
 type LeafFn = (value: Plain, aad: string, encrypt: boolean, isComment: boolean) => Plain;
-
-class MacHash {
-  private readonly h: Hash = createHash('sha512');
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-
-  constructor(macOnlyEncrypted: boolean) {
-    if (macOnlyEncrypted) this.h.update(MAC_ONLY_ENCRYPTED_INIT);
-  }
-
-  // Leaves are small; batching them saves a native call per leaf.
-  add(b: Uint8Array): void {
-    if (b.length === 0) return;
-    this.chunks.push(b);
-    this.size += b.length;
-    if (this.size >= 65536) this.flush();
-  }
-
-  private flush(): void {
-    if (this.chunks.length) this.h.update(Buffer.concat(this.chunks, this.size));
-    this.chunks = [];
-    this.size = 0;
-  }
-
-  hex(): string {
-    this.flush();
-    return this.h.digest('hex').toUpperCase();
-  }
-}
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -364,44 +250,4 @@ export function computeMac(branches: Branches, opts: MacOptions = {}): string {
   return mac.hex();
 }
 
-function macAad(lastModified: string): string {
-  const aad = rfc3339Seconds(lastModified);
-  if (aad === null) throw new SopsError('lastmodified is not an RFC3339 time', ExitCode.Generic);
-  return aad;
-}
 
-/** Seals the MAC hex as sops stores it in `sops.mac`: a `str` ENC value whose AAD is lastmodified at second precision. */
-export function encryptMac(macHex: string, dataKey: Uint8Array, lastModified: string, iv?: Uint8Array): string {
-  try {
-    return encryptValue(macHex, dataKey, macAad(lastModified), iv);
-  } catch (e) {
-    const cause = e instanceof Error ? e.message : String(e);
-    throw new SopsError(`Could not encrypt MAC: ${cause}`, ExitCode.ErrorEncryptingMac);
-  }
-}
-
-/** Checks the stored MAC against the computed one, as sops's DecryptTree does; throws SopsError(exit 51). */
-export function verifyMac(
-  computedMac: string,
-  encMac: string | undefined,
-  dataKey: Uint8Array,
-  lastModified: string,
-  ignoreMac = false,
-): void {
-  if (ignoreMac) return;
-  let fileMac: Plain;
-  try {
-    fileMac = decryptValue(encMac ?? '', dataKey, macAad(lastModified));
-  } catch (e) {
-    const cause = e instanceof Error ? e.message : String(e);
-    throw new SopsError(`Cannot decrypt MAC: ${cause}`, ExitCode.MacMismatch);
-  }
-  if (fileMac === computedMac) return;
-  // Never the MACs themselves: the computed one is SHA-512 over the plaintext values, an oracle for short secrets.
-  throw new SopsError(fileMac === '' ? MAC_MISSING : MAC_MISMATCH, ExitCode.MacMismatch);
-}
-
-const MAC_ADVICE = 'the file was changed outside sops, or is corrupt; use --ignore-mac only if you trust the file';
-/** What a MAC failure says (the caller adds the file name). */
-export const MAC_MISMATCH = `MAC mismatch: the MAC stored in the file does not match its contents (${MAC_ADVICE})`;
-export const MAC_MISSING = `MAC mismatch: the file has no MAC (${MAC_ADVICE})`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEncrypted } from '../../src/engine.js';
 import { decryptValue, encryptValue } from '../../src/sops/cipher.js';
-import { encryptMac } from '../../src/sops/walk.js';
+import { encryptMac } from '../../src/sops/mac.js';
 import { runCli, testEnv } from '../helpers/env.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptValue, encryptValue, parseEnc, toBytes, typeOf } from '../../src/sops/cipher.js';
-import { MAC_MISMATCH, MAC_MISSING, encryptMac, verifyMac } from '../../src/sops/walk.js';
+import { MAC_MISMATCH, MAC_MISSING, encryptMac, verifyMac } from '../../src/sops/mac.js';
 import { Comment } from '../../src/sops/tree.js';
 import { SopsError } from '../../src/errors.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
