@@ -2,7 +2,8 @@
 // walk), sealed as an ENC value whose AAD is lastmodified, and checked without ever printing a hash.
 import { createHash, type Hash } from 'node:crypto';
 import { ExitCode, SopsError } from '../errors.js';
-import { decryptValue, encryptValue, rfc3339Seconds, type Plain } from './cipher.js';
+import { decryptValue, encryptValue, type Plain } from './cipher.js';
+import { rfc3339Seconds } from './goparse.js';
 
 /** SHA-256("sops"): fed first when mac_only_encrypted is set, so the two MAC modes never collide. */
 const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');

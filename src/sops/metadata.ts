@@ -2,7 +2,7 @@
 // and writing it exactly as sops 3.13 does (every map sorted, empty lists omitted, one group flat, several as key_groups).
 import type { KeyEntry, KeyFields } from './keyentry.js';
 import { ExitCode, SopsError } from '../errors.js';
-import { parseGoBool, rfc3339Seconds } from './cipher.js';
+import { parseGoBool, rfc3339Seconds } from './goparse.js';
 import { formatFloatF } from './gofmt.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule, type RuleKind } from './rules.js';
 import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from './tree.js';

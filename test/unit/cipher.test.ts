@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   IvStash,
-  canonicalTime,
   decryptValue,
   encryptValue,
   isEncrypted,
   parseEnc,
-  rfc3339Seconds,
   sealLeaf,
   toBytes,
   typeOf,
 } from '../../src/sops/cipher.js';
+import { canonicalTime, rfc3339Seconds } from '../../src/sops/goparse.js';
 import { Comment, SopsTime } from '../../src/sops/tree.js';
 import { SopsError } from '../../src/errors.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
