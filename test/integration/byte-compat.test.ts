@@ -11,7 +11,7 @@ import { parseEnc } from '../../src/sops/cipher.js';
 import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
 import { testEnv } from '../helpers/env.js';
 import { requireTool } from '../helpers/tools.js';
-import { ENCRYPTED_VECTORS } from './cli-vectors.test.js';
+import { ENCRYPTED_VECTORS } from '../helpers/vectors.js';
 
 /** Every ENC string of a tree (values and comments) in document order. */
 function encStrings(v: Value | Mapping[], out: string[] = []): string[] {

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encryptInto, git, hs, newRepo, sopsYaml, type Repo } from './git-helpers.js';
+import { encryptInto, git, hs, newRepo, sopsYaml, type Repo } from '../helpers/git.js';
 
 describe('check', function () {
   this.timeout(120000);

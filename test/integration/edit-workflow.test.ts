@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, hs, newAgeKey, newRepo, numstat, replacingEditor, sopsYaml, type Repo } from './git-helpers.js';
+import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, hs, newAgeKey, newRepo, numstat, replacingEditor, sopsYaml, type Repo } from '../helpers/git.js';
 
 describe('edit, set, unset, rotate, updatekeys in a git repository', function () {
   this.timeout(120000);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, gitRaw, hs, newRepo, sopsYaml, type Repo } from './git-helpers.js';
+import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, gitRaw, hs, newRepo, sopsYaml, type Repo } from '../helpers/git.js';
 
 function filesBelow(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -9,7 +9,7 @@ import { decryptBytes, encryptBytes } from '../../src/engine.js';
 import { SopsError } from '../../src/errors.js';
 import { storeNameFor } from '../../src/sops/store.js';
 import { getStore } from '../../src/sops/stores/index.js';
-import { ENCRYPTED_VECTORS } from '../integration/cli-vectors.test.js';
+import { ENCRYPTED_VECTORS } from '../helpers/vectors.js';
 import { testEnv } from '../helpers/env.js';
 import { pool, runCliAsync } from '../helpers/proc.js';
 import { assertNoLeak, secretsOf } from '../helpers/leakscan.js';

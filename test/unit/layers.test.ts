@@ -85,6 +85,14 @@ describe('architecture: layer rules', () => {
     assert.deepEqual(bad, []);
   });
 
+  it('no test file imports another test file (shared parts live in test/helpers/)', () => {
+    const bad: string[] = [];
+    for (const f of files(join(ROOT, 'test'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/from\s+'([^']+\.test\.js)'/g)) bad.push(`${relative(ROOT, f)} -> ${m[1]}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
   it('shared root modules import no layer', () => {
     const bad = all.filter((e) => SHARED.has(layer(e.from)) && !SHARED.has(layer(e.to)));
     assert.deepEqual(bad.map((e) => `${e.from} -> ${e.to}`), []);

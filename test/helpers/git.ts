@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { testEnv } from '../helpers/env.js';
-import { ROOT } from '../helpers/paths.js';
+import { testEnv } from './env.js';
+import { ROOT } from './paths.js';
 
 export interface AgeKey {
   identity: string;
