@@ -67,10 +67,10 @@ export interface OpenedFile {
   stash: IvStash;
 }
 
-function keyContext(opts: CommonOptions): KeyContext & { decryptionOrder?: string[] } {
+/** The key services' context; SOPS_DECRYPTION_ORDER is read in one place, by the data-key recovery (keys/datakey.ts). */
+function keyContext(opts: CommonOptions): KeyContext {
   const env = opts.env ?? process.env;
-  const order = env.SOPS_DECRYPTION_ORDER?.split(',').map((s) => s.trim()).filter(Boolean);
-  return { env, timeoutMs: opts.keyTimeoutMs, attempts: opts.keyAttempts, decryptionOrder: order };
+  return { env, timeoutMs: opts.keyTimeoutMs, attempts: opts.keyAttempts };
 }
 
 /** Cheap check for sops metadata, without parsing: used to decide whether a helm values file needs decrypting. */

@@ -69,7 +69,7 @@ export function asSopsError(err: unknown, code: number = ExitCode.Generic, file?
   if (err instanceof RangeError && /call stack/i.test(err.message)) {
     return new SopsError('the document is nested too deeply to process', ExitCode.CouldNotReadInputFile, file);
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new SopsError(message, code, file);
 }
 
@@ -88,4 +88,9 @@ export function printable(s: string): string {
     if (c === '\t') return '\\t';
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });
+}
+
+/** The message of anything thrown (an Error's message, else its string form): one place for every layer. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

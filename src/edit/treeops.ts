@@ -164,13 +164,5 @@ export function reservedKeyOf(storeName: StoreName, branches: Branches): string 
   return reservedKeyIn(storeName, branches[0]);
 }
 
-/** A deep copy of a tree value (scalars are immutable and shared). */
-export function cloneValue<T extends Value>(v: T): T {
-  if (v instanceof Mapping) return new Mapping(v.items.map((it) => ({ key: it.key, value: cloneValue(it.value) }))) as T;
-  if (Array.isArray(v)) return v.map(cloneValue) as T;
-  return v;
-}
-
-export function cloneBranches(b: Branches): Branches {
-  return b.map((m) => cloneValue(m));
-}
+/** Tree copies are the tree module's (one deep copy for the whole project). */
+export { cloneBranches, cloneValue } from '../sops/tree.js';

@@ -1,6 +1,7 @@
 // The age master key: wraps a data key (or Shamir share) to an age recipient as armored text,
 // and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
 // recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
+import { errorMessage } from '../errors.js';
 import { shellWords } from '../shellwords.js';
 import { execFile } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
@@ -369,7 +370,7 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 
 
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /** A short cause without echoing file contents: the errno code or the first line of the message. */

@@ -1,6 +1,6 @@
 // Wrapping the data key for every master key of every key group (Shamir-split when there are ≥2 groups)
 // and recovering it again the way sops's GetDataKeyWithKeyServices does.
-import { ExitCode, SopsError } from '../errors.js';
+import { ExitCode, SopsError, errorMessage } from '../errors.js';
 import { combine, split } from '../sops/shamir.js';
 import { DEFAULT_DECRYPTION_ORDER, INTERNAL_ORDER, loadKind } from './registry.js';
 import type { KeyContext, KeyEntry, KeySpec } from './types.js';
@@ -156,6 +156,6 @@ function label(kind: string, description: string): string {
 }
 
 function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   return msg.replace(/\s*\r?\n\s*/g, ' ').trim();
 }

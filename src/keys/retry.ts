@@ -1,5 +1,6 @@
 // Bounded retries with backoff and a per-call timeout for the cloud and Vault key services, so a
 // service that errors, throttles or hangs costs a known amount of time before the next master key is tried.
+import { errorMessage } from '../errors.js';
 import type { KeyContext } from './types.js';
 
 /** Per-call timeout when neither the context nor the environment sets one. */
@@ -126,7 +127,7 @@ function sleep(ms: number): Promise<void> {
 
 /** One-line message of anything thrown, without stack or newlines. */
 export function messageOf(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   return msg.replace(/\s*\r?\n\s*/g, ' ').trim() || (err instanceof Error ? err.name : 'unknown error');
 }
 

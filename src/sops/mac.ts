@@ -1,7 +1,7 @@
 // The MAC sops keeps in `sops.mac`: SHA-512 over the leaves' canonical bytes in document order (fed by the tree
 // walk), sealed as an ENC value whose AAD is lastmodified, and checked without ever printing a hash.
 import { createHash, type Hash } from 'node:crypto';
-import { ExitCode, SopsError } from '../errors.js';
+import { ExitCode, SopsError, errorMessage } from '../errors.js';
 import { decryptValue, encryptValue, type Plain } from './cipher.js';
 import { rfc3339Seconds } from './goparse.js';
 
@@ -49,7 +49,7 @@ export function encryptMac(macHex: string, dataKey: Uint8Array, lastModified: st
   try {
     return encryptValue(macHex, dataKey, macAad(lastModified), iv);
   } catch (e) {
-    const cause = e instanceof Error ? e.message : String(e);
+    const cause = errorMessage(e);
     throw new SopsError(`Could not encrypt MAC: ${cause}`, ExitCode.ErrorEncryptingMac);
   }
 }
@@ -67,7 +67,7 @@ export function verifyMac(
   try {
     fileMac = decryptValue(encMac ?? '', dataKey, macAad(lastModified));
   } catch (e) {
-    const cause = e instanceof Error ? e.message : String(e);
+    const cause = errorMessage(e);
     throw new SopsError(`Cannot decrypt MAC: ${cause}`, ExitCode.MacMismatch);
   }
   if (fileMac === computedMac) return;

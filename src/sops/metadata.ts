@@ -5,7 +5,7 @@ import { ExitCode, SopsError } from '../errors.js';
 import { parseGoBool, rfc3339Seconds } from './goparse.js';
 import { formatFloatF } from './gofmt.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule, type RuleKind } from './rules.js';
-import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from './tree.js';
+import { Comment, Mapping, SopsTime, cloneValue, type Branches, type Item, type Value } from './tree.js';
 
 /** The `version` this project writes: semver and ≥ 3.3.0, or sops applies its old KMS encryption-context workaround. */
 export const SOPS_COMPAT_VERSION = '3.13.2';
@@ -316,19 +316,13 @@ export function splitMetadata(branches: Branches, key: string = METADATA_KEY): M
   return found;
 }
 
-function clone(v: Value): Value {
-  if (v instanceof Mapping) return new Mapping(v.items.map((it) => ({ key: it.key, value: clone(it.value) })));
-  if (Array.isArray(v)) return v.map(clone);
-  return v;
-}
-
 /** Appends the `sops` item as the last item of every branch (sops writes it into every YAML document). */
 export function attachMetadata(branches: Branches, m: Mapping, key: string = METADATA_KEY): void {
   branches.forEach((branch, bi) => {
     if (branch.has(key)) {
       throw metaError(`Found key ${JSON.stringify(key)} in encrypted data, which is a reserved key used for SOPS metadata`);
     }
-    branch.items.push({ key, value: bi === 0 ? m : clone(m) });
+    branch.items.push({ key, value: bi === 0 ? m : cloneValue(m) });
   });
 }
 

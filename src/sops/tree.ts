@@ -82,3 +82,14 @@ export function isMapping(v: unknown): v is Mapping {
 export function isComment(v: unknown): v is Comment {
   return v instanceof Comment;
 }
+
+/** A deep copy of a tree value (scalars are immutable and shared). */
+export function cloneValue<T extends Value>(v: T): T {
+  if (v instanceof Mapping) return new Mapping(v.items.map((it) => ({ key: it.key, value: cloneValue(it.value) }))) as T;
+  if (Array.isArray(v)) return v.map(cloneValue) as T;
+  return v;
+}
+
+export function cloneBranches(b: Branches): Branches {
+  return b.map((m) => cloneValue(m));
+}

@@ -1,6 +1,6 @@
 // The tree walk (sops.go Tree.Encrypt/Decrypt): each leaf visited in document order with its AAD path, encrypted or
 // not as the rule's plan says (rules.ts), its canonical bytes fed to the MAC (mac.ts).
-import { ExitCode, SopsError } from '../errors.js';
+import { ExitCode, SopsError, errorMessage } from '../errors.js';
 import { goRegex } from './goregex.js';
 import {
   IvStash,
@@ -210,7 +210,7 @@ export function decryptBranches(branches: Branches, opts: WalkOptions): { mac: s
             try {
               opened = openLeaf(v, dataKey, aad);
             } catch (e) {
-              const cause = e instanceof Error ? e.message : String(e);
+              const cause = errorMessage(e);
               throw new SopsError(`Could not decrypt value at ${aad}: ${cause}`, ExitCode.ErrorDecryptingTree);
             }
             out = opened.value;

@@ -349,12 +349,6 @@ class BranchBuilder {
   }
 }
 
-export function cloneValue(v: Value): Value {
-  if (v instanceof Mapping) return new Mapping(v.items.map((it) => ({ key: it.key, value: cloneValue(it.value) })));
-  if (Array.isArray(v)) return v.map(cloneValue);
-  return v;
-}
-
 const utf16le = new TextDecoder('utf-16le', { fatal: true });
 const utf16be = new TextDecoder('utf-16be', { fatal: true });
 
