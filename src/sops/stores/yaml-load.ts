@@ -220,12 +220,22 @@ function commentLines(text: string, inline: boolean, push: (c: Comment) => void)
 
 class BranchBuilder {
   private expanded = 0;
+  private aliased = 0;
+  private aliasDepth = 0;
 
-  /** Alias expansion bound: past this many nodes a document is refused instead of exhausting memory. */
+  /**
+   * Alias expansion bounds: go-yaml's alias-ratio rule, which sops applies to the first document only, holds for
+   * every document here (a bomb in a later one would otherwise expand), and a hard node budget for the stream.
+   */
   constructor(private readonly budget: number) {}
 
   private tick(): void {
-    if (++this.expanded > this.budget) fail('yaml: document contains excessive aliasing');
+    this.expanded++;
+    if (this.aliasDepth > 0) this.aliased++;
+    if (this.expanded > this.budget) fail('yaml: document contains excessive aliasing');
+    if (this.aliased > 100 && this.expanded > 1000 && this.aliased / this.expanded > allowedAliasRatio(this.expanded)) {
+      fail('yaml: document contains excessive aliasing');
+    }
   }
 
   document(doc: YNode): Mapping {
@@ -280,7 +290,9 @@ class BranchBuilder {
   private withAlias(n: YNode, active: Set<YNode>, body: () => void): void {
     if (active.has(n)) fail(`yaml: anchor '${n.value}' value contains itself`);
     active.add(n);
+    this.aliasDepth++;
     body();
+    this.aliasDepth--;
     active.delete(n);
   }
 
