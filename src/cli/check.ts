@@ -93,9 +93,9 @@ function collect(paths: string[], cwd: string): FileSet {
 
 /** Whether a creation rule with a path_regex matches `file` (relative to the config's directory, as sops matches). */
 async function requiredByRule(file: string, cwd: string, env: NodeJS.ProcessEnv, configPath?: string): Promise<string | null> {
-  const { findConfig, loadConfig } = await import('../config/config.js');
+  const { configFor, loadConfig } = await import('../config/config.js');
   const { goRegex } = await import('../sops/goregex.js');
-  const cfgPath = configPath ? resolve(cwd, configPath) : findConfig(cwd, env);
+  const cfgPath = configFor(file, cwd, env, configPath);
   if (!cfgPath) return null;
   const cfg = loadConfig(cfgPath);
   const dir = resolve(cfgPath, '..');
