@@ -4,14 +4,14 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { readInput, writeAtomic } from '../io.js';
 import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../errors.js';
-import { sniffStore } from '../helm/resolve.js';
+import { decSuffix, sniffStore } from '../helm/resolve.js';
 import type { FileCommandArgs } from './args.js';
 import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
 
 export function decPath(file: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const suffix = decSuffix(env);
   return join(dirname(file), `${prefix}${basename(file)}${suffix}`);
 }
 

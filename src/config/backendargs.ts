@@ -1,7 +1,8 @@
 // helm-secrets' backend arguments (`-a`, `--backend-args`, HELM_SECRETS_BACKEND_ARGS): extra sops flags for every
-// engine call. They are read here, once: split into words as a shell would (quotes removed), then each flag is
+// engine call. They are read here, once: split into words as a shell would (quotes removed, src/shellwords.ts), then each flag is
 // either one sops flag that has a meaning for the command at hand, or refused by name (never silently dropped).
 import { ExitCode, SopsError } from '../errors.js';
+import { shellWords } from '../shellwords.js';
 
 /** What an engine call does; decides which sops flags apply. */
 export type BackendPurpose = 'decrypt' | 'encrypt';
@@ -61,47 +62,6 @@ const OWN: Readonly<Record<string, string>> = {
   '--filename-override': 'helm-secrets names the file',
 };
 
-/**
- * Splits a backend-arguments string into words as sh would for a command line: blanks separate words; single
- * quotes, double quotes and backslashes quote, and are removed. An unterminated quote is an error.
- */
-export function splitWords(s: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw badArgs('an unterminated single quote');
-      cur += s.slice(i + 1, end);
-      i = end;
-      inWord = true;
-    } else if (c === '"') {
-      let j = i + 1;
-      for (; j < s.length && s[j] !== '"'; j++) {
-        if (s[j] === '\\' && j + 1 < s.length && '"\\$`'.includes(s[j + 1]!)) j++;
-        cur += s[j];
-      }
-      if (j >= s.length) throw badArgs('an unterminated double quote');
-      i = j;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      inWord = true;
-    } else if (c === ' ' || c === '\t' || c === '\n') {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
-
 function badArgs(cause: string): SopsError {
   return new SopsError(`backend arguments (-a, --backend-args, HELM_SECRETS_BACKEND_ARGS): ${cause}`, ExitCode.Generic);
 }
@@ -114,7 +74,8 @@ function badArgs(cause: string): SopsError {
 export function backendArgs(env: NodeJS.ProcessEnv, purpose: BackendPurpose, command: string): string[] {
   const raw = env.HELM_SECRETS_BACKEND_ARGS;
   if (!raw || raw.trim() === '') return [];
-  const words = splitWords(raw);
+  const words = shellWords(raw);
+  if (!words) throw badArgs('an unterminated quote or a trailing backslash');
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;

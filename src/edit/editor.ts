@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ExitCode, SopsError } from '../errors.js';
-import { shellWords } from '../keys/age.js';
+import { shellWords } from '../shellwords.js';
 
 export function editorCommand(env: NodeJS.ProcessEnv): string[] {
   for (const name of ['SOPS_EDITOR', 'VISUAL', 'EDITOR']) {

@@ -60,10 +60,19 @@ export function sniffStore(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * The suffix of decrypted files: HELM_SECRETS_DEC_SUFFIX, default `.dec`. Empty counts as unset: a decrypted file
+ * named as its encrypted file would overwrite it, and `clean` could not tell the two apart. Everything that names
+ * or finds decrypted files (dec, enc, clean, check, the wrapper) asks here.
+ */
+export function decSuffix(env: NodeJS.ProcessEnv): string {
+  return env.HELM_SECRETS_DEC_SUFFIX || '.dec';
+}
+
 /** helm-secrets' name for a decrypted file (HELM_SECRETS_DEC_DIR / _PREFIX / _SUFFIX). */
 export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const suffix = decSuffix(env);
   const base = basename(path);
   if (env.HELM_SECRETS_DEC_DIR) {
     return join(env.HELM_SECRETS_DEC_DIR, `${dirname(path).replace(/[\\/]/g, '_')}_${prefix}${base}${suffix}`);

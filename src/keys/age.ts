@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { Decrypter, Identity } from 'age-encryption';
 import { decryptX25519, dearmor, isWellFormedIdentity, parseX25519Identity, type X25519Key } from './agefile.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { shellWords } from '../shellwords.js';
+
+export { shellWords };
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
@@ -52,7 +55,7 @@ export const ageKind: KeyKind = {
     if (recipient.startsWith('ssh-')) return unwrapSsh(enc, recipient, ctx.env);
     const { identities, problems } = await loadIdentities(ctx.env, recipient);
     if (identities.length === 0) {
-      if (problems.length === 0) return null;
+      if (problems.length === 0) throw new Error(noIdentityAnywhere(ctx.env));
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
     const file = armored(enc);
@@ -64,6 +67,17 @@ export const ageKind: KeyKind = {
     });
   },
 };
+
+/**
+ * No identity in any place sops looks: not the same as a wrong key, so the message lists those places, as sops's
+ * "Did not find keys in locations ..." does, and what to set.
+ */
+function noIdentityAnywhere(env: NodeJS.ProcessEnv): string {
+  const places = ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD'].map((v) => (env[v] === undefined ? `${v} (not set)` : `${v} (no key)`));
+  const file = defaultKeysFile(env);
+  if (file) places.push(`'${file}'`);
+  return `no age identity found: did not find keys in ${places.join(', ')}`;
+}
 
 /**
  * The data key `open` finds; null when no identity matched and every identity source loaded, else an error that
@@ -364,56 +378,6 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
   else if (platform === 'darwin') dir = env.XDG_CONFIG_HOME || (home ? join(home, 'Library', 'Application Support') : undefined);
   else dir = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
   return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
-}
-
-/** POSIX-style word splitting like google/shlex (quotes and backslashes, no expansions). */
-export function shellWords(s: string): string[] | null {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) return null;
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= s.length) return null;
-        const d = s[i]!;
-        if (d === '"') break;
-        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) {
-          cur += s[i + 1];
-          i += 2;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-      inWord = true;
-      i++;
-    } else if (c === '\\') {
-      if (i + 1 >= s.length) return null;
-      cur += s[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
 }
 
 function messageOf(err: unknown): string {
