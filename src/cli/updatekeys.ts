@@ -129,7 +129,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       return 0;
     }
     if (args.quiet) setQuiet(true);
-    if (args.files.length === 0) throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
+    if (args.files.length === 0) {
+      // sops looks for its config (from the CWD, with no file to start from) before it counts the files.
+      const { findConfig } = await import('../config/config.js');
+      if (!args.common.configPath && !findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
+      throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
+    }
     let code = 0;
     for (const file of args.files) {
       try {
