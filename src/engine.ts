@@ -32,7 +32,7 @@ export interface CommonOptions {
   ignoreMac?: boolean;
   /** Output indentation (YAML spaces, JSON spaces); else .sops.yaml `stores`, else the store default. */
   indent?: number;
-  /** Explicit .sops.yaml (--config); else SOPS_CONFIG; else found upward from cwd. */
+  /** Explicit .sops.yaml (--config); else SOPS_CONFIG; else found upward from the file's directory. */
   configPath?: string;
   /** Receives non-fatal warnings (comment that did not decrypt, ignored MAC). */
   warn?: (msg: string) => void;
@@ -83,12 +83,12 @@ export function isSopsEncrypted(bytes: Uint8Array, _path?: string): boolean {
   return false;
 }
 
-async function storeIndent(opts: CommonOptions, name: StoreName): Promise<number | undefined> {
+async function storeIndent(opts: CommonOptions, name: StoreName, path: string): Promise<number | undefined> {
   if (opts.indent !== undefined) return opts.indent;
   if (name !== 'yaml' && name !== 'json' && name !== 'binary') return undefined;
-  const { findConfig, loadConfig } = await import('./config/config.js');
+  const { configFor, loadConfig } = await import('./config/config.js');
   const env = opts.env ?? process.env;
-  const cfgPath = opts.configPath ?? findConfig(opts.cwd ?? process.cwd(), env);
+  const cfgPath = configFor(path, opts.cwd ?? process.cwd(), env, opts.configPath);
   if (!cfgPath) return undefined;
   try {
     const cfg = loadConfig(cfgPath);
@@ -103,7 +103,7 @@ async function storeIndent(opts: CommonOptions, name: StoreName): Promise<number
 
 async function storeFor(opts: CommonOptions, path: string, explicit: string | undefined): Promise<Store> {
   const name = storeNameFor(path, explicit);
-  return getStore(name, { indent: await storeIndent(opts, name) });
+  return getStore(name, { indent: await storeIndent(opts, name, path) });
 }
 
 /** The store that writes the result: `--output-type`'s when it names another format than `input`'s, else `input`. */

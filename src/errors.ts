@@ -62,6 +62,40 @@ export class SopsError extends Error {
   }
 }
 
+/**
+ * A refusal by helm-secrets' own checks (no file given, file missing, not encrypted, already encrypted, no such
+ * directory): printed as helm-secrets prints it, `[helm-secrets] MESSAGE`, and always exit 1. What the engine finds
+ * (bad MAC, no key, bad input) stays a SopsError with sops's words and code.
+ */
+export class HelmSecretsError extends SopsError {
+  constructor(message: string) {
+    super(message, ExitCode.Generic);
+    this.name = 'HelmSecretsError';
+  }
+
+  override withFile(): SopsError {
+    return this;
+  }
+
+  override oneLine(): string {
+    return printable(redactUrls(this.message.replace(/\s*\n\s*/g, '; ')));
+  }
+}
+
+/** helm-secrets' words for its own checks; every command uses these. */
+export const OwnCheck = {
+  noFile: () => new HelmSecretsError('Error: secrets file required.'),
+  missing: (file: string) => new HelmSecretsError(`File does not exist: ${file}`),
+  notEncrypted: (file: string) => new HelmSecretsError(`File is not encrypted: ${file}`),
+  alreadyEncrypted: (file: string) => new HelmSecretsError(`Already encrypted: ${file}`),
+  noDirectory: (dir: string) => new HelmSecretsError(`Directory does not exist: ${dir}`),
+};
+
+/** Whether `err` is readInput's refusal of a file that does not exist. */
+export function isMissingFile(err: unknown): boolean {
+  return err instanceof SopsError && !(err instanceof HelmSecretsError) && err.code === ExitCode.NoFileSpecified && err.message === 'file does not exist';
+}
+
 /** Wraps anything thrown into a SopsError without ever echoing data: only the message of known errors. */
 export function asSopsError(err: unknown, code: number = ExitCode.Generic, file?: string): SopsError {
   if (err instanceof SopsError) return file ? err.withFile(file) : err;

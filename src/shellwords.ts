@@ -1,4 +1,5 @@
-// Splitting a command line into words as sops does (google/shlex): for SOPS_AGE_KEY_CMD, EDITOR and the like.
+// Splitting a command line held in one string (SOPS_AGE_KEY_CMD, EDITOR, helm-secrets' backend arguments) into
+// words, the one way the project does it.
 
 /** POSIX-style word splitting like google/shlex (quotes and backslashes, no expansions). */
 export function shellWords(s: string): string[] | null {

@@ -4,6 +4,11 @@ import { parseArgs } from 'node:util';
 import { ExitCode, SopsError } from '../errors.js';
 import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
+import { backendArgs } from '../config/backendargs.js';
+import { setVerbose } from '../log.js';
+
+/** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
+const ENCRYPTING = new Set(['encrypt', 'enc', 'edit']);
 
 const OPTIONS = {
   'in-place': { type: 'boolean', short: 'i' },
@@ -84,14 +89,17 @@ export function checkDecryptionOrder(order: string | undefined): void {
 
 /** `command` names the command for messages; only `decrypt` takes --terraform. */
 export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = ''): FileCommandArgs {
+  // Backend arguments come first, as helm-secrets puts them before its own flags: the command's own flags win.
+  const extra = backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command');
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...extra, ...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
     throw new SopsError(msg, ExitCode.Generic);
   }
   const v = parsed.values;
+  if (v.verbose) setVerbose(true);
   if (v.terraform && command !== 'decrypt') {
     throw new SopsError(`--terraform applies to decrypt only${command ? `, not ${command}` : ''}`, ExitCode.ConflictingParameters);
   }

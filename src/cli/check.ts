@@ -16,6 +16,7 @@ import { extractFlags } from '../edit/cmdargs.js';
 import { cloneBranches } from '../edit/treeops.js';
 import { info, reportError, setQuiet } from './console.js';
 import { registerHelp } from './help.js';
+import { decSuffix } from '../helm/resolve.js';
 
 export const HELP = `Usage: helm secrets check [--no-mac] [--require-keys] [PATH...]
 Checks files for CI and pre-commit hooks and lists every finding; exit 1 when there is any, else 0.
@@ -93,9 +94,9 @@ function collect(paths: string[], cwd: string): FileSet {
 
 /** Whether a creation rule with a path_regex matches `file` (relative to the config's directory, as sops matches). */
 async function requiredByRule(file: string, cwd: string, env: NodeJS.ProcessEnv, configPath?: string): Promise<string | null> {
-  const { findConfig, loadConfig } = await import('../config/config.js');
+  const { configFor, loadConfig } = await import('../config/config.js');
   const { goRegex } = await import('../sops/goregex.js');
-  const cfgPath = configPath ? resolve(cwd, configPath) : findConfig(cwd, env);
+  const cfgPath = configFor(file, cwd, env, configPath);
   if (!cfgPath) return null;
   const cfg = loadConfig(cfgPath);
   const dir = resolve(cfgPath, '..');
@@ -182,7 +183,7 @@ export async function check(paths: string[], opts: { cwd: string; env: NodeJS.Pr
   const { files, tracked } = collect(paths.length ? paths : ['.'], cwd);
   const out: Finding[] = [];
   const prefix = opts.env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = opts.env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const suffix = decSuffix(opts.env);
   for (const file of files.sort()) {
     const display = relative(cwd, file) || file;
     const name = basename(file);

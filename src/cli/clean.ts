@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { atomicTempOwner } from '../io.js';
 import { LOCK_SUFFIX, removeStaleLock } from '../lock.js';
 import { info, reportError } from './console.js';
+import { HelmSecretsError, OwnCheck } from '../errors.js';
+import { decSuffix } from '../helm/resolve.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
   let entries;
@@ -37,12 +39,19 @@ function alive(pid: number): boolean {
 }
 
 export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const suffix = env.HELM_SECRETS_DEC_SUFFIX || '.dec';
+  const suffix = decSuffix(env);
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
   let removed = 0;
   let temps = 0;
   try {
-    for (const dir of dirs.length ? dirs : ['.']) {
+    const roots = dirs.length ? dirs : ['.'];
+    // A directory that is not there is a mistake (a typo, the wrong checkout), not "nothing to clean".
+    for (const dir of roots) {
+      const st = await fs.stat(dir).catch(() => undefined);
+      if (!st) throw OwnCheck.noDirectory(dir);
+      if (!st.isDirectory()) throw new HelmSecretsError(`Not a directory: ${dir}`);
+    }
+    for (const dir of roots) {
       for await (const file of walk(dir)) {
         const name = file.slice(file.lastIndexOf('/') + 1);
         if (name.endsWith(suffix) && name.startsWith(prefix)) {

@@ -1,7 +1,7 @@
 // The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
-import { asSopsError, ExitCode, printable } from '../errors.js';
+import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
 
 let quiet = false;
@@ -24,6 +24,10 @@ export function warn(msg: string): void {
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
+  if (err instanceof HelmSecretsError) {
+    process.stderr.write(`[helm-secrets] ${err.oneLine()}\n`);
+    return err.code;
+  }
   const e = asSopsError(err, ExitCode.Generic, file);
   process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
   return e.code;

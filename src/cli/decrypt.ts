@@ -1,23 +1,39 @@
 // decrypt (helm-secrets 4: stdout, -i, --output), dec (helm-secrets 2/3: writes FILE.dec, 0600) and view (stdout).
 // Plaintext goes to stdout or to the one file the user asked for; nowhere else.
 import { basename, dirname, join } from 'node:path';
-import { decryptBytes } from '../engine.js';
+import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { readInput, writeAtomic } from '../io.js';
-import { ExitCode, SopsError } from '../errors.js';
+import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../errors.js';
+import { decSuffix, sniffStore } from '../helm/resolve.js';
 import type { FileCommandArgs } from './args.js';
 import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
 
 export function decPath(file: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const suffix = decSuffix(env);
   return join(dirname(file), `${prefix}${basename(file)}${suffix}`);
 }
 
 type Mode = 'decrypt' | 'dec' | 'view';
 
+/**
+ * helm-secrets' own checks before the engine runs: the file exists and is encrypted. The format comes from the
+ * content, as helm-secrets decides it (so `secrets.yaml.gotpl` decrypts as YAML), unless --input-type names one.
+ */
+async function readEncrypted(file: string, args: FileCommandArgs): Promise<{ bytes: Uint8Array; inputType?: string }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInput(file);
+  } catch (err) {
+    throw isMissingFile(err) ? OwnCheck.missing(file) : err;
+  }
+  if (!isSopsEncrypted(bytes)) throw OwnCheck.notEncrypted(file);
+  return { bytes, inputType: args.common.inputType ?? sniffStore(bytes) };
+}
+
 export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<number> {
-  if (args.files.length === 0) return reportError(new SopsError(`${mode}: no file specified`, ExitCode.NoFileSpecified));
+  if (args.files.length === 0) return reportError(OwnCheck.noFile());
   if (args.output && args.files.length > 1) {
     return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
   }
@@ -31,14 +47,15 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
       if (mode === 'decrypt' && args.inPlace && !args.terraform) {
         // Read, decrypt and write back under the file's lock, so a concurrent change is not lost.
         await withFileLock(file, lockOptions(env, 'decrypt -i'), async () => {
-          const plain = await decryptBytes(await readInput(file), file, { ...args.common, extract: args.extract, warn });
+          const { bytes, inputType } = await readEncrypted(file, args);
+          const plain = await decryptBytes(bytes, file, { ...args.common, inputType, extract: args.extract, warn });
           await writeAtomic(file, plain);
         });
         info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
         continue;
       }
-      const bytes = await readInput(file);
-      const plain = await decryptBytes(bytes, file, { ...args.common, extract: args.extract, warn });
+      const { bytes, inputType } = await readEncrypted(file, args);
+      const plain = await decryptBytes(bytes, file, { ...args.common, inputType, extract: args.extract, warn });
       if (args.terraform) {
         // As helm-secrets prints it (no newline), for `data "external"`: the plaintext goes to stdout only, as with
         // a plain decrypt; -i and --output are ignored, as there.

@@ -1,9 +1,9 @@
 // edit FILE: decrypt into a private file, run the user's editor, re-encrypt on save with the same data key.
 // Unchanged values keep their exact ENC strings; no change leaves the file byte-identical; the original is never damaged.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { encryptBytes } from '../engine.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, HelmSecretsError, OwnCheck, SopsError, asSopsError } from '../errors.js';
 import { storeNameFor, type Store, type StoreName } from '../sops/store.js';
 import type { Branches } from '../sops/tree.js';
 import { commit, openSession, seal } from '../edit/change.js';
@@ -17,7 +17,9 @@ import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 import { writeAtomic } from '../io.js';
 
-export const HELP = `Usage: helm secrets edit [options] FILE
+export const HELP = `Edit encrypted secrets
+
+Usage: helm secrets edit [options] FILE
 Opens the decrypted FILE in your editor and re-encrypts it when you save and quit.
 Editor: $SOPS_EDITOR, else $VISUAL, else $EDITOR (arguments allowed: EDITOR="code --wait"), else vim, nano or vi.
 The plaintext lives only in a private temporary file (0600 in a 0700 directory, on tmpfs when the system has
@@ -136,17 +138,25 @@ async function editNew(file: string, args: FileCommandArgs, env: NodeJS.ProcessE
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let file: string | undefined;
   try {
-    const args = parseFileCommand(argv, env);
+    const args = parseFileCommand(argv, env, 'edit');
     if (args.help) {
       process.stdout.write(HELP + '\n');
       return 0;
     }
     if (args.quiet) setQuiet(true);
-    if (args.files.length !== 1) throw new SopsError('edit needs exactly one FILE', ExitCode.NoFileSpecified);
+    if (args.files.length === 0) {
+      // As helm-secrets: the usage, then the refusal.
+      process.stderr.write(HELP + '\n');
+      throw OwnCheck.noFile();
+    }
+    if (args.files.length > 1) throw new HelmSecretsError('Error: edit takes exactly one FILE.');
     file = args.files[0]!;
     const cwd = args.common.cwd ?? process.cwd();
     const runEnv = args.common.env ?? env;
     const target = file;
+    // A new file in a directory that does not exist could never be saved: refuse before the editor opens.
+    const dir = dirname(target);
+    if (!existsSync(resolve(cwd, dir))) throw OwnCheck.noDirectory(dir);
     // The lock is held while the editor is open: a set or another edit of the same file waits (bounded) for
     // this one to save, instead of being overwritten by it.
     return await withFileLock(resolve(cwd, target), lockOptions(runEnv, 'edit'), async () =>

@@ -4,14 +4,15 @@ import { existsSync } from 'node:fs';
 import { encryptBytes, isSopsEncrypted } from '../engine.js';
 import { openSession, sealIfChanged } from '../edit/change.js';
 import { readInput, writeAtomic } from '../io.js';
-import { ExitCode, SopsError, asSopsError } from '../errors.js';
+import { ExitCode, OwnCheck, SopsError, asSopsError, isMissingFile } from '../errors.js';
 import type { FileCommandArgs } from './args.js';
 import { decPath } from './decrypt.js';
 import { info, lockOptions, reportError, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
+import { verboseLog } from '../log.js';
 
 export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
-  if (args.files.length === 0) return reportError(new SopsError(`${mode}: no file specified`, ExitCode.NoFileSpecified));
+  if (args.files.length === 0) return reportError(OwnCheck.noFile());
   if (args.output && args.files.length > 1) {
     return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
   }
@@ -21,7 +22,14 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
     // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
     const dec = decPath(file, env);
     const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
-    const bytes = await readInput(source);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readInput(source);
+    } catch (err) {
+      throw isMissingFile(err) ? OwnCheck.missing(source) : err;
+    }
+    // helm-secrets' own check: an encrypted FILE is not encrypted again (its values would be sealed twice).
+    if (source === file && isSopsEncrypted(bytes)) throw OwnCheck.alreadyEncrypted(file);
     if (source !== file && existsSync(file) && isSopsEncrypted(await readInput(file))) {
       // FILE is already encrypted: keep its data key and master keys, and the ciphertext of every value
       // that did not change, so the git diff shows only what was edited in FILE.dec.
@@ -40,7 +48,9 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
     const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
     if (mode === 'enc' || args.inPlace) {
       await writeAtomic(file, enc);
-      info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
+      verboseLog('CMD', 'File written successfully');
+      // encrypt -i is silent on success, as helm-secrets and sops are (scripts check its output is empty).
+      if (mode === 'enc') info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
     } else if (args.output) {
       await writeAtomic(args.output, enc);
       info(`Encrypted ${file} to ${args.output}`);

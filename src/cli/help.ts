@@ -6,7 +6,7 @@ const COMMON = `Options for every file command:
   --extract PATH        only this part of the tree, e.g. '["db"]["password"]' (a string leaf is printed raw)
   --ignore-mac          do not verify the MAC (values are still authenticated); prints a warning
   --indent N            output indentation (YAML spaces, JSON spaces)
-  --config FILE         use this .sops.yaml instead of searching upward from the current directory
+  --config FILE         use this .sops.yaml instead of the one nearest FILE (searched upward from FILE's directory)
   --decryption-order L  master key kinds to try first, e.g. age,pgp (SOPS_DECRYPTION_ORDER)
   --key-timeout SEC     time limit of one call to a key service
   -q, --quiet           no [helm-secrets] messages (HELM_SECRETS_QUIET=true)`;
@@ -26,21 +26,25 @@ const ENCRYPTION = `Encryption options (override the creation rule of .sops.yaml
   --shamir-secret-sharing-threshold N   key groups needed to decrypt`;
 
 const PAGES: Record<string, string> = {
-  encrypt: `Usage: helm secrets encrypt [options] FILE...
+  encrypt: `Encrypt secrets
+
+Usage: helm secrets encrypt [options] FILE...
 Encrypts FILE (plaintext) and prints the encrypted file, or writes it with -i/--output.
   -i, --in-place        replace FILE with its encrypted form (atomic)
   --output FILE         write the result to FILE
-Exit 203 if FILE is already encrypted.
+Exit 1 if FILE does not exist or is already encrypted.
 
 ${ENCRYPTION}
 
 ${COMMON}`,
-  decrypt: `Usage: helm secrets decrypt [options] FILE...
+  decrypt: `Decrypt secrets
+
+Usage: helm secrets decrypt [options] FILE...
 Decrypts FILE and prints the plaintext, or writes it with -i/--output.
   -i, --in-place        replace FILE with its plaintext (atomic)
   --output FILE         write the plaintext to FILE (mode 0600)
   --terraform           print {"content_base64":"..."} for Terraform's external data source (one FILE)
-Exit 51 on a MAC mismatch, 128 when no master key could be used.
+Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 when no master key could be used.
 
 ${COMMON}`,
   enc: `Usage: helm secrets enc [options] FILE...
@@ -72,29 +76,41 @@ Prints the directory the plugin is installed in.`,
 export const OVERVIEW = `helm secrets: keep Helm values files encrypted (SOPS format) and deploy with them as if they were plain.
 
 Usage:
-  helm secrets [-q] COMMAND [options] FILE...     work on encrypted files
-  helm secrets [-q] HELM_COMMAND [helm args...]   run helm with encrypted values decrypted on the fly
+  helm secrets [OPTIONS] COMMAND [options] FILE...     work on encrypted files
+  helm secrets [OPTIONS] HELM_COMMAND [helm args...]   run helm with encrypted values decrypted on the fly
 
-File commands:
-  encrypt   encrypt a file (stdout, -i in place, --output FILE)
-  decrypt   decrypt a file (stdout, -i in place, --output FILE)
-  enc       encrypt in place (helm-secrets 2 style)
-  dec       decrypt FILE into FILE.dec
-  view      print the decrypted file
-  edit      edit the decrypted file in $EDITOR, re-encrypt on save
-  set       set one value:   helm secrets set FILE '["a"]["b"]' VALUE
-  unset     remove one value: helm secrets unset FILE '["a"]["b"]'
+Available Commands:
+  encrypt     encrypt a file (stdout, -i in place, --output FILE)
+  decrypt     decrypt a file (stdout, -i in place, --output FILE)
+  enc         encrypt in place (helm-secrets 2 style)
+  dec         decrypt FILE into FILE.dec
+  view        print the decrypted file
+  edit        edit the decrypted file in $EDITOR, re-encrypt on save
+  set         set one value:   helm secrets set FILE '["a"]["b"]' VALUE
+  unset       remove one value: helm secrets unset FILE '["a"]["b"]'
   updatekeys  make the master keys match .sops.yaml
-  rotate    new data key, every value re-encrypted
-  check     find unencrypted secrets, bad MACs and tracked decrypted files (CI, pre-commit)
-  git       git integration: 'helm secrets git setup' installs the diff and merge drivers
-  clean     remove decrypted .dec files
-  version   print the version
-  dir       print the plugin directory
+  rotate      new data key, every value re-encrypted
+  check       find unencrypted secrets, bad MACs and tracked decrypted files (CI, pre-commit)
+  git         git integration: 'helm secrets git setup' installs the diff and merge drivers
+  clean       remove decrypted .dec files
+  version     print the version
+  dir         print the plugin directory
+  HELM_COMMAND  install, upgrade, template, lint, diff, ... anything else: every -f/--values/--set-file argument
+              that names a SOPS-encrypted file (or secrets://FILE) is decrypted and handed to helm through a pipe;
+              nothing decrypted is left on disk.
 
-Helm commands (install, upgrade, template, lint, diff, ... anything else):
-  every -f/--values/--set-file argument that names a SOPS-encrypted file (or secrets://FILE) is decrypted
-  and handed to helm through a pipe; nothing decrypted is left on disk.
+Available Options (before the command):
+  -q, --quiet                       no [helm-secrets] messages (HELM_SECRETS_QUIET)
+  -a, --backend-args ARGS           sops flags for every decryption and encryption, e.g. -a "--verbose"
+                                    (HELM_SECRETS_BACKEND_ARGS); flags that do not apply are refused by name
+  -b, --backend NAME                accepted for compatibility; the sops engine is built in (HELM_SECRETS_BACKEND)
+  --ignore-missing-values [true|false]        missing values files count as empty (HELM_SECRETS_IGNORE_MISSING_VALUES)
+  --decrypt-secrets-in-tmp-dir [true|false]   hand helm decrypted values as files in a private temporary
+                                              directory instead of a pipe (HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR)
+  --evaluate-templates [true|false]           needs the vals backend; refused (HELM_SECRETS_EVALUATE_TEMPLATES)
+  --evaluate-templates-decode-secrets [true|false]   goes with --evaluate-templates
+  -h, --help                        this help
+  -v, --version                     print the version
 
 Run 'helm secrets COMMAND --help' for a command's options.`;
 

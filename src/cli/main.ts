@@ -44,9 +44,14 @@ export async function main(argv: string[]): Promise<number> {
     } else if (a === '-v' || a === '--version') {
       process.stdout.write(VERSION + '\n');
       return 0;
-    } else if (a === '--backend' || a === '-b' || a === '--backend-args') {
+    } else if (a === '-a' || a === '--backend-args') {
+      // sops flags for every engine call (src/config/backendargs.ts); in the environment, so the getter gets them too.
+      env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
+    } else if (a.startsWith('--backend-args=')) {
+      env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
+    } else if (a === '--backend' || a === '-b') {
       i++; // sops is built in; the option is accepted for compatibility and has no effect
-    } else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) {
+    } else if (a.startsWith('--backend=')) {
       /* accepted, no effect */
     } else {
       const took = takeSwitch(argv, i, env);
@@ -58,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = argv[i];
   const rest = argv.slice(i + 1);
   if (cmd === undefined) {
+    // As helm-secrets: no command is a usage error (the help, exit 1); --help asks for it (exit 0).
     process.stdout.write(OVERVIEW + '\n');
-    return 0;
+    return 1;
   }
   try {
     if (env.HELM_SECRETS_LOAD_GPG_KEYS) (await import('./loadkeys.js')).applyLoadGpgKeys(env);

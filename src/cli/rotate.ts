@@ -70,7 +70,7 @@ async function readRotateInput(file: string, changesKeys: boolean): Promise<Uint
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const extra = extractFlags(argv, FLAGS);
-    const args = parseFileCommand(extra.rest, env);
+    const args = parseFileCommand(extra.rest, env, 'rotate');
     if (args.help) {
       process.stdout.write(HELP + '\n');
       return 0;

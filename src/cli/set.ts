@@ -89,7 +89,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   let file: string | undefined;
   try {
     const extra = extractFlags(argv, SET_FLAGS);
-    const args = parseFileCommand(extra.rest, env);
+    const args = parseFileCommand(extra.rest, env, 'set');
     if (args.help) {
       process.stdout.write(HELP + '\n');
       return 0;
@@ -139,7 +139,7 @@ export async function runUnset(argv: string[], env: NodeJS.ProcessEnv): Promise<
   let file: string | undefined;
   try {
     const extra = extractFlags(argv, [{ name: 'idempotent', value: false }]);
-    const args = parseFileCommand(extra.rest, env);
+    const args = parseFileCommand(extra.rest, env, 'unset');
     if (args.help) {
       process.stdout.write(HELP_UNSET + '\n');
       return 0;

@@ -82,10 +82,10 @@ function noConfig(): SopsError {
 
 async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.ProcessEnv; yes: boolean; threshold?: number; common: Parameters<typeof openEncrypted>[2] }): Promise<void> {
   const cwd = process.cwd();
-  const { findConfig, loadConfig, creationRuleFor } = await import('../config/config.js');
+  const { configFor, loadConfig, creationRuleFor } = await import('../config/config.js');
   const env = { ...opts.env };
   for (const k of KEY_ENV) delete env[k];
-  const configPath = opts.configPath ? resolve(cwd, opts.configPath) : findConfig(cwd, env);
+  const configPath = configFor(file, cwd, env, opts.configPath);
   if (!configPath) throw noConfig();
   const config = loadConfig(configPath);
   const rule = creationRuleFor(config, configPath, resolve(cwd, file));
@@ -129,11 +129,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       return 0;
     }
     if (args.quiet) setQuiet(true);
-    if (!args.common.configPath) {
+    if (args.files.length === 0) {
+      // sops looks for its config (from the CWD, with no file to start from) before it counts the files.
       const { findConfig } = await import('../config/config.js');
-      if (!findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
+      if (!args.common.configPath && !findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
+      throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
     }
-    if (args.files.length === 0) throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
     let code = 0;
     for (const file of args.files) {
       try {

@@ -110,6 +110,22 @@ export function findConfig(startDir: string, env: NodeJS.ProcessEnv): string | u
   return findConfigWithWarnings(startDir, env).path;
 }
 
+/**
+ * The one place that decides which config applies to a file: --config, else SOPS_CONFIG (both relative to the
+ * CWD), else the `.sops.yaml` nearest the file: searched upward from the file's own directory, as helm-secrets
+ * runs sops there. So `helm secrets encrypt charts/a/secrets.yaml` from anywhere uses charts/a's rules.
+ */
+export function configLookupFor(filePath: string, cwd: string, env: NodeJS.ProcessEnv, configPath?: string): ConfigLookup {
+  if (configPath) return { path: resolve(cwd, configPath) };
+  if (env.SOPS_CONFIG) return { path: resolve(cwd, env.SOPS_CONFIG) };
+  return findConfigWithWarnings(dirname(resolve(cwd, filePath)), env);
+}
+
+/** The config file that applies to `filePath` (see configLookupFor), or undefined. */
+export function configFor(filePath: string, cwd: string, env: NodeJS.ProcessEnv, configPath?: string): string | undefined {
+  return configLookupFor(filePath, cwd, env, configPath).path;
+}
+
 // Without an exception for the usual answer (no such file): building one costs ~0.1 ms, and a helm command with
 // many values files asks for every directory up to the root, per file.
 function exists(path: string): boolean {
@@ -322,7 +338,7 @@ export function resolveEncryptionSettings(args: {
   flags: EncryptionFlags;
 }): EncryptionSettings {
   const { flags, env } = args;
-  const lookup: ConfigLookup = args.configPath ? { path: resolve(args.cwd, args.configPath) } : findConfigWithWarnings(args.cwd, env);
+  const lookup = configLookupFor(args.filePath, args.cwd, env, args.configPath);
   const configPath = lookup.path;
 
   // sops reads a malformed context as "none" while loading the config, and rejects it only when building keys.
@@ -350,7 +366,7 @@ export function resolveEncryptionSettings(args: {
     keyGroups = rule.keyGroups;
   } else {
     throw new SopsError(
-      `no master keys were provided: config file not found, or has no creation rules, and no keys given with ${KEY_FLAG_HINT}`,
+      `config file not found, or has no creation rules, and no keys provided through command line options (${KEY_FLAG_HINT})`,
       ExitCode.Generic,
     );
   }
@@ -379,7 +395,7 @@ export function resolveEncryptionSettings(args: {
 }
 
 /** Store settings for any command (decrypt included): from the config if one is found, else defaults. */
-export function storesConfigFor(cwd: string, env: NodeJS.ProcessEnv, configPath?: string): StoresConfig {
-  const path = configPath ? resolve(cwd, configPath) : findConfig(cwd, env);
+export function storesConfigFor(filePath: string, cwd: string, env: NodeJS.ProcessEnv, configPath?: string): StoresConfig {
+  const path = configFor(filePath, cwd, env, configPath);
   return path ? loadConfig(path).stores : {};
 }

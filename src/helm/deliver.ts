@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DIR_PREFIX, LOCK_FILE, lockContent } from './cleanup.js';
+import { decSuffix } from './resolve.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -106,7 +107,7 @@ export class Delivery {
       return `/dev/fd/${3 + this.items.length - 1}`;
     }
     const prefix = this.env.HELM_SECRETS_DEC_PREFIX ?? '';
-    const suffix = this.env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+    const suffix = decSuffix(this.env);
     // The name without its query or fragment: a URL's query may hold a token.
     const file = join(this.privateDir(), `${n}_${prefix}${basename(name.replace(/[?#].*$/s, '')) || 'values'}${suffix}`);
     writeFileSync(file, bytes, { mode: 0o600, flag: 'wx' });

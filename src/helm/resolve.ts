@@ -8,6 +8,8 @@ import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { fileKind, readInput } from '../io.js';
 import type { RefKind } from './args.js';
 import { redactUrl } from '../redact.js';
+import { backendDecryptOptions } from '../config/backendargs.js';
+import { setVerbose } from '../log.js';
 import { helmHasGetter } from './getters.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
@@ -58,10 +60,19 @@ export function sniffStore(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * The suffix of decrypted files: HELM_SECRETS_DEC_SUFFIX, default `.dec`. Empty counts as unset: a decrypted file
+ * named as its encrypted file would overwrite it, and `clean` could not tell the two apart. Everything that names
+ * or finds decrypted files (dec, enc, clean, check, the wrapper) asks here.
+ */
+export function decSuffix(env: NodeJS.ProcessEnv): string {
+  return env.HELM_SECRETS_DEC_SUFFIX || '.dec';
+}
+
 /** helm-secrets' name for a decrypted file (HELM_SECRETS_DEC_DIR / _PREFIX / _SUFFIX). */
 export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = env.HELM_SECRETS_DEC_SUFFIX ?? '.dec';
+  const suffix = decSuffix(env);
   const base = basename(path);
   if (env.HELM_SECRETS_DEC_DIR) {
     return join(env.HELM_SECRETS_DEC_DIR, `${dirname(path).replace(/[\\/]/g, '_')}_${prefix}${base}${suffix}`);
@@ -117,10 +128,23 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
   }
 }
 
-async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
-  const type = sniffStore(bytes);
+async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, warn?: (msg: string) => void): Promise<Uint8Array> {
+  // Backend arguments (-a, --backend-args, HELM_SECRETS_BACKEND_ARGS) are sops flags for this call; a bad one is
+  // its own error, not a decryption failure.
+  const b = backendDecryptOptions(env, 'decrypting values for helm');
+  if (b.verbose) setVerbose(true);
+  const type = b.inputType ?? sniffStore(bytes);
   try {
-    return await decryptBytes(bytes, name, { env, inputType: type, outputType: type });
+    return await decryptBytes(bytes, name, {
+      env: b.decryptionOrder !== undefined ? { ...env, SOPS_DECRYPTION_ORDER: b.decryptionOrder } : env,
+      inputType: type,
+      outputType: b.outputType ?? type,
+      ignoreMac: b.ignoreMac,
+      indent: b.indent,
+      configPath: b.configPath,
+      keyTimeoutMs: b.keyTimeoutMs,
+      warn,
+    });
   } catch (err) {
     const e = asSopsError(err, ExitCode.Generic, name);
     throw new SopsError(`Error while decrypting file: ${e.oneLine()}`, e.code);
@@ -203,14 +227,22 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
     case 'literal': {
       const bytes = Buffer.from(src.value, 'utf8');
       if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
-      return { action: 'content', bytes: await decrypt(bytes, 'literal.json', env), decrypted: true };
+      return { action: 'content', bytes: await decrypt(bytes, 'literal.json', env, ctx.warn), decrypted: true };
     }
     case 'http': {
       const url = expandUrl(src.url, env);
-      const bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+      } catch (err) {
+        // A plain URL given to the wrapper (-f, --set-file) that cannot be fetched is, as helm-secrets words it, a
+        // values file that does not exist; "Error while download url" is the getter's word for secrets://URL.
+        if (err instanceof SopsError) throw new SopsError(`File does not exist: ${printable(redactUrl(src.url))}`);
+        throw err;
+      }
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
       if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
-      return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env), decrypted: true };
+      return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env, ctx.warn), decrypted: true };
     }
     case 'local':
       return resolveLocal(src, ctx);
@@ -241,5 +273,5 @@ async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: Resolv
     // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
     return { action: 'path', path };
   }
-  return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx)), decrypted: true };
+  return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx), ctx.warn), decrypted: true };
 }

@@ -11,6 +11,7 @@ import { parseSource, type Source } from './source.js';
 import { takeSwitch } from '../cli/globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
+import { backendDecryptOptions } from '../config/backendargs.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -47,8 +48,10 @@ function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[
     const took = takeSwitch(argv, i, env);
     if (took > 0) i += took - 1;
     else if (a === '-q' || a === '--quiet') quiet = true;
-    else if (a === '-b' || a === '--backend' || a === '-a' || a === '--backend-args') i++;
-    else if (a.startsWith('--backend=') || a.startsWith('--backend-args=')) continue;
+    else if (a === '-a' || a === '--backend-args') env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
+    else if (a.startsWith('--backend-args=')) env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
+    else if (a === '-b' || a === '--backend') i++;
+    else if (a.startsWith('--backend=')) continue;
     else break;
   }
   return { rest: argv.slice(i), quiet };
@@ -100,6 +103,15 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     // rendering the expressions unevaluated would deploy them as they are.
     process.stderr.write('[helm-secrets] --evaluate-templates (HELM_SECRETS_EVALUATE_TEMPLATES=true) needs the vals backend, which this plugin does not have\n');
     return 1;
+  }
+
+  try {
+    // Backend arguments that do not apply are refused before anything runs, encrypted values or not.
+    backendDecryptOptions(env, `helm ${args[0]}`);
+  } catch (err) {
+    const e = asSopsError(err);
+    process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
+    return e.code;
   }
 
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';

@@ -2,7 +2,6 @@
 // and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
 // recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
 import { errorMessage } from '../errors.js';
-import { shellWords } from '../shellwords.js';
 import { execFile } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
 import { homedir } from 'node:os';
@@ -10,6 +9,9 @@ import { join } from 'node:path';
 import type { Decrypter, Identity } from 'age-encryption';
 import { decryptX25519, dearmor, isWellFormedIdentity, parseX25519Identity, type X25519Key } from './agefile.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { shellWords } from '../shellwords.js';
+
+export { shellWords };
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
@@ -54,7 +56,7 @@ export const ageKind: KeyKind = {
     if (recipient.startsWith('ssh-')) return unwrapSsh(enc, recipient, ctx.env);
     const { identities, problems } = await loadIdentities(ctx.env, recipient);
     if (identities.length === 0) {
-      if (problems.length === 0) return null;
+      if (problems.length === 0) throw new Error(noIdentityAnywhere(ctx.env));
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
     const file = armored(enc);
@@ -66,6 +68,17 @@ export const ageKind: KeyKind = {
     });
   },
 };
+
+/**
+ * No identity in any place sops looks: not the same as a wrong key, so the message lists those places, as sops's
+ * "Did not find keys in locations ..." does, and what to set.
+ */
+function noIdentityAnywhere(env: NodeJS.ProcessEnv): string {
+  const places = ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD'].map((v) => (env[v] === undefined ? `${v} (not set)` : `${v} (no key)`));
+  const file = defaultKeysFile(env);
+  if (file) places.push(`'${file}'`);
+  return `no age identity found: did not find keys in ${places.join(', ')}`;
+}
 
 /**
  * The data key `open` finds; null when no identity matched and every identity source loaded, else an error that
@@ -367,7 +380,6 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
   else dir = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
   return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
 }
-
 
 function messageOf(err: unknown): string {
   return errorMessage(err);

@@ -2,6 +2,7 @@
 // and recovering it again the way sops's GetDataKeyWithKeyServices does.
 import { ExitCode, SopsError, errorMessage } from '../errors.js';
 import { combine, split } from '../sops/shamir.js';
+import { keyLog, verboseLog } from '../log.js';
 import { DEFAULT_DECRYPTION_ORDER, INTERNAL_ORDER, loadKind } from './registry.js';
 import type { KeyContext, KeyEntry, KeySpec } from './types.js';
 
@@ -48,7 +49,9 @@ export async function wrapDataKey(
       try {
         const kind = await loadKind(spec.kind);
         entries.push(await kind.wrap(spec, parts[i]!, ctx));
+        keyLog(spec.kind, 'Encryption succeeded', await describeEntry(spec));
       } catch (err) {
+        keyLog(spec.kind, 'Encryption failed', await describeEntry(spec));
         failures.push(`${label(spec.kind, await describeEntry(spec))}: ${oneLine(err)}`);
       }
     }
@@ -89,9 +92,11 @@ export async function recoverDataKey(
       try {
         const kind = await loadKind(entry.kind);
         part = await kind.unwrap(entry, ctx);
+        keyLog(entry.kind, part ? 'Decryption succeeded' : 'Decryption failed', kind.describe(entry.fields));
         if (part) break;
         tried.push(`${label(entry.kind, kind.describe(entry.fields))}: no matching identity`);
       } catch (err) {
+        keyLog(entry.kind, 'Decryption failed', await describeEntry(entry));
         tried.push(`${label(entry.kind, await describeEntry(entry))}: ${oneLine(err)}`);
       }
     }
@@ -107,9 +112,14 @@ export async function recoverDataKey(
         : `failed to get the data key: ${needed} of ${keyGroups.length} key groups needed, ${parts.length} recovered`;
     throw new SopsError(`${head}: ${report.join('; ')}`, ExitCode.CouldNotRetrieveKey);
   }
-  if (keyGroups.length === 1) return parts[0]!;
+  if (keyGroups.length === 1) {
+    verboseLog('SOPS', 'Data key recovered successfully');
+    return parts[0]!;
+  }
   try {
-    return combine(parts);
+    const key = combine(parts);
+    verboseLog('SOPS', 'Data key recovered successfully');
+    return key;
   } catch (err) {
     throw new SopsError(`could not get data key from shamir parts: ${oneLine(err)}`, ExitCode.CouldNotRetrieveKey);
   }

@@ -57,6 +57,7 @@ export const pgpKind: KeyKind = {
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
     let gpgProblem: string | undefined;
+    let noGpg = false;
     try {
       const r = await runGpg(ctx.env, ['--batch', '--quiet', '-d'], Buffer.from(enc, 'utf8'), MAX_KEY_BYTES);
       if (r.overflow) throw new Error(TOO_BIG('gpg'));
@@ -64,11 +65,14 @@ export const pgpKind: KeyKind = {
       gpgProblem = r.code === 0 ? 'gpg: zero bytes returned' : lastLine(r.stderr) || `gpg exited with code ${r.code}`;
     } catch (err) {
       if (!isMissingBinary(err)) throw err;
+      noGpg = true;
     }
     // No gpg binary, or gpg failed: keys given in the environment may still open it.
     const keys = await environmentKeys(ctx.env);
     if (keys.length === 0) {
       if (gpgProblem) throw new Error(gpgProblem);
+      // Nothing could have opened it: say why, rather than "no matching identity".
+      if (noGpg) throw new Error(`gpg not found (${ctx.env[PGP_ENV.exec] || 'gpg'}) and no key in ${PGP_ENV.key} or ${PGP_ENV.keyFile}: install gnupg, or set ${PGP_ENV.keyFile} to your private key file`);
       return null;
     }
     const opened = await decryptWithOpenPGP(await loadOpenPGP(), keys, enc, ctx.env);

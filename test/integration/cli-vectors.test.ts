@@ -168,16 +168,18 @@ describe('file commands refuse bad input with sops exit codes and touch nothing'
     const r = runCli(['decrypt', f]);
     assert.notEqual(r.code, 0);
     oneLine(r.stderr);
-    assert.match(r.stderr, /plainfile\.yaml: .*(not encrypted|metadata not found)/);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^\[helm-secrets\] File is not encrypted: .*plainfile\.yaml\n$/);
   });
 
-  it('encrypting an encrypted file exits 203 and leaves it byte-identical', function () {
+  it('encrypting an encrypted file is refused as helm-secrets does (exit 1) and leaves it byte-identical', function () {
     const f = join(dir, 'secrets.yaml');
     copyFileSync(join(HSV, 'secrets.yaml'), f);
     const before = readFileSync(f);
     for (const cmd of [['enc', f], ['encrypt', '-i', f], ['encrypt', f]]) {
       const r = runCli([...cmd.slice(0, -1), '--age', 'age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr', f]);
-      assert.equal(r.code, 203, `${cmd.join(' ')}: ${r.stderr}`);
+      assert.equal(r.code, 1, `${cmd.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, `[helm-secrets] Already encrypted: ${f}\n`);
       oneLine(r.stderr);
       assert.deepEqual(readFileSync(f), before);
     }
@@ -220,10 +222,10 @@ describe('file commands refuse bad input with sops exit codes and touch nothing'
     assert.match(r.stderr, /broken\.yaml/);
   });
 
-  it('a missing file exits 100 naming it', function () {
+  it('a missing file exits 1 naming it, in helm-secrets\' words', function () {
     const r = runCli(['decrypt', join(dir, 'missing.yaml')]);
-    assert.equal(r.code, 100);
-    assert.match(r.stderr, /missing\.yaml: file does not exist/);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `[helm-secrets] File does not exist: ${join(dir, 'missing.yaml')}\n`);
   });
 });
 

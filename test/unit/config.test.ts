@@ -147,8 +147,8 @@ describe('config: lookup', () => {
 
   it('stores settings come from the found config, defaults otherwise', () => {
     writeFileSync(join(root, '.sops.yaml'), 'stores:\n  yaml:\n    indent: 2\n  json:\n    indent: 3\n  json_binary:\n    indent: 0\n');
-    assert.deepEqual(storesConfigFor(root, {}), { yaml: { indent: 2 }, json: { indent: 3 }, json_binary: { indent: 0 } });
-    assert.deepEqual(storesConfigFor(root, { SOPS_CONFIG: join(root, 'none.yaml') }, join(root, '.sops.yaml')).yaml, { indent: 2 });
+    assert.deepEqual(storesConfigFor(join(root, 'x.yaml'), root, {}), { yaml: { indent: 2 }, json: { indent: 3 }, json_binary: { indent: 0 } });
+    assert.deepEqual(storesConfigFor(join(root, 'x.yaml'), root, { SOPS_CONFIG: join(root, 'none.yaml') }, join(root, '.sops.yaml')).yaml, { indent: 2 });
   });
 
   it('a configured file that cannot be read is an error naming it', () => {

@@ -82,7 +82,7 @@ describe('age master key', () => {
     await assert.rejects(ageKind.unwrap(ssh, { env: { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: notSsh } }), new RegExp(`failed to load age SSH identities: ${notSsh}: not an SSH private key`));
     // SSH keys are not consulted for an X25519 recipient.
     const [entry] = ageEntries(join(HUMPHD, 'tests', 'data', 'secret.enc.yaml'));
-    assert.equal(await ageKind.unwrap(entry!, { env: { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: notSsh } }), null);
+    await assert.rejects(ageKind.unwrap(entry!, { env: { ...base, SOPS_AGE_SSH_PRIVATE_KEY_FILE: notSsh } }), /^Error: no age identity found: /);
   });
 
   it('unwraps the real data keys of the humphd sops files (yaml 3.8.1, json 3.9.2)', async () => {
@@ -107,9 +107,15 @@ describe('age master key', () => {
     assert.equal(key?.length, 32);
   });
 
-  it('returns null when no identity is configured at all', async () => {
+  it('with no identity configured anywhere, says where it looked (not the wrong-key answer)', async () => {
     const [entry] = ageEntries(join(HUMPHD, 'tests', 'data', 'secret.enc.yaml'));
-    assert.equal(await ageKind.unwrap(entry!, { env: base }), null);
+    const keysTxt = defaultKeysFile(base)!;
+    await assert.rejects(ageKind.unwrap(entry!, { env: base }), (err: Error) => {
+      assert.equal(err.message, `no age identity found: did not find keys in SOPS_AGE_KEY (not set), SOPS_AGE_KEY_FILE (not set), SOPS_AGE_KEY_CMD (not set), '${keysTxt}'`);
+      return true;
+    });
+    // A variable that is set but holds no key is named as such.
+    await assert.rejects(ageKind.unwrap(entry!, { env: { ...base, SOPS_AGE_KEY: '' } }), /SOPS_AGE_KEY \(no key\), SOPS_AGE_KEY_FILE \(not set\)/);
   });
 
   it('combines SOPS_AGE_KEY words, SOPS_AGE_KEY_FILE lines and the default keys.txt', async () => {

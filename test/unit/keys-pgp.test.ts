@@ -157,9 +157,9 @@ describe('pgp master key', () => {
       assert.equal(hex(await pgpKind.unwrap(entry!, { env })), expectedDataKey('example.yaml'));
     });
 
-    it('returns null when no key is configured or none is a recipient', async () => {
+    it('without gpg and without keys it says so, naming SOPS_PGP_KEY_FILE; a key that is no recipient gives null', async () => {
       const [entry] = pgpEntries('example.yaml');
-      assert.equal(await pgpKind.unwrap(entry!, { env: noGpg }), null);
+      await assert.rejects(pgpKind.unwrap(entry!, { env: noGpg }), /^Error: gpg not found \(.*\) and no key in SOPS_PGP_KEY or SOPS_PGP_KEY_FILE: install gnupg, or set SOPS_PGP_KEY_FILE/);
       assert.equal(await pgpKind.unwrap(entry!, { env: { ...noGpg, SOPS_PGP_KEY: await publicBlock(FP3) } }), null);
     });
 
