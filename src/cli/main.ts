@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import { parseFileCommand } from './args.js';
 import { isQuietEnv, reportError, setQuiet } from './console.js';
-import { takeSwitch } from './globalopts.js';
+import { takeSwitch } from '../helm/globalopts.js';
 import { OVERVIEW, helpFor } from './help.js';
 
 const FILE_COMMANDS = new Set(['encrypt', 'decrypt', 'enc', 'dec', 'view']);

@@ -8,7 +8,7 @@ import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
-import { takeSwitch } from '../cli/globalopts.js';
+import { takeSwitch } from './globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';

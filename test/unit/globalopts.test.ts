@@ -1,6 +1,6 @@
 // helm-secrets's switch options before the command (`--name`, `--name true|false`, `--name=value`).
 import assert from 'node:assert/strict';
-import { SWITCHES, takeSwitch } from '../../src/cli/globalopts.js';
+import { SWITCHES, takeSwitch } from '../../src/helm/globalopts.js';
 
 describe('global switch options', () => {
   it('take one or two arguments and set their variable; anything else is not theirs', () => {

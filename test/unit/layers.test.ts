@@ -42,7 +42,7 @@ function layer(path: string): string {
 }
 
 // Modules at the root of src/ that any layer may use: errors, redaction, and the small shared helpers.
-const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock']);
+const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log']);
 
 // What each layer may import (besides itself and the shared modules).
 const ALLOWED: Record<string, string[]> = {
@@ -52,7 +52,7 @@ const ALLOWED: Record<string, string[]> = {
   io: [],
   engine: ['sops', 'keys', 'config', 'io'],
   edit: ['sops', 'config', 'engine', 'io', 'keys/types'],
-  helm: ['sops', 'keys', 'config', 'engine', 'io', 'cli/globalopts'],
+  helm: ['sops', 'keys', 'config', 'engine', 'io'],
   cli: ['sops', 'keys', 'config', 'engine', 'io', 'edit', 'helm'],
 };
 
