@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { netrcCredentials, type Credentials } from './netrc.js';
 import { proxyFor } from './proxy.js';
@@ -119,7 +120,7 @@ function describe(err: NodeJS.ErrnoException, via: string): string {
 }
 
 /** One GET; resolves to the response (body unread). */
-function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: AbortSignal): Promise<http.IncomingMessage> {
+function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: AbortSignal, opened: Duplex[]): Promise<http.IncomingMessage> {
   const isHttps = t.url.protocol === 'https:';
   const host = t.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(t.url.port || (isHttps ? 443 : 80));
@@ -144,10 +145,11 @@ function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: 
       req.on('response', onResponse).on('error', fail).end();
       return;
     }
-    const servername = host.includes(':') ? undefined : host;
+    // SNI carries host names only (RFC 6066), never an address.
+    const servername = isIP(host) ? undefined : host;
     const get = (socket?: Duplex) => {
       const req = socket
-        ? http.request({ method: 'GET', path: t.path, headers, signal, agent: false, createConnection: () => tls.connect({ ...tlsOpts, socket, servername }) })
+        ? http.request({ method: 'GET', path: t.path, headers, signal, createConnection: () => tls.connect({ ...tlsOpts, socket, servername }) })
         : https.request({ host, port, method: 'GET', path: t.path, headers, signal, agent: false, servername, ...tlsOpts });
       req.on('response', onResponse).on('error', fail).end();
     };
@@ -165,6 +167,7 @@ function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: 
       agent: false,
     });
     connect.on('connect', (res, socket) => {
+      opened.push(socket);
       if (res.statusCode !== 200) {
         socket.destroy();
         reject(new HttpFailure(`the proxy refused the tunnel (HTTP ${res.statusCode})`));
@@ -209,10 +212,12 @@ export async function httpGet(url: string, env: NodeJS.ProcessEnv, tlsFiles: Tls
     timedOut = true;
     ctl.abort();
   }, ms);
+  // Proxy tunnels: closed at the end whatever happened, so none keeps the process alive.
+  const opened: Duplex[] = [];
   try {
     let t = target(url, env);
     for (let hop = 0; ; hop++) {
-      const res = await request(t, env, tlsFiles, ctl.signal);
+      const res = await request(t, env, tlsFiles, ctl.signal, opened);
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -239,5 +244,6 @@ export async function httpGet(url: string, env: NodeJS.ProcessEnv, tlsFiles: Tls
     throw new HttpFailure(describe(err as NodeJS.ErrnoException, ''));
   } finally {
     clearTimeout(timer);
+    for (const s of opened) s.destroy();
   }
 }

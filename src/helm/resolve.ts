@@ -153,7 +153,7 @@ async function download(url: string, written: string, ignoreMissing: boolean, ct
   } catch (err) {
     if (ignoreMissing) return undefined;
     const cause = err instanceof HttpFailure ? err.reason : 'request failed';
-    throw new SopsError(`Error while download url ${printable(redactUrl(written))}: ${cause}`);
+    throw new SopsError(`Error while download url ${printable(redactUrl(written))} (${cause})`);
   }
 }
 
@@ -266,15 +266,11 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
       const url = expandUrl(src.url, env);
       const bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'), ctx);
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
-      let name = 'values.yaml';
-      try {
-        name = basename(new URL(url).pathname) || name;
-      } catch {
-        /* the download worked: the name is only for the store's extension */
-      }
+      // Named as written (before ${VAR} expansion), redacted, without the query.
+      const name = remoteName(src.url);
       if (src.noop) return { action: 'content', bytes, decrypted: false };
-      if (!isSopsEncrypted(bytes, url)) {
-        refuseCiphertext(bytes, remoteName(src.url));
+      if (!isSopsEncrypted(bytes, name)) {
+        refuseCiphertext(bytes, name);
         return { action: 'content', bytes, decrypted: false };
       }
       return { action: 'content', bytes: await decrypt(bytes, name, await keyEnv(src.keyImport, ctx)), decrypted: true };

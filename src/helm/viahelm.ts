@@ -51,7 +51,9 @@ export function fetchViaHelm(spec: string, env: NodeJS.ProcessEnv, dir: string):
         if (err) {
           const lines = String(stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
           const line = lines.find((l) => l.startsWith('Error:')) ?? lines[lines.length - 1] ?? (err as NodeJS.ErrnoException).code ?? 'helm failed';
-          const msg = printable(redactUrls(line.replace(/^Error:\s*/, '')));
+          // helm 4 prints the failing plugin as a Go struct dump (`plugin &{{"legacy" …} …} failed to invoke: …`).
+          const short = line.replace(/^Error:\s*/, '').replace(/plugin &\{.*\}\s*/s, '');
+          const msg = printable(redactUrls(short));
           reject(new HelmFetchError(msg.length > 300 ? msg.slice(0, 300) + '…' : msg));
           return;
         }
