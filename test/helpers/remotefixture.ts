@@ -68,3 +68,35 @@ export function writeValuesChart(dir: string): string {
   writeFileSync(join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  values: {{ toYaml .Values | quote }}\n');
   return chart;
 }
+
+/**
+ * A stand-in for helm-git: `git+http://HOST/REPO.git@PATH?ref=REF` clones REF of the repository into a temp dir
+ * and prints PATH (helm-git's URL form; credentials and other query parameters are not handled).
+ */
+export function writeFakeHelmGit(dir: string): string {
+  const plugin = join(dir, 'helm-git-standin');
+  mkdirSync(join(plugin, 'bin'), { recursive: true });
+  writeFileSync(
+    join(plugin, 'plugin.yaml'),
+    'name: "helm-git-standin"\nversion: "0.1.0"\nusage: "test"\ndescription: "test"\ndownloaders:\n  - command: "bin/git-get"\n    protocols:\n      - "git+http"\n',
+  );
+  writeFileSync(
+    join(plugin, 'bin', 'git-get'),
+    `#!/bin/sh
+set -eu
+url="\${4#git+}"
+query=""
+case "$url" in *\\?*) query="\${url#*\\?}"; url="\${url%%\\?*}";; esac
+repo="\${url%%@*}"
+path="\${url#*@}"
+ref=main
+for kv in $(echo "$query" | tr '&' ' '); do case "$kv" in ref=*) ref="\${kv#ref=}";; esac; done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git clone --quiet --depth 1 --branch "$ref" "$repo" "$tmp/r" >&2
+cat "$tmp/r/$path"
+`,
+    { mode: 0o755 },
+  );
+  return plugin;
+}

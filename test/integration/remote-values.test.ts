@@ -1,6 +1,7 @@
 // Values from anywhere helm reads them, on real helm 3.18 and 4.1.4 with both plugins and a stand-in getter plugin
 // installed by `helm plugin install`: each source kind (local, http with a redirect, https with a throwaway CA,
-// basic auth in the URL with a query, a CONNECT proxy, netrc, another getter's scheme) times each way in (wrapper
+// basic auth in the URL with a query, a CONNECT proxy, netrc, another getter's scheme, git+http through a stand-in
+// helm-git from a repository served by git http-backend) times each way in (wrapper
 // -f in fd and tmp-dir mode, --set-file, secrets:// through the wrapper, the getter alone as Argo CD calls it,
 // secrets+age-import:// through the getter and the wrapper, `decrypt`), plain and encrypted. Each cell renders the
 // right values or fails with one error naming the source; no file helm is handed holds ENC[...]; no private
@@ -17,8 +18,8 @@ import { dirsLeftBy } from '../helpers/fakehelm.js';
 import { helmHome, type HelmHome } from '../helpers/helmhome.js';
 import { HS_VECTORS } from '../helpers/paths.js';
 import { runAsync, type ProcResult } from '../helpers/proc.js';
-import { readLines, writeFakeGetter, writeHelmShim, writeNodeShim, writeValuesChart } from '../helpers/remotefixture.js';
-import { makeCa, startFileServer, startProxy, type FileServer, type Proxy, type TestCa } from '../helpers/webfixture.js';
+import { readLines, writeFakeGetter, writeFakeHelmGit, writeHelmShim, writeNodeShim, writeValuesChart } from '../helpers/remotefixture.js';
+import { makeCa, startFileServer, startGitServer, startProxy, type FileServer, type GitServer, type Proxy, type TestCa } from '../helpers/webfixture.js';
 
 const AGE_KEY = join(HS_VECTORS, 'tests/assets/age/key.txt');
 const AGE_RECIPIENT = 'age1rh2xsjg8avja92j3jhtttuczgmqkz89lezxt4e3mmp5ukl5j4f9smvteju';
@@ -42,6 +43,8 @@ describe('remote values: every source kind through every way in', function () {
   let proxy: Proxy;
   let netrc: string;
   let getter: string;
+  let helmGit: string;
+  let gitSrv: GitServer;
   let chart: string;
   let helmShim: string;
   let nodeShim: string;
@@ -67,13 +70,28 @@ describe('remote values: every source kind through every way in', function () {
     netrc = join(dir, 'netrc');
     writeFileSync(netrc, `machine example.invalid login nobody password nothing\nmachine 127.0.0.1\n  login ${USER}\n  password ${PASSWORD}\n`, { mode: 0o600 });
     getter = writeFakeGetter(dir);
+    helmGit = writeFakeHelmGit(dir);
+    // A bare repository with the same files on branch main, served by git http-backend.
+    const git = (cwd: string, ...args: string[]) => {
+      const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...baseEnv, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    for (const f of ['secrets.yaml', 'plain.yaml']) copyFileSync(join(srv, f), join(work, f));
+    git(work, 'init', '-q', '-b', 'main');
+    git(work, 'add', '.');
+    git(work, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'values');
+    mkdirSync(join(dir, 'git'));
+    git(dir, 'clone', '-q', '--bare', work, join(dir, 'git', 'values.git'));
+    gitSrv = await startGitServer(join(dir, 'git'));
     chart = writeValuesChart(dir);
     helmShim = writeHelmShim(dir);
     nodeShim = writeNodeShim(dir);
   });
 
   after(async () => {
-    await Promise.all([plainSrv?.close(), tlsSrv?.close(), proxy?.close()]);
+    await Promise.all([plainSrv?.close(), tlsSrv?.close(), proxy?.close(), gitSrv?.close()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,6 +121,7 @@ describe('remote values: every source kind through every way in', function () {
     },
     { name: 'https, credentials from NETRC', ref: (f) => `${tlsSrv.base}/auth/${f}`, env: () => ({ SSL_CERT_FILE: ca.ca, NETRC: netrc }) },
     { name: 'another getter plugin (fake://)', ref: (f) => `fake://${f}` },
+    { name: 'git+http through a stand-in helm-git', ref: (f) => `git+http://127.0.0.1:${gitSrv.port}/values.git@${f}?ref=main` },
   ];
 
   interface Way {
@@ -136,8 +155,10 @@ describe('remote values: every source kind through every way in', function () {
       let pidLog: string;
       before(function () {
         home = helmHome(this, version, baseEnv);
-        const r = spawnSync(home.helm, ['plugin', 'install', getter], { env: { ...baseEnv, ...home.env }, encoding: 'utf8' });
-        assert.equal(r.status, 0, r.stdout + r.stderr);
+        for (const plugin of [getter, helmGit]) {
+          const r = spawnSync(home.helm, ['plugin', 'install', plugin], { env: { ...baseEnv, ...home.env }, encoding: 'utf8' });
+          assert.equal(r.status, 0, r.stdout + r.stderr);
+        }
         shimLog = join(home.dir, 'shim.log');
         pidLog = join(home.dir, 'pids.log');
         env = {
