@@ -11,6 +11,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { encryptBytes } from '../../src/engine.js';
 import { testEnv } from '../helpers/env.js';
@@ -316,6 +318,28 @@ describe('remote values: every source kind through every way in', function () {
           const r = await run(['secrets', 'template', 'rel', chart, '-f', `${plainSrv.base}/secrets.yaml?a=%2F&b=c`], { HTTP_PROXY: proxy.url });
           assert.equal(r.code, 0, r.stderr);
           assert.ok(proxy.seen.slice(before).includes(`GET ${plainSrv.base}/secrets.yaml?a=%2F&b=c`), proxy.seen.join('\n'));
+        });
+        it('redirects: credentials follow within the host, never to another one', async () => {
+          // Another origin (same address, other port) that sends every request on to the https server's /auth/.
+          const away = http.createServer((req, res) => res.writeHead(302, { Location: `${tlsSrv.base}/auth/secrets.yaml` }).end());
+          await new Promise<void>((r) => away.listen(0, '127.0.0.1', r));
+          try {
+            const port = (away.address() as AddressInfo).port;
+            const before = tlsSrv.seen.length;
+            const r = await run(['secrets', 'template', 'rel', chart, '-f', `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}/x.yaml`], { SSL_CERT_FILE: ca.ca });
+            assert.match(r.stderr, /Error while download url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/x\.yaml \(HTTP 401\)/);
+            assert.deepEqual(tlsSrv.seen.slice(before).map((x) => x.authorization), [undefined]);
+          } finally {
+            away.close();
+          }
+          const same = await run(['secrets', 'template', 'rel', chart, '-f', `https://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${tlsSrv.port}/redirect/auth/secrets.yaml`], { SSL_CERT_FILE: ca.ca });
+          assert.equal(same.code, 0, same.stderr);
+          assert.ok(same.stdout.toString().includes(SECRET));
+        });
+        it('view of a URL prints the plaintext', async () => {
+          const r = await run(['secrets', 'view', `${plainSrv.base}/secrets.yaml`], {});
+          assert.equal(r.code, 0, r.stderr);
+          assert.ok(r.stdout.toString().includes(`global_secret: ${SECRET}`));
         });
         it('HELM_SECRETS_URL_VARIABLE_EXPANSION expands ${VAR} in the getter too', async () => {
           const r = await run(['template', 'rel', chart, '-f', `secrets://${plainSrv.base}/\${HS_FILE}`], { HELM_SECRETS_URL_VARIABLE_EXPANSION: 'true', HS_FILE: 'secrets.yaml' });
