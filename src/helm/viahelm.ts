@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
+import { helmEnvironment } from './childenv.js';
 
 const CHART = 'values-getter';
 const made = new Map<string, string>();
@@ -39,13 +40,15 @@ function setFileValue(spec: string): string {
 export function fetchViaHelm(spec: string, env: NodeJS.ProcessEnv, dir: string): Promise<Uint8Array> {
   const chart = helperChart(dir);
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
-  // Never this plugin's wrapper again (scripts/wrapper/helm.sh as `helm`), no debug output of the values.
-  const childEnv: NodeJS.ProcessEnv = { ...env, HELM_SECRETS_WRAPPER_ENABLED: 'false' };
+  const argv = ['template', CHART, chart, '--set-file', `content=${setFileValue(spec)}`];
+  // The other getter needs no sops key or Vault token (the bytes are decrypted here); never this plugin's wrapper
+  // again (scripts/wrapper/helm.sh as `helm`); no debug output of the values.
+  const childEnv: NodeJS.ProcessEnv = { ...helmEnvironment(env, argv), HELM_SECRETS_WRAPPER_ENABLED: 'false' };
   delete childEnv.HELM_DEBUG;
   return new Promise((resolve, reject) => {
     execFile(
       helm,
-      ['template', CHART, chart, '--set-file', `content=${setFileValue(spec)}`],
+      argv,
       { env: childEnv, maxBuffer: 128 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {

@@ -17,6 +17,8 @@ export function writeFakeGetter(dir: string, scheme = 'fake'): string {
     join(plugin, 'bin', 'get'),
     `#!/bin/sh
 # helm: certFile keyFile caFile URL
+# The names of key variables it was given (there must be none: the bytes are decrypted by the plugin).
+if [ -n "\${GETTER_ENV_LOG:-}" ]; then env | cut -d= -f1 | grep -E '^(SOPS_.*(KEY|TOKEN|PASSPHRASE|PASSWORD|SECRET)|VAULT_TOKEN)' >> "$GETTER_ENV_LOG" || true; fi
 name="\${4#${scheme}://}"
 if [ ! -f "$FAKE_GETTER_ROOT/$name" ]; then echo "fake getter: $name not found" >&2; exit 1; fi
 exec cat "$FAKE_GETTER_ROOT/$name"

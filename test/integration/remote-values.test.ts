@@ -173,6 +173,8 @@ describe('remote values: every source kind through every way in', function () {
           SHIM_LOG: shimLog,
           HELM_SECRETS_NODE_PATH: nodeShim,
           PID_LOG: pidLog,
+          GETTER_ENV_LOG: join(home.dir, 'getter-env.log'),
+          VAULT_TOKEN: 'hs-test-vault-token',
         };
       });
       after(() => home?.remove());
@@ -224,6 +226,7 @@ describe('remote values: every source kind through every way in', function () {
               assert.doesNotMatch(r.stderr, new RegExp(encodeURIComponent(PASSWORD).replace(/[.*+?^${}()|[\]\\%]/g, '\\$&')));
             }
             source.check?.(before);
+            assert.deepEqual(readLines(env.GETTER_ENV_LOG!), [], 'the other getter was given key variables');
             nothingLeft();
           });
         }
@@ -335,6 +338,16 @@ describe('remote values: every source kind through every way in', function () {
           const same = await run(['secrets', 'template', 'rel', chart, '-f', `https://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${tlsSrv.port}/redirect/auth/secrets.yaml`], { SSL_CERT_FILE: ca.ca });
           assert.equal(same.code, 0, same.stderr);
           assert.ok(same.stdout.toString().includes(SECRET));
+        });
+        it('a FILE.dec that is still encrypted is not reused: the file is decrypted instead', async () => {
+          const local = mkdtempSync(join(dir, 'dec-'));
+          copyFileSync(join(srv, 'secrets.yaml'), join(local, 'secrets.yaml'));
+          copyFileSync(join(srv, 'secrets.yaml'), join(local, 'secrets.yaml.dec'));
+          const r = await run(['secrets', 'template', 'rel', chart, '-f', join(local, 'secrets.yaml')], {});
+          assert.equal(r.code, 0, r.stderr);
+          assert.match(r.stderr, /Warning: ignoring .*secrets\.yaml\.dec: it is still encrypted; decrypting .*secrets\.yaml instead/);
+          assert.ok(r.stdout.toString().includes(SECRET));
+          assert.deepEqual(r.shim.filter((l) => l.startsWith('ENC in')), []);
         });
         it('view of a URL prints the plaintext', async () => {
           const r = await run(['secrets', 'view', `${plainSrv.base}/secrets.yaml`], {});
