@@ -28,6 +28,23 @@ exec cat "$FAKE_GETTER_ROOT/$name"
   return plugin;
 }
 
+/** The same getter in helm 4's own plugin format (apiVersion v1, type getter/v1, a subprocess runtime). */
+export function writeFakeGetterV1(dir: string, scheme = 'fake4'): string {
+  const plugin = join(dir, `getter-${scheme}`);
+  mkdirSync(join(plugin, 'bin'), { recursive: true });
+  writeFileSync(
+    join(plugin, 'plugin.yaml'),
+    `apiVersion: v1\ntype: getter/v1\nname: "getter-${scheme}"\nversion: "0.1.0"\nruntime: subprocess\nconfig:\n  protocols:\n    - "${scheme}"\n` +
+      `runtimeConfig:\n  protocolCommands:\n    - protocols:\n        - "${scheme}"\n      platformCommand:\n        - command: "bin/get"\n`,
+  );
+  writeFileSync(
+    join(plugin, 'bin', 'get'),
+    `#!/bin/sh\nname="\${4#${scheme}://}"\nif [ ! -f "$FAKE_GETTER_ROOT/$name" ]; then echo "fake getter: $name not found" >&2; exit 1; fi\nexec cat "$FAKE_GETTER_ROOT/$name"\n`,
+    { mode: 0o755 },
+  );
+  return plugin;
+}
+
 /** A helm that logs `ran: ARGS` and `ENC in ARG` (a file argument, or `key=file`, holding ENC[) to $SHIM_LOG. */
 export function writeHelmShim(dir: string): string {
   const path = join(dir, 'helm-shim');

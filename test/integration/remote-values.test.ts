@@ -1,7 +1,7 @@
 // Values from anywhere helm reads them, on real helm 3.18 and 4.1.4 with both plugins and a stand-in getter plugin
 // installed by `helm plugin install`: each source kind (local, http with a redirect, https with a throwaway CA,
 // basic auth in the URL with a query, a CONNECT proxy, netrc, another getter's scheme, git+http through a stand-in
-// helm-git from a repository served by git http-backend) times each way in (wrapper
+// helm-git from a repository served by git http-backend, on helm 4 a getter in its own getter/v1 format) times each way in (wrapper
 // -f in fd and tmp-dir mode, --set-file, secrets:// through the wrapper, the getter alone as Argo CD calls it,
 // secrets+age-import:// through the getter and the wrapper, `decrypt`), plain and encrypted. Each cell renders the
 // right values or fails with one error naming the source; no file helm is handed holds ENC[...]; no private
@@ -20,7 +20,7 @@ import { dirsLeftBy } from '../helpers/fakehelm.js';
 import { helmHome, type HelmHome } from '../helpers/helmhome.js';
 import { HS_VECTORS } from '../helpers/paths.js';
 import { runAsync, type ProcResult } from '../helpers/proc.js';
-import { readLines, writeFakeGetter, writeFakeHelmGit, writeHelmShim, writeNodeShim, writeValuesChart } from '../helpers/remotefixture.js';
+import { readLines, writeFakeGetter, writeFakeGetterV1, writeFakeHelmGit, writeHelmShim, writeNodeShim, writeValuesChart } from '../helpers/remotefixture.js';
 import { makeCa, startFileServer, startGitServer, startProxy, type FileServer, type GitServer, type Proxy, type TestCa } from '../helpers/webfixture.js';
 
 const AGE_KEY = join(HS_VECTORS, 'tests/assets/age/key.txt');
@@ -46,6 +46,7 @@ describe('remote values: every source kind through every way in', function () {
   let netrc: string;
   let getter: string;
   let helmGit: string;
+  let getterV1: string;
   let gitSrv: GitServer;
   let chart: string;
   let helmShim: string;
@@ -73,6 +74,7 @@ describe('remote values: every source kind through every way in', function () {
     writeFileSync(netrc, `machine example.invalid login nobody password nothing\nmachine 127.0.0.1\n  login ${USER}\n  password ${PASSWORD}\n`, { mode: 0o600 });
     getter = writeFakeGetter(dir);
     helmGit = writeFakeHelmGit(dir);
+    getterV1 = writeFakeGetterV1(dir);
     // A bare repository with the same files on branch main, served by git http-backend.
     const git = (cwd: string, ...args: string[]) => {
       const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...baseEnv, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } });
@@ -101,6 +103,8 @@ describe('remote values: every source kind through every way in', function () {
     name: string;
     ref: (file: string) => string;
     env?: () => NodeJS.ProcessEnv;
+    /** Only on this helm version. */
+    only?: 'v3' | 'v4';
     /** Checked after the cell ran: the request went where it should. */
     check?: (before: { tls: number; proxy: number }) => void;
   }
@@ -123,6 +127,7 @@ describe('remote values: every source kind through every way in', function () {
     },
     { name: 'https, credentials from NETRC', ref: (f) => `${tlsSrv.base}/auth/${f}`, env: () => ({ SSL_CERT_FILE: ca.ca, NETRC: netrc }) },
     { name: 'another getter plugin (fake://)', ref: (f) => `fake://${f}` },
+    { name: 'a helm 4 getter/v1 plugin (fake4://)', ref: (f) => `fake4://${f}`, only: 'v4' },
     { name: 'git+http through a stand-in helm-git', ref: (f) => `git+http://127.0.0.1:${gitSrv.port}/values.git@${f}?ref=main` },
   ];
 
@@ -157,7 +162,7 @@ describe('remote values: every source kind through every way in', function () {
       let pidLog: string;
       before(function () {
         home = helmHome(this, version, baseEnv);
-        for (const plugin of [getter, helmGit]) {
+        for (const plugin of version === 'v4' ? [getter, helmGit, getterV1] : [getter, helmGit]) {
           const r = spawnSync(home.helm, ['plugin', 'install', plugin], { env: { ...baseEnv, ...home.env }, encoding: 'utf8' });
           assert.equal(r.status, 0, r.stdout + r.stderr);
         }
@@ -198,7 +203,7 @@ describe('remote values: every source kind through every way in', function () {
         assert.deepEqual(readdirSync(srv).filter((n) => n.includes('.dec')), []);
       };
 
-      for (const source of sources) {
+      for (const source of sources.filter((x) => !x.only || x.only === version)) {
         for (const way of ways) {
           it(`${source.name} × ${way.name}`, async () => {
             const extra = { ...(source.env?.() ?? {}), ...(way.env ?? {}) };
