@@ -135,12 +135,17 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-/** A forward proxy: CONNECT tunnels (for https) and relayed absolute-URI GETs (for http). */
-export async function startProxy(): Promise<Proxy> {
+/** A forward proxy: CONNECT tunnels (for https) and relayed absolute-URI GETs (for http); `auth` requires Proxy-Authorization. */
+export async function startProxy(auth?: { user: string; password: string }): Promise<Proxy> {
   const seen: string[] = [];
   const sockets = new Set<net.Socket>();
+  const want = auth ? 'Basic ' + Buffer.from(`${auth.user}:${auth.password}`).toString('base64') : undefined;
   const server = http.createServer((req, res) => {
     seen.push(`GET ${req.url}`);
+    if (want && req.headers['proxy-authorization'] !== want) {
+      res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"' }).end();
+      return;
+    }
     const u = new URL(req.url ?? '');
     const up = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: req.headers, method: req.method }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
@@ -151,6 +156,10 @@ export async function startProxy(): Promise<Proxy> {
   });
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url}`);
+    if (want && req.headers['proxy-authorization'] !== want) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\n\r\n');
+      return;
+    }
     const [host, port] = (req.url ?? '').split(':');
     const up = net.connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

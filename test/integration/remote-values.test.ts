@@ -354,6 +354,35 @@ describe('remote values: every source kind through every way in', function () {
           assert.ok(r.stdout.toString().includes(SECRET));
           assert.deepEqual(r.shim.filter((l) => l.startsWith('ENC in')), []);
         });
+        it('secrets+gpg-import://KEY?https://… with an empty keyring, in the getter and the wrapper', async () => {
+          copyFileSync(join(HS_VECTORS, 'tests/assets/values/sops/secrets.yaml'), join(srv, 'pgp.yaml'));
+          const gnupg = mkdtempSync(join(dir, 'gnupg-'));
+          const ref = `secrets+gpg-import://${join(HS_VECTORS, 'tests/assets/gpg/private.gpg')}?${tlsSrv.base}/pgp.yaml`;
+          for (const argv of [['template', 'rel', chart, '-f', ref], ['secrets', 'template', 'rel', chart, '-f', ref]]) {
+            const r = await run(argv, { SSL_CERT_FILE: ca.ca, GNUPGHOME: gnupg });
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout.toString(), /global_secret: global_bar/);
+            assert.doesNotMatch(r.stdout.toString(), /ENC\[/);
+          }
+          const without = await run(['secrets', 'template', 'rel', chart, '-f', `secrets://${tlsSrv.base}/pgp.yaml`], { SSL_CERT_FILE: ca.ca, GNUPGHOME: gnupg });
+          assert.notEqual(without.code, 0);
+          assert.match(without.stderr, /pgp\.yaml/);
+        });
+        it('a proxy that wants credentials gets them from the proxy URL', async () => {
+          const authProxy = await startProxy({ user: 'bob', password: 'pr0xy:pw' });
+          try {
+            const url = `${tlsSrv.base}/secrets.yaml`;
+            const refused = await run(['secrets', 'template', 'rel', chart, '-f', url], { SSL_CERT_FILE: ca.ca, HTTPS_PROXY: authProxy.url });
+            assert.match(refused.stderr, /\(the proxy refused the tunnel \(HTTP 407\)\)/);
+            const withAuth = `http://bob:${encodeURIComponent('pr0xy:pw')}@127.0.0.1:${authProxy.port}`;
+            const r = await run(['secrets', 'template', 'rel', chart, '-f', url], { SSL_CERT_FILE: ca.ca, HTTPS_PROXY: withAuth });
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(r.stdout.toString().includes(SECRET));
+            assert.doesNotMatch(r.stderr, /pr0xy/);
+          } finally {
+            await authProxy.close();
+          }
+        });
         it('view of a URL prints the plaintext', async () => {
           const r = await run(['secrets', 'view', `${plainSrv.base}/secrets.yaml`], {});
           assert.equal(r.code, 0, r.stderr);
