@@ -192,8 +192,16 @@ function readBody(res: http.IncomingMessage): Promise<Uint8Array> {
       }
       chunks.push(d);
     });
-    res.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    let ended = false;
+    res.on('end', () => {
+      ended = true;
+      resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
     res.on('error', (err) => reject(new HttpFailure(describe(err as NodeJS.ErrnoException, ''))));
+    // Cut off mid-body (the deadline, a dropped connection): never a truncated file, never a wait forever.
+    res.on('close', () => {
+      if (!ended) reject(new HttpFailure('the connection closed before the whole file arrived'));
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 // Real network parts for the remote-values tests, all on 127.0.0.1 and stopped by the tests: a throwaway CA made
 // with the openssl CLI (server and client certificates signed by it), a file server over http or https (optional
-// basic auth below /auth/, redirects below /redirect/, a request that never answers below /slow/, client
+// basic auth below /auth/, redirects below /redirect/, a request that never answers below /slow/, one that stops mid-body below /stall/, client
 // certificates required below /mtls/ when asked), and a forward proxy that tunnels CONNECT and relays plain
 // http requests. Every request is recorded (path and query as received, never the body).
 import { execFileSync } from 'node:child_process';
@@ -76,6 +76,10 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
       return;
     }
     if (path.startsWith('/slow/')) return; // never answers
+    if (path.startsWith('/stall/')) {
+      res.writeHead(200).write('global_secret: half'); // headers and part of the body, then nothing
+      return;
+    }
     let name = path.slice(1);
     if ((m = /^\/auth\/(.+)$/.exec(path))) {
       const want = opts.auth ? 'Basic ' + Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64') : undefined;

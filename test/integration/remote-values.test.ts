@@ -251,6 +251,7 @@ describe('remote values: every source kind through every way in', function () {
           { name: 'a CA nobody gave', ref: () => `${tlsSrv.base}/secrets.yaml`, error: /\(TLS certificate not accepted \(\w+\); give the CA with SSL_CERT_FILE or --ca-file\)/ },
           { name: 'another CA', ref: () => `${tlsSrv.base}/secrets.yaml`, env: () => ({ SSL_CERT_FILE: ca.otherCa }), error: /TLS certificate not accepted/ },
           { name: 'a server that never answers', ref: () => `${plainSrv.base}/slow/secrets.yaml`, env: () => ({ HELM_SECRETS_HTTP_TIMEOUT: '1' }), error: /slow\/secrets\.yaml \(no complete answer within 1 s \(HELM_SECRETS_HTTP_TIMEOUT\)\)/ },
+          { name: 'a body that stops half-way', ref: () => `${plainSrv.base}/stall/secrets.yaml`, env: () => ({ HELM_SECRETS_HTTP_TIMEOUT: '1' }), error: /stall\/secrets\.yaml \(no complete answer within 1 s \(HELM_SECRETS_HTTP_TIMEOUT\)\)/ },
           { name: 'a dead proxy', ref: () => `${plainSrv.base}/plain.yaml`, env: () => ({ http_proxy: 'http://127.0.0.1:1' }), error: /\(connection refused \(through the proxy\)\)/ },
           { name: 'ENC[...] without metadata over http', ref: () => `${plainSrv.base}/stripped.yaml`, error: /stripped\.yaml: has ENC\[\.\.\.\] values but no sops metadata; refusing to hand ciphertext to helm/ },
           { name: 'ENC[...] without metadata from another getter', ref: () => 'fake://stripped.yaml', error: /fake:\/\/stripped\.yaml: has ENC\[\.\.\.\] values but no sops metadata/ },
