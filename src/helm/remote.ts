@@ -25,6 +25,8 @@ export function remoteFileName(spec: string): string {
 /** Fetches a remote argument; errors name it with credentials redacted. */
 export async function fetchRemote(spec: string, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
   const shown = printable(redactUrl(spec));
+  // Through helm, this plugin's own getter would hand back plaintext, which the command would then refuse.
+  if (/^secrets(\+[a-z-]+)?:\/\//i.test(spec)) throw new SopsError(`${shown}: give the file or URL itself, not a secrets:// reference`);
   if (/^https?:\/\//i.test(spec)) {
     try {
       return await httpGet(expandUrl(spec, env), env);

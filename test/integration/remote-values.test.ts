@@ -290,6 +290,9 @@ describe('remote values: every source kind through every way in', function () {
             assert.notEqual(r.code, 0);
             assert.match(r.stderr, /a URL cannot be decrypted/);
           }
+          const ref = await run(['secrets', 'decrypt', 'secrets://fake://secrets.yaml'], {});
+          assert.notEqual(ref.code, 0);
+          assert.match(ref.stderr, /secrets:\/\/fake:\/\/secrets\.yaml: give the file or URL itself, not a secrets:\/\/ reference/);
         });
       });
 
