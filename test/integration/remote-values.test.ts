@@ -9,7 +9,7 @@
 // metadata, a failing getter, literal vals references, TLS flags, proxies and NO_PROXY.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ import { encryptBytes } from '../../src/engine.js';
 import { testEnv } from '../helpers/env.js';
 import { dirsLeftBy } from '../helpers/fakehelm.js';
 import { helmHome, type HelmHome } from '../helpers/helmhome.js';
-import { HS_VECTORS } from '../helpers/paths.js';
+import { HS_VECTORS, ROOT } from '../helpers/paths.js';
 import { runAsync, type ProcResult } from '../helpers/proc.js';
 import { readLines, writeFakeGetter, writeFakeGetterV1, writeFakeHelmGit, writeHelmShim, writeNodeShim, writeValuesChart } from '../helpers/remotefixture.js';
 import { makeCa, startFileServer, startGitServer, startProxy, type FileServer, type GitServer, type Proxy, type TestCa } from '../helpers/webfixture.js';
@@ -386,6 +386,20 @@ describe('remote values: every source kind through every way in', function () {
           } finally {
             await authProxy.close();
           }
+        });
+        it('scripts/wrapper/helm.sh as `helm` (Argo CD): other getters and URLs are decrypted, no loop through the wrapper', async () => {
+          const bin = mkdtempSync(join(dir, 'bin-'));
+          copyFileSync(join(ROOT, 'scripts/wrapper/helm.sh'), join(bin, 'helm'));
+          chmodSync(join(bin, 'helm'), 0o755);
+          for (const ref of ['fake://secrets.yaml', `${plainSrv.base}/secrets.yaml`, `secrets://git+http://127.0.0.1:${gitSrv.port}/values.git@secrets.yaml?ref=main`]) {
+            const r = await runAsync(join(bin, 'helm'), ['template', 'rel', chart, '-f', ref], {
+              env: { ...env, HELM_SECRETS_WRAPPER_ENABLED: 'true', HELM_SECRETS_HELM_PATH: home.helm, PATH: `${bin}:${env.PATH}` },
+            });
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(r.stdout.toString().includes(SECRET), r.stdout.toString());
+            assert.doesNotMatch(r.stdout.toString(), /ENC\[/);
+          }
+          nothingLeft();
         });
         it('view of a URL prints the plaintext', async () => {
           const r = await run(['secrets', 'view', `${plainSrv.base}/secrets.yaml`], {});
