@@ -8,6 +8,8 @@ import { decSuffix, sniffStore } from '../helm/resolve.js';
 import type { FileCommandArgs } from './args.js';
 import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
+import { fetchRemote, isRemote, remoteFileName } from '../helm/remote.js';
+import { redactUrl } from '../redact.js';
 
 export function decPath(file: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
@@ -43,6 +45,10 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
   const env = args.common.env ?? process.env;
   let code = 0;
   for (const file of args.files) {
+    if (isRemote(file, env)) {
+      code = (await decryptRemote(mode, file, args, env)) || code;
+      continue;
+    }
     try {
       if (mode === 'decrypt' && args.inPlace && !args.terraform) {
         // Read, decrypt and write back under the file's lock, so a concurrent change is not lost.
@@ -76,4 +82,23 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
     }
   }
   return code;
+}
+
+/** decrypt / view of a URL: to stdout or --output; there is no file to write in place or beside. */
+async function decryptRemote(mode: Mode, url: string, args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  const shown = redactUrl(url);
+  try {
+    if (mode === 'dec' || (args.inPlace && !args.terraform)) {
+      throw new SopsError(`${shown}: a URL cannot be decrypted ${mode === 'dec' ? 'to URL.dec' : 'in place'}; use decrypt (stdout) or --output FILE`, ExitCode.ConflictingParameters);
+    }
+    const plain = await decryptBytes(await fetchRemote(url, env), remoteFileName(url), { ...args.common, extract: args.extract, warn });
+    if (args.terraform) await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
+    else if (mode === 'decrypt' && args.output) {
+      await writeAtomic(args.output, plain, 0o600);
+      info(`Decrypted ${shown} to ${args.output}`);
+    } else await writeStdout(plain);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
 }

@@ -1,5 +1,6 @@
 // The getter side (`helm template -f secrets://…`, as Argo CD uses it): helm runs the getter plugin with
-// `certFile keyFile caFile URL`; the plaintext goes to stdout, which helm reads into memory.
+// `certFile keyFile caFile URL`; the plaintext goes to stdout, which helm reads into memory. The reference inside
+// may be local, http(s) or another getter's (fetched through helm, src/helm/viahelm.ts).
 import { readFile } from 'node:fs/promises';
 import { asSopsError, printable } from '../errors.js';
 import { redactUrl } from '../redact.js';
@@ -22,12 +23,15 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
   const scratch = new Delivery('dir', env);
   process.once('exit', () => scratch.wipe());
   try {
-    const src = parseSource(url);
-    if (src.type === 'other') {
+    if (!/^secrets(\+[a-z-]+)?:\/\//.test(url)) {
       process.stderr.write(`[helm-secrets] Unknown protocol '${printable(redactUrl(url))}'!\n`);
       return 1;
     }
-    const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir() });
+    const src = parseSource(url);
+    // helm passes the TLS files of the command (empty for values files); an inner https:// URL uses them.
+    const [certFile, keyFile, caFile] = argv.length >= 4 ? argv.slice(argv.length - 4, argv.length - 1) : [];
+    const tls = { ...(certFile ? { certFile } : {}), ...(keyFile ? { keyFile } : {}), ...(caFile ? { caFile } : {}) };
+    const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir(), tls });
     if (o.action === 'content') await writeOut(o.bytes);
     else await writeOut(await readFile(o.action === 'path' ? o.path : url));
     return 0;

@@ -11,6 +11,8 @@ import { redactUrl } from '../redact.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
 import { setVerbose } from '../log.js';
 import { helmHasGetter } from './getters.js';
+import { HttpFailure, httpGet, type TlsFiles } from './http.js';
+import { fetchViaHelm } from './viahelm.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
@@ -31,6 +33,23 @@ export interface ResolveContext {
   keyDir?: () => Promise<string>;
   /** Prints a warning line (an untrusted FILE.dec that is ignored). */
   warn?: (msg: string) => void;
+  /** CA, client certificate and TLS checking for http(s) URLs (helm's flags, or what helm hands the getter). */
+  tls?: TlsFiles;
+}
+
+// A sops value as sops writes it: ENC[AES256_GCM,data:…]. Content with one and without sops metadata (metadata cut
+// off, a half-merged file) is ciphertext all the same: it must not reach helm as if it were the value.
+const ENC_VALUE_RE = /ENC\[[A-Z0-9_]+,data:/;
+
+/** Whether bytes that are not a sops file still carry sops ciphertext. */
+export function hasCiphertext(bytes: Uint8Array): boolean {
+  return ENC_VALUE_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+}
+
+function refuseCiphertext(bytes: Uint8Array, name: string): void {
+  if (hasCiphertext(bytes)) {
+    throw new SopsError(`${printable(name)}: has ENC[...] values but no sops metadata; refusing to hand ciphertext to helm`);
+  }
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -152,19 +171,40 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, 
 }
 
 /** Fetches `url`; messages show `written` (the URL before ${VAR} expansion), redacted. */
-async function download(url: string, written: string, ignoreMissing: boolean): Promise<Uint8Array | undefined> {
-  let res: Response;
+async function download(url: string, written: string, ignoreMissing: boolean, ctx: ResolveContext): Promise<Uint8Array | undefined> {
   try {
-    res = await fetch(url);
-  } catch {
+    return await httpGet(url, ctx.env, ctx.tls);
+  } catch (err) {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${printable(redactUrl(written))}`);
+    const cause = err instanceof HttpFailure ? err.reason : 'request failed';
+    throw new SopsError(`Error while download url ${printable(redactUrl(written))} (${cause})`);
   }
-  if (!res.ok) {
+}
+
+/** Fetches another getter's reference through helm; messages name it redacted. */
+async function viaHelm(spec: string, ignoreMissing: boolean, ctx: ResolveContext): Promise<Uint8Array | undefined> {
+  if (!ctx.keyDir) throw new SopsError(`${printable(redactUrl(spec))}: no private directory to fetch it through helm`);
+  try {
+    return await fetchViaHelm(spec, ctx.env, await ctx.keyDir());
+  } catch (err) {
     if (ignoreMissing) return undefined;
-    throw new SopsError(`Error while download url ${printable(redactUrl(written))} (HTTP ${res.status})`);
+    throw new SopsError(`Error while fetching ${printable(redactUrl(spec))} through helm: ${(err as Error).message}`);
   }
-  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The name a fetched reference is decrypted under: redacted, without its query (which may hold a token). */
+function remoteName(spec: string): string {
+  return redactUrl(spec).replace(/[?#].*$/s, '');
+}
+
+/** Fetched bytes as helm gets them: decrypted when they are a sops file, refused when they still hold ENC[...]. */
+async function fromBytes(bytes: Uint8Array, name: string, noop: boolean, keyImport: KeyImport | undefined, ctx: ResolveContext): Promise<Outcome> {
+  if (noop) return { action: 'content', bytes, decrypted: false };
+  if (!isSopsEncrypted(bytes, name)) {
+    refuseCiphertext(bytes, name);
+    return { action: 'content', bytes, decrypted: false };
+  }
+  return { action: 'content', bytes: await decrypt(bytes, name, await keyEnv(keyImport, ctx)), decrypted: true };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -209,7 +249,13 @@ async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8A
       ctx.warn?.(`ignoring ${printable(dec)}: it ${problem}; decrypting ${printable(path)} instead`);
       return undefined;
     }
-    return await fh.readFile();
+    const bytes = await fh.readFile();
+    // A "decrypted" file that is still encrypted (copied, or written by a tool that failed) is not plaintext.
+    if (isSopsEncrypted(bytes, dec) || hasCiphertext(bytes)) {
+      ctx.warn?.(`ignoring ${printable(dec)}: it is still encrypted; decrypting ${printable(path)} instead`);
+      return undefined;
+    }
+    return bytes;
   } finally {
     await fh.close().catch(() => {});
   }
@@ -219,30 +265,47 @@ async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8A
 export async function resolveSource(src: Source, ctx: ResolveContext): Promise<Outcome> {
   const env = ctx.env;
   switch (src.type) {
-    case 'other':
-      if (helmHasGetter(src.spec, env)) return { action: 'keep' };
-      // No getter for this scheme that we know of: helm reads the reference from disk, so it is a local path like
-      // any other. When there is no such file, helm gets it as written (a getter we did not find may handle it).
-      return resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: false, viaProtocol: false }, ctx, true);
+    case 'other': {
+      const ignoreMissing = src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES');
+      if (!helmHasGetter(src.spec, env)) {
+        // No getter for this scheme that we know of: helm reads the reference from disk, so it is a local path like
+        // any other. When there is no such file, helm is asked (a getter we did not find may serve it).
+        const local = await resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: src.noop, keyImport: src.keyImport, viaProtocol: src.viaProtocol }, ctx, true);
+        if (local.action !== 'keep') return local;
+      }
+      const bytes = await viaHelm(src.spec, ignoreMissing, ctx);
+      if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
+      return fromBytes(bytes, remoteName(src.spec), src.noop, src.keyImport, ctx);
+    }
     case 'literal': {
       const bytes = Buffer.from(src.value, 'utf8');
-      if (!isSopsEncrypted(bytes, 'literal.json')) return { action: 'content', bytes, decrypted: false };
+      if (src.noop) return { action: 'content', bytes, decrypted: false };
+      if (!isSopsEncrypted(bytes, 'literal.json')) {
+        refuseCiphertext(bytes, 'secrets+literal://');
+        return { action: 'content', bytes, decrypted: false };
+      }
       return { action: 'content', bytes: await decrypt(bytes, 'literal.json', env, ctx.warn), decrypted: true };
     }
     case 'http': {
       const url = expandUrl(src.url, env);
       let bytes: Uint8Array | undefined;
       try {
-        bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'));
+        bytes = await download(url, src.url, src.ignoreMissing || flag(env, 'HELM_SECRETS_IGNORE_MISSING_VALUES'), ctx);
       } catch (err) {
-        // A plain URL given to the wrapper (-f, --set-file) that cannot be fetched is, as helm-secrets words it, a
-        // values file that does not exist; "Error while download url" is the getter's word for secrets://URL.
-        if (err instanceof SopsError) throw new SopsError(`File does not exist: ${printable(redactUrl(src.url))}`);
+        // helm-secrets' words: a plain URL given to the wrapper (-f, --set-file) that cannot be fetched is a values
+        // file that does not exist; "Error while download url" is what it says for secrets://URL.
+        if (err instanceof SopsError && !src.viaProtocol) throw new SopsError(err.message.replace(/^Error while download url /, 'File does not exist: '));
         throw err;
       }
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
-      if (src.noop || !isSopsEncrypted(bytes, url)) return { action: 'content', bytes, decrypted: false };
-      return { action: 'content', bytes: await decrypt(bytes, basename(new URL(url).pathname) || 'values.yaml', env, ctx.warn), decrypted: true };
+      // Named as written (before ${VAR} expansion), redacted, without the query.
+      const name = remoteName(src.url);
+      if (src.noop) return { action: 'content', bytes, decrypted: false };
+      if (!isSopsEncrypted(bytes, name)) {
+        refuseCiphertext(bytes, name);
+        return { action: 'content', bytes, decrypted: false };
+      }
+      return { action: 'content', bytes: await decrypt(bytes, name, await keyEnv(src.keyImport, ctx), ctx.warn), decrypted: true };
     }
     case 'local':
       return resolveLocal(src, ctx);
@@ -270,6 +333,7 @@ async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: Resolv
     if (reused) return { action: 'content', bytes: reused, decrypted: false, skipped: true };
   }
   if (src.noop || !isSopsEncrypted(bytes, path)) {
+    if (!src.noop) refuseCiphertext(bytes, path);
     // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
     return { action: 'path', path };
   }

@@ -12,12 +12,18 @@ export type KeyImport =
 export type Source =
   /** A local path; `viaProtocol` is true when it came from `secrets…://` (it must then be read by us). */
   | { type: 'local'; path: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean }
-  | { type: 'http'; url: string; ignoreMissing: boolean; noop: boolean }
-  | { type: 'literal'; value: string }
-  /** Any other `scheme://`: another getter plugin's business; handed to helm unchanged. */
-  | { type: 'other'; spec: string };
+  | { type: 'http'; url: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean }
+  /** `secrets+literal://`: the value itself; `noop` when written `noop!value`. */
+  | { type: 'literal'; value: string; noop: boolean }
+  /**
+   * Any other `scheme://`: another getter plugin's (helm-git's `git+https://`, helm-s3's `s3://`, …). It is fetched
+   * through helm's own getters and decrypted here (src/helm/viahelm.ts), never handed to helm to read itself.
+   * `viaProtocol` when it came from `secrets…://`.
+   */
+  | { type: 'other'; spec: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean };
 
 const BACKENDS = new Set(['sops', 'noop', 'vals']);
+const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 /** Strips helm-secrets' `?` (ignore if missing) and `backend!` prefixes; only `sops` and `noop` are supported here. */
 function prefixes(spec: string): { rest: string; ignoreMissing: boolean; noop: boolean } {
@@ -67,10 +73,10 @@ const IMPORTS = ['secrets+gpg-import://', 'secrets+gpg-import-kubernetes://', 's
 
 /** Reads one values reference as written on the command line or handed to the getter. */
 export function parseSource(spec: string): Source {
-  if (spec.startsWith('secrets+literal://')) return { type: 'literal', value: spec.slice('secrets+literal://'.length) };
+  if (spec.startsWith('secrets+literal://')) return literal(spec.slice('secrets+literal://'.length));
   if (spec.startsWith('secrets://')) {
     const p = prefixes(spec.slice('secrets://'.length));
-    return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: true };
+    return inner(p.rest, p.ignoreMissing, p.noop, undefined, spec);
   }
   const proto = IMPORTS.find((x) => spec.startsWith(x));
   if (proto) {
@@ -85,10 +91,52 @@ export function parseSource(spec: string): Source {
     else if (name === 'secrets+age-import') keyImport = { kind: 'age-file', path: keyPart };
     else if (name === 'secrets+gpg-import-kubernetes') keyImport = { kind: 'gpg-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
     else keyImport = { kind: 'age-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
-    return { type: 'local', path, ignoreMissing: p.ignoreMissing, noop: p.noop, keyImport, viaProtocol: true };
+    return inner(path, p.ignoreMissing, p.noop, keyImport, spec);
   }
   const p = prefixes(spec);
-  if (/^https?:\/\//.test(p.rest)) return { type: 'http', url: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop };
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p.rest)) return { type: 'other', spec };
+  if (/^https?:\/\//i.test(p.rest)) return { type: 'http', url: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
+  if (SCHEME_RE.test(p.rest)) return { type: 'other', spec: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
   return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
+}
+
+/**
+ * What a `secrets…://` protocol wraps: a local path, an http(s) URL (`secrets://https://host/x.yaml`) or another
+ * getter's reference (`secrets://git+https://…`, `secrets+age-import://KEY?s3://…`). One level only: a protocol of
+ * this plugin inside another would have helm call this getter again for the inner one.
+ */
+function inner(rest: string, ignoreMissing: boolean, noop: boolean, keyImport: KeyImport | undefined, spec: string): Source {
+  const ki = keyImport ? { keyImport } : {};
+  if (/^https?:\/\//i.test(rest)) return { type: 'http', url: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+  if (SCHEME_RE.test(rest)) {
+    if (/^secrets[+:]/i.test(rest)) throw new SopsError(`nested secrets protocols are not supported: ${redactUrl(spec)}`);
+    return { type: 'other', spec: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+  }
+  return { type: 'local', path: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+}
+
+/**
+ * `secrets+literal://[backend!]value`: as in helm-secrets, everything before the first `!` names a backend. Only
+ * sops (the default) and noop exist here; any other backend, and a vals reference (`ref+…://`), is an error rather
+ * than a value: handing the reference's text to helm as the secret would deploy the wrong thing, silently.
+ */
+function literal(rest: string): Source {
+  let value = rest;
+  let noop = false;
+  const bang = rest.indexOf('!');
+  if (bang >= 0) {
+    const backend = rest.slice(0, bang);
+    value = rest.slice(bang + 1);
+    if (backend === 'noop') noop = true;
+    else if (backend !== 'sops') {
+      throw new SopsError(
+        backend === 'vals'
+          ? 'secrets+literal://: the vals backend is not supported (only sops is built in)'
+          : `secrets+literal://: unknown backend '${backend.length > 40 ? backend.slice(0, 40) + '…' : backend}' (only sops and noop are supported)`,
+      );
+    }
+  }
+  if (/^ref\+[A-Za-z0-9]+:\/\//.test(value.trim())) {
+    throw new SopsError('secrets+literal://: vals references (ref+…://) are not supported (only sops is built in)');
+  }
+  return { type: 'literal', value, noop };
 }

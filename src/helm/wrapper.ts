@@ -12,6 +12,7 @@ import { takeSwitch } from './globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
+import { tlsFromHelmArgs } from './tlsflags.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -134,6 +135,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   try {
     const refs = findFileRefs(args);
     const sources = refs.map((r) => parseSource(r.kind === 'set-file' ? r.spec.replace(/\\(.)/g, '$1') : r.spec));
+    const tls = tlsFromHelmArgs(args);
     const outcomes: Outcome[] = await Promise.all(
       sources.map((src, i) =>
         resolveSource(src, {
@@ -142,6 +144,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
           reuseDecrypted: true,
           keyDir: async () => delivery.privateDir(),
           warn: (msg) => say(quiet, `Warning: ${msg}`),
+          tls,
         }),
       ),
     );

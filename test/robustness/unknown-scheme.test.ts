@@ -75,14 +75,14 @@ describe('robustness: references with a scheme helm has no getter for', function
         assert.match(r.stdout.toString(), /decrypted-inside/);
       });
 
-      it('a reference that is no file here reaches helm as written (a getter we did not see may serve it)', async () => {
+      it('a reference that is no file here is asked of helm (a getter we did not see may serve it) and fails, named, before helm runs', async () => {
         const r = await template('nosuch://x.yaml');
-        assert.notEqual(r.code, 0);
-        assert.doesNotMatch(r.stderr, /\[helm-secrets\]/);
-        assert.match(r.stderr, /nosuch:\/\/x\.yaml/);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /^\[helm-secrets\] Error while fetching nosuch:\/\/x\.yaml through helm: .*no such file/m);
+        assert.doesNotMatch(r.stdout.toString(), /kind: ConfigMap/);
       });
 
-      it('a scheme a getter plugin handles still goes to helm', async () => {
+      it('a scheme a getter plugin handles is fetched through that getter', async () => {
         const r = await template('fakeget://../../anything');
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout.toString(), /from-fake-getter/);
