@@ -1,7 +1,7 @@
 // The file commands on a URL (`helm secrets decrypt https://…`, `view git+https://…`): the bytes of an http(s) URL
 // (src/helm/http.ts) or of any scheme helm has a getter for (through helm, src/helm/viahelm.ts), with the name to
 // decrypt them under. A reference with no getter is a local path, as helm reads it.
-import { SopsError, printable } from '../errors.js';
+import { SopsError, printable, HelmSecretsError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { Delivery } from './deliver.js';
 import { helmHasGetter } from './getters.js';
@@ -32,7 +32,8 @@ export async function fetchRemote(spec: string, env: NodeJS.ProcessEnv): Promise
       return await httpGet(expandUrl(spec, env), env);
     } catch (err) {
       if (err instanceof SopsError) throw err;
-      throw new SopsError(`Error while download url ${shown} (${err instanceof HttpFailure ? err.reason : 'request failed'})`);
+      // helm-secrets' own words for a file command on a URL it cannot fetch (its exit 1), then the cause.
+      throw new HelmSecretsError(`File does not exist: ${shown} (${err instanceof HttpFailure ? err.reason : 'request failed'})`);
     }
   }
   const scratch = new Delivery('dir', env);
