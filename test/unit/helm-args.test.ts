@@ -78,7 +78,8 @@ describe('helm values sources', () => {
     assert.throws(() => parseSource('secrets+literal://vals!ref+vault://x'), /vals backend is not supported/);
     assert.throws(() => parseSource('secrets+literal://ref+awssecrets://x'), /vals references/);
     assert.throws(() => parseSource('secrets+literal://other!x'), /unknown backend 'other'/);
-    assert.deepEqual(parseSource('secrets://https://u:p@h/x.yaml?a=b'), { type: 'http', url: 'https://u:p@h/x.yaml?a=b', ignoreMissing: false, noop: false });
+    assert.deepEqual(parseSource('secrets://https://u:p@h/x.yaml?a=b'), { type: 'http', url: 'https://u:p@h/x.yaml?a=b', ignoreMissing: false, noop: false, viaProtocol: true });
+    assert.deepEqual(parseSource('https://h/x.yaml'), { type: 'http', url: 'https://h/x.yaml', ignoreMissing: false, noop: false, viaProtocol: false });
     assert.deepEqual(parseSource('secrets://?git+https://h/r@x.yaml?ref=main'), { type: 'other', spec: 'git+https://h/r@x.yaml?ref=main', ignoreMissing: true, noop: false, viaProtocol: true });
     const remoteAge = parseSource('secrets+age-import:///k.txt?https://h/x.yaml');
     assert.equal(remoteAge.type, 'http');
