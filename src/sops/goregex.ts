@@ -2,7 +2,16 @@
 // the same syntax Go accepts, and matching in time linear in the input whatever the pattern, so a pattern that comes
 // from a file (`^(a+)+$`) cannot stall a run the way a backtracking JS RegExp would. Patterns Go would reject yield
 // null: an invalid rule never matches.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// re2js builds its Unicode tables when it loads (about 8 ms): only runs whose file or config has a regex pay that.
+const load = createRequire(import.meta.url);
+let engine: typeof RE2JS | undefined;
+function re2(): typeof RE2JS {
+  engine ??= (load('re2js') as typeof import('re2js')).RE2JS;
+  return engine;
+}
 
 /** A compiled Go pattern; `test` is Go's regexp.MatchString (unanchored search). */
 export interface GoRegex {
@@ -67,7 +76,7 @@ export function goRegex(pattern: string): GoRegex | null {
   if (hit !== undefined) return hit;
   let result: GoRegex | null;
   try {
-    result = goRejects(pattern) ? null : new Compiled(pattern, RE2JS.compile(pattern));
+    result = goRejects(pattern) ? null : new Compiled(pattern, re2().compile(pattern));
   } catch {
     result = null;
   }
