@@ -1,6 +1,6 @@
 // yaml.v3's parser and node composer over the tokenizer in yaml-scan.ts: the same grammar, the same errors, and the
 // same head/line/foot comments on each node, so that what sops builds from a document is what we build.
-import { Scanner, YamlSyntaxError, checkPrintable, type CommentRec, type Mark, type ScalarStyle, type Token } from './yaml-scan.js';
+import { Scanner, YamlSyntaxError, checkPrintable, type CommentRec, type Mark, type ScalarStyle, type Token, type TokenType } from './yaml-scan.js';
 
 export type NodeKind = 'document' | 'mapping' | 'sequence' | 'scalar' | 'alias';
 
@@ -508,32 +508,35 @@ class EventParser {
     return this.emptyScalar(t.start);
   }
 
-  private flowSequenceEntry(first: boolean): YEvent {
+  /**
+   * The start of an entry in a flow collection: on the first, its opening token is consumed (its mark kept for
+   * errors); on the others, the `,` before it is required unless the collection ends here.
+   */
+  private flowEntryStart(first: boolean, end: TokenType, problem: string, context: string): Token {
     if (first) {
       this.marks.push(this.peek().start);
       this.skip();
     }
     let t = this.peek();
+    if (t.type !== end && !first) {
+      if (t.type !== 'flow-entry') this.perr(problem, t.start, context, this.marks.pop()!);
+      this.skip();
+      t = this.peek();
+    }
+    return t;
+  }
+
+  private flowSequenceEntry(first: boolean): YEvent {
+    const t = this.flowEntryStart(first, 'flow-sequence-end', "did not find expected ',' or ']'", 'while parsing a flow sequence');
     if (t.type !== 'flow-sequence-end') {
-      if (!first) {
-        if (t.type === 'flow-entry') {
-          this.skip();
-          t = this.peek();
-        } else {
-          const ctx = this.marks.pop()!;
-          this.perr("did not find expected ',' or ']'", t.start, 'while parsing a flow sequence', ctx);
-        }
-      }
       if (t.type === 'key') {
         this.state = 'flow-sequence-entry-mapping-key';
         const e = event('mapping-start', t.start, t.end, { implicit: true, style: 'flow' });
         this.skip();
         return e;
       }
-      if (t.type !== 'flow-sequence-end') {
-        this.states.push('flow-sequence-entry');
-        return this.node(false, false);
-      }
+      this.states.push('flow-sequence-entry');
+      return this.node(false, false);
     }
     this.pop();
     this.marks.pop();
@@ -569,21 +572,8 @@ class EventParser {
   }
 
   private flowMappingKey(first: boolean): YEvent {
-    if (first) {
-      this.marks.push(this.peek().start);
-      this.skip();
-    }
-    let t = this.peek();
+    let t = this.flowEntryStart(first, 'flow-mapping-end', "did not find expected ',' or '}'", 'while parsing a flow mapping');
     if (t.type !== 'flow-mapping-end') {
-      if (!first) {
-        if (t.type === 'flow-entry') {
-          this.skip();
-          t = this.peek();
-        } else {
-          const ctx = this.marks.pop()!;
-          this.perr("did not find expected ',' or '}'", t.start, 'while parsing a flow mapping', ctx);
-        }
-      }
       if (t.type === 'key') {
         this.skip();
         t = this.peek();
@@ -594,10 +584,8 @@ class EventParser {
         this.state = 'flow-mapping-value';
         return this.emptyScalar(t.start);
       }
-      if (t.type !== 'flow-mapping-end') {
-        this.states.push('flow-mapping-empty-value');
-        return this.node(false, false);
-      }
+      this.states.push('flow-mapping-empty-value');
+      return this.node(false, false);
     }
     this.pop();
     this.marks.pop();
