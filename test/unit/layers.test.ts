@@ -52,8 +52,9 @@ const ALLOWED: Record<string, string[]> = {
   io: [],
   engine: ['sops', 'keys', 'config', 'io'],
   edit: ['sops', 'config', 'engine', 'io', 'keys/types'],
-  helm: ['sops', 'keys', 'config', 'engine', 'io'],
-  cli: ['sops', 'keys', 'config', 'engine', 'io', 'edit', 'helm'],
+  refs: ['sops', 'keys', 'config', 'engine', 'io'],
+  helm: ['sops', 'keys', 'config', 'engine', 'io', 'refs'],
+  cli: ['sops', 'keys', 'config', 'engine', 'io', 'edit', 'helm', 'refs'],
 };
 
 describe('architecture: layer rules', () => {
