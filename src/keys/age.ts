@@ -1,9 +1,10 @@
 // The age master key: wraps a data key (or Shamir share) to an age recipient as armored text, and unwraps it with
 // every identity sops would find (where those are looked for is ./ageidentity.ts).
 import { errorMessage } from '../errors.js';
-import type { Decrypter } from 'age-encryption';
-import { clearIdentitySources, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
+import type { Decrypter, Recipient } from 'age-encryption';
+import { clearIdentitySources, identitiesInText, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
 import { decryptX25519, dearmor, parseX25519Identity, type X25519Key } from './agefile.js';
+import { clearUnlocked, unlock } from './agelocked.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
@@ -21,11 +22,11 @@ export const ageKind: KeyKind = {
     return String(fields.recipient ?? '');
   },
 
-  async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
+  async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
-    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : checkRecipient(recipient));
+    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : await recipientFor(recipient, ctx.env));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
     return { kind: 'age', fields: { enc, recipient } };
   },
@@ -35,20 +36,37 @@ export const ageKind: KeyKind = {
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
     if (recipient.startsWith('ssh-')) return unwrapSsh(enc, recipient, ctx.env);
-    const { identities, problems } = await loadIdentities(ctx.env, recipient);
-    if (identities.length === 0) {
+    const { identities, locked, problems } = await loadIdentities(ctx.env, recipient);
+    if (identities.length === 0 && locked.length === 0) {
       if (problems.length === 0) throw new Error(noIdentityAnywhere(ctx.env));
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
     const file = armored(enc);
     return opened(problems, async () => {
-      const key = decryptX25519(file, x25519Keys(identities));
-      // Post-quantum identities are the library's: asked only when no X25519 identity opened the file.
-      if (key || !identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) return key;
-      return libraryDecrypt(await decrypterFor(identities), file);
+      const key = await withIdentities(identities, file, ctx.env);
+      if (key) return key;
+      // Identity files locked by a passphrase are opened only when no plain identity opened the file.
+      for (const src of locked) {
+        const inner = identitiesInText(src.source, await unlock(src, ctx.env));
+        if (inner.problems.length > 0) throw new Error(inner.problems.join('; '));
+        const k = await withIdentities(inner.identities, file, ctx.env);
+        if (k) return k;
+      }
+      return null;
     });
   },
 };
+
+/**
+ * The data key that one of `identities` opens, or null. X25519 keys are tried natively first; post-quantum and
+ * plugin identities (AGE-PLUGIN-..., which start a plugin program) only when those did not open the file.
+ */
+async function withIdentities(identities: string[], file: Uint8Array, env: NodeJS.ProcessEnv): Promise<Uint8Array | null> {
+  if (identities.length === 0) return null;
+  const key = decryptX25519(file, x25519Keys(identities));
+  if (key || !identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) return key;
+  return libraryDecrypt(await decrypterFor(identities, env), file);
+}
 
 /**
  * The data key `open` finds; null when no identity matched and every identity source loaded, else an error that
@@ -112,13 +130,17 @@ function x25519Keys(identities: string[]): X25519Key[] {
 // One library Decrypter per identity set and process, for the identities ./agefile.js does not read (post-quantum).
 const decrypters = new Map<string, Promise<Decrypter>>();
 
-function decrypterFor(identities: string[]): Promise<Decrypter> {
+function decrypterFor(identities: string[], env: NodeJS.ProcessEnv): Promise<Decrypter> {
   const k = identities.join('\n');
   let d = decrypters.get(k);
   if (!d) {
-    d = ageLib().then((lib) => {
+    d = Promise.all([ageLib(), import('./ageplugin.js')]).then(([lib, plugins]) => {
       const dec = new lib.Decrypter();
-      for (const id of identities) if (!id.startsWith('AGE-SECRET-KEY-1')) dec.addIdentity(id);
+      for (const id of identities) {
+        if (id.startsWith('AGE-SECRET-KEY-1')) continue;
+        const plugin = plugins.pluginOfIdentity(id);
+        dec.addIdentity(plugin ? new plugins.PluginIdentity(id, plugin, env) : id);
+      }
       return dec;
     });
     decrypters.set(k, d);
@@ -157,18 +179,23 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return out;
 }
 
-/** Recipient kinds the age library can encrypt to; the others fail here with a message naming the kind. */
-function checkRecipient(recipient: string): string {
+/**
+ * What to encrypt to: the recipient string for the kinds the age library knows (X25519, post-quantum, tag), a
+ * plugin recipient for `age1NAME1...` (wrapping runs `age-plugin-NAME`).
+ */
+async function recipientFor(recipient: string, env: NodeJS.ProcessEnv): Promise<string | Recipient> {
   if (!recipient.startsWith('age1')) throw new Error(`unknown age recipient type: "${recipient}"`);
-  if (!recipient.startsWith('age1pq1') && recipient.slice(4).includes('1')) {
-    throw new Error(`age plugin recipients are not supported: "${recipient}"`);
-  }
-  return recipient;
+  if (/^age1(pq|tag|tagpq)1/.test(recipient) || !recipient.slice(4).includes('1')) return recipient;
+  const { pluginOfRecipient, PluginRecipient } = await import('./ageplugin.js');
+  const name = pluginOfRecipient(recipient);
+  if (!name) throw new Error(`failed to parse input as age key from age plugin: "${recipient}"`);
+  return new PluginRecipient(recipient, name, env);
 }
 
 /** Forgets loaded identities and the keys parsed from them (tests change the environment between cases). */
 export function clearAgeIdentityCache(): void {
   clearIdentitySources();
+  clearUnlocked();
   decrypters.clear();
   x25519Cache.clear();
 }

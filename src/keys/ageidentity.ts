@@ -10,11 +10,17 @@ import type { Identity } from 'age-encryption';
 import { errorMessage } from '../errors.js';
 import { shellWords } from '../shellwords.js';
 import { isWellFormedIdentity } from './agefile.js';
+import { lockedContents, type LockedSource } from './agelocked.js';
+import { pluginOfIdentity } from './agepluginname.js';
 import { readKeyFile } from './keyfile.js';
 
-/** What the environment yields: identity strings (secret, kept in memory only) and why some sources failed. */
+/**
+ * What the environment yields: identity strings (secret, kept in memory only: native keys and AGE-PLUGIN-...
+ * identities), identity files still locked by a passphrase (opened only if needed), and why some sources failed.
+ */
 export interface IdentitySet {
   identities: string[];
+  locked: LockedSource[];
   problems: string[];
 }
 
@@ -73,23 +79,24 @@ export async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string):
   }
   return {
     identities: parts.flatMap((p) => p.identities),
+    locked: parts.flatMap((p) => p.locked),
     problems: parts.flatMap((p) => p.problems),
   };
 }
 
 async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<IdentitySet> {
-  const out: IdentitySet = { identities: [], problems: [] };
-  if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
+  const out: IdentitySet = { identities: [], locked: [], problems: [] };
+  if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', Buffer.from(env.SOPS_AGE_KEY, 'utf8'), true);
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     try {
-      collect(out, 'SOPS_AGE_KEY_FILE', (await readKeyFile(env.SOPS_AGE_KEY_FILE)).toString('utf8'), false);
+      collect(out, 'SOPS_AGE_KEY_FILE', await readKeyFile(env.SOPS_AGE_KEY_FILE), false);
     } catch (err) {
       out.problems.push(`failed to open SOPS_AGE_KEY_FILE file: ${codeOf(err)}`);
     }
   }
   if (keysFile) {
     try {
-      collect(out, keysFile, (await readKeyFile(keysFile)).toString('utf8'), false);
+      collect(out, keysFile, await readKeyFile(keysFile), false);
     } catch (err) {
       // A missing default file is normal; anything else (permissions) is worth reporting.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${keysFile}: ${codeOf(err)}`);
@@ -118,9 +125,13 @@ export function loadSshIdentities(env: NodeJS.ProcessEnv, recipient: string): Pr
 async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home: string): Promise<SshIdentitySet> {
   const { parseSshIdentity } = await import('./agessh.js');
   const out: SshIdentitySet = { identities: [], problems: [] };
-  const add = (source: string, text: string) => {
+  // Keys read from files may be protected by a passphrase, asked on the terminal when a file needs that key (as
+  // sops does); a key printed by SOPS_AGE_SSH_PRIVATE_KEY_CMD may not (sops refuses it too).
+  const add = async (source: string, text: string, fromFile: boolean) => {
     try {
-      out.identities.push(parseSshIdentity(text));
+      const ask = fromFile ? () => askPassphrase(source) : undefined;
+      const pub = fromFile && /Proc-Type:.*ENCRYPTED/.test(text) ? await readKeyFile(`${source}.pub`).then(String, () => undefined) : undefined;
+      out.identities.push(parseSshIdentity(text, ask, pub));
     } catch (err) {
       out.problems.push(`${source}: ${errorMessage(err)}`);
     }
@@ -129,7 +140,7 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
   const cmd = env.SOPS_AGE_SSH_PRIVATE_KEY_CMD;
   if (file !== undefined) {
     try {
-      add(file, (await readKeyFile(file)).toString('utf8'));
+      await add(file, (await readKeyFile(file)).toString('utf8'), true);
     } catch (err) {
       out.problems.push(`failed to open SOPS_AGE_SSH_PRIVATE_KEY_FILE file: ${codeOf(err)}`);
     }
@@ -139,7 +150,7 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
     if (!argv || argv.length === 0) out.problems.push(`failed to parse command ${cmd}`);
     else {
       try {
-        add('SOPS_AGE_SSH_PRIVATE_KEY_CMD', await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient }));
+        await add('SOPS_AGE_SSH_PRIVATE_KEY_CMD', await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient }), false);
       } catch (err) {
         out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
       }
@@ -155,10 +166,20 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${path}: ${codeOf(err)}`);
         continue;
       }
-      add(path, text);
+      await add(path, text, true);
     }
   }
   return out;
+}
+
+/** The passphrase of a protected SSH key, from the terminal, with sops's prompt and error wording. */
+async function askPassphrase(path: string): Promise<string> {
+  const { askOnTerminal } = await import('./prompt.js');
+  try {
+    return await askOnTerminal(`Enter passphrase for "${path}": `, true);
+  } catch (err) {
+    throw new Error(`could not read passphrase for "${path}": ${errorMessage(err)}`);
+  }
 }
 
 function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -168,7 +189,7 @@ function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
-  const out: IdentitySet = { identities: [], problems: [] };
+  const out: IdentitySet = { identities: [], locked: [], problems: [] };
   const argv = shellWords(cmd);
   if (!argv || argv.length === 0) {
     out.problems.push(`failed to parse command ${cmd}`);
@@ -176,7 +197,7 @@ async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: s
   }
   try {
     const stdout = await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient });
-    collect(out, 'SOPS_AGE_KEY_CMD', stdout, false);
+    collect(out, 'SOPS_AGE_KEY_CMD', Buffer.from(stdout, 'utf8'), false);
   } catch (err) {
     out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
   }
@@ -184,10 +205,33 @@ async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: s
 }
 
 /**
- * Adds the identities of a key file's text: one per line (or per word for SOPS_AGE_KEY),
- * skipping empty lines and '#' comments. A bad line fails its whole source, as in sops.
+ * Adds the identities of a key source: an age file encrypted with a passphrase is kept locked for later;
+ * otherwise one identity per line (or per word for SOPS_AGE_KEY), skipping empty lines and '#' comments.
+ * A bad line fails its whole source, as in sops.
  */
-function collect(out: IdentitySet, source: string, text: string, wordsPerLine: boolean): void {
+function collect(out: IdentitySet, source: string, bytes: Buffer, wordsPerLine: boolean): void {
+  let contents: Buffer | undefined;
+  try {
+    contents = lockedContents(bytes);
+  } catch (err) {
+    out.problems.push(`${source}: not a valid armored age file (${errorMessage(err)})`);
+    return;
+  }
+  if (contents) {
+    out.locked.push({ source, contents });
+    return;
+  }
+  collectText(out, source, bytes.toString('utf8'), wordsPerLine);
+}
+
+/** The identities of a decrypted identity file, in the same rules. */
+export function identitiesInText(source: string, text: string): IdentitySet {
+  const out: IdentitySet = { identities: [], locked: [], problems: [] };
+  collectText(out, source, text, false);
+  return out;
+}
+
+function collectText(out: IdentitySet, source: string, text: string, wordsPerLine: boolean): void {
   const found: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -205,7 +249,7 @@ function collect(out: IdentitySet, source: string, text: string, wordsPerLine: b
 }
 
 function identityProblem(s: string): string | undefined {
-  if (s.startsWith('AGE-PLUGIN-')) return 'age plugin identities are not supported';
+  if (s.startsWith('AGE-PLUGIN-')) return pluginOfIdentity(s) ? undefined : 'malformed plugin identity';
   if (!s.startsWith('AGE-SECRET-KEY-1') && !s.startsWith('AGE-SECRET-KEY-PQ-1')) return 'unknown identity type';
   return isWellFormedIdentity(s) ? undefined : 'malformed identity';
 }

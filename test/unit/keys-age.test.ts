@@ -184,7 +184,7 @@ describe('age master key', () => {
     const ctx = { env: base };
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host' } }, Uint8Array.of(1), ctx), /malformed SSH recipient: "ssh-ed25519 AAAAC3Nz user@host": truncated SSH key/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-dss AAAAB3NzaC1kc3MAAAA=' } }, Uint8Array.of(1), ctx), /malformed SSH recipient/);
-    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'age1yubikey1qwerty' } }, Uint8Array.of(1), ctx), /plugin recipients are not supported/);
+    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'age1yubikey1qwerty' } }, Uint8Array.of(1), ctx), /failed to parse input as age key from age plugin/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'nope' } }, Uint8Array.of(1), ctx), /unknown age recipient type/);
   });
 
