@@ -1,33 +1,15 @@
-// The age master key: wraps a data key (or Shamir share) to an age recipient as armored text,
-// and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
-// recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
+// The age master key: wraps a data key (or Shamir share) to an age recipient as armored text, and unwraps it with
+// every identity sops would find (where those are looked for is ./ageidentity.ts).
 import { errorMessage } from '../errors.js';
-import { execFile } from 'node:child_process';
-import { readKeyFile } from './keyfile.js';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import type { Decrypter, Identity } from 'age-encryption';
-import { decryptX25519, dearmor, isWellFormedIdentity, parseX25519Identity, type X25519Key } from './agefile.js';
+import type { Decrypter, Recipient } from 'age-encryption';
+import { clearIdentitySources, identitiesInText, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
+import { decryptX25519, dearmor, parseX25519Identity, type X25519Key } from './agefile.js';
+import { clearUnlocked, unlock } from './agelocked.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
-import { shellWords } from '../shellwords.js';
-
-export { shellWords };
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
 const ageLib = () => import('age-encryption');
-
-/** What the environment yields: identity strings (secret, kept in memory only) and why some sources failed. */
-interface IdentitySet {
-  identities: string[];
-  problems: string[];
-}
-
-/** The same for SSH private keys, parsed. */
-interface SshIdentitySet {
-  identities: Identity[];
-  problems: string[];
-}
 
 const NO_MATCH = "no identity matched any of the file's recipients";
 
@@ -40,11 +22,11 @@ export const ageKind: KeyKind = {
     return String(fields.recipient ?? '');
   },
 
-  async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
+  async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
-    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : checkRecipient(recipient));
+    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : await recipientFor(recipient, ctx.env));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
     return { kind: 'age', fields: { enc, recipient } };
   },
@@ -54,30 +36,36 @@ export const ageKind: KeyKind = {
     const enc = entry.fields.enc;
     if (typeof enc !== 'string' || enc === '') throw new Error('the entry has no enc value');
     if (recipient.startsWith('ssh-')) return unwrapSsh(enc, recipient, ctx.env);
-    const { identities, problems } = await loadIdentities(ctx.env, recipient);
-    if (identities.length === 0) {
+    const { identities, locked, problems } = await loadIdentities(ctx.env, recipient);
+    if (identities.length === 0 && locked.length === 0) {
       if (problems.length === 0) throw new Error(noIdentityAnywhere(ctx.env));
       throw new Error(`failed to load age identities: ${problems.join('; ')}`);
     }
     const file = armored(enc);
     return opened(problems, async () => {
-      const key = decryptX25519(file, x25519Keys(identities));
-      // Post-quantum identities are the library's: asked only when no X25519 identity opened the file.
-      if (key || !identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) return key;
-      return libraryDecrypt(await decrypterFor(identities), file);
+      const key = await withIdentities(identities, file, ctx.env);
+      if (key) return key;
+      // Identity files locked by a passphrase are opened only when no plain identity opened the file.
+      for (const src of locked) {
+        const inner = identitiesInText(src.source, await unlock(src, ctx.env));
+        if (inner.problems.length > 0) throw new Error(inner.problems.join('; '));
+        const k = await withIdentities(inner.identities, file, ctx.env);
+        if (k) return k;
+      }
+      return null;
     });
   },
 };
 
 /**
- * No identity in any place sops looks: not the same as a wrong key, so the message lists those places, as sops's
- * "Did not find keys in locations ..." does, and what to set.
+ * The data key that one of `identities` opens, or null. X25519 keys are tried natively first; post-quantum and
+ * plugin identities (AGE-PLUGIN-..., which start a plugin program) only when those did not open the file.
  */
-function noIdentityAnywhere(env: NodeJS.ProcessEnv): string {
-  const places = ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD'].map((v) => (env[v] === undefined ? `${v} (not set)` : `${v} (no key)`));
-  const file = defaultKeysFile(env);
-  if (file) places.push(`'${file}'`);
-  return `no age identity found: did not find keys in ${places.join(', ')}`;
+async function withIdentities(identities: string[], file: Uint8Array, env: NodeJS.ProcessEnv): Promise<Uint8Array | null> {
+  if (identities.length === 0) return null;
+  const key = decryptX25519(file, x25519Keys(identities));
+  if (key || !identities.some((id) => !id.startsWith('AGE-SECRET-KEY-1'))) return key;
+  return libraryDecrypt(await decrypterFor(identities, env), file);
 }
 
 /**
@@ -89,7 +77,7 @@ async function opened(problems: string[], open: () => Promise<Uint8Array | null>
   try {
     key = await open();
   } catch (err) {
-    throw new Error(`age decryption failed: ${messageOf(err)}`);
+    throw new Error(`age decryption failed: ${errorMessage(err)}`);
   }
   if (key) return key;
   if (problems.length === 0) return null;
@@ -100,7 +88,7 @@ function armored(enc: string): Uint8Array {
   try {
     return dearmor(enc);
   } catch (err) {
-    throw new Error(`invalid age armor: ${messageOf(err)}`);
+    throw new Error(`invalid age armor: ${errorMessage(err)}`);
   }
 }
 
@@ -109,7 +97,7 @@ async function libraryDecrypt(d: Decrypter, file: Uint8Array): Promise<Uint8Arra
   try {
     return await readAll(await d.decrypt(asStream(file)));
   } catch (err) {
-    if (messageOf(err) === NO_MATCH) return null;
+    if (errorMessage(err) === NO_MATCH) return null;
     throw err;
   }
 }
@@ -142,13 +130,17 @@ function x25519Keys(identities: string[]): X25519Key[] {
 // One library Decrypter per identity set and process, for the identities ./agefile.js does not read (post-quantum).
 const decrypters = new Map<string, Promise<Decrypter>>();
 
-function decrypterFor(identities: string[]): Promise<Decrypter> {
+function decrypterFor(identities: string[], env: NodeJS.ProcessEnv): Promise<Decrypter> {
   const k = identities.join('\n');
   let d = decrypters.get(k);
   if (!d) {
-    d = ageLib().then((lib) => {
+    d = Promise.all([ageLib(), import('./ageplugin.js')]).then(([lib, plugins]) => {
       const dec = new lib.Decrypter();
-      for (const id of identities) if (!id.startsWith('AGE-SECRET-KEY-1')) dec.addIdentity(id);
+      for (const id of identities) {
+        if (id.startsWith('AGE-SECRET-KEY-1')) continue;
+        const plugin = plugins.pluginOfIdentity(id);
+        dec.addIdentity(plugin ? new plugins.PluginIdentity(id, plugin, env) : id);
+      }
       return dec;
     });
     decrypters.set(k, d);
@@ -187,206 +179,23 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return out;
 }
 
-/** Recipient kinds the age library can encrypt to; the others fail here with a message naming the kind. */
-function checkRecipient(recipient: string): string {
+/**
+ * What to encrypt to: the recipient string for the kinds the age library knows (X25519, post-quantum, tag), a
+ * plugin recipient for `age1NAME1...` (wrapping runs `age-plugin-NAME`).
+ */
+async function recipientFor(recipient: string, env: NodeJS.ProcessEnv): Promise<string | Recipient> {
   if (!recipient.startsWith('age1')) throw new Error(`unknown age recipient type: "${recipient}"`);
-  if (!recipient.startsWith('age1pq1') && recipient.slice(4).includes('1')) {
-    throw new Error(`age plugin recipients are not supported: "${recipient}"`);
-  }
-  return recipient;
+  if (/^age1(pq|tag|tagpq)1/.test(recipient) || !recipient.slice(4).includes('1')) return recipient;
+  const { pluginOfRecipient, PluginRecipient } = await import('./ageplugin.js');
+  const name = pluginOfRecipient(recipient);
+  if (!name) throw new Error(`failed to parse input as age key from age plugin: "${recipient}"`);
+  return new PluginRecipient(recipient, name, env);
 }
 
-// Static sources are read once per distinct setting; the command runs once per recipient
-// because sops passes it SOPS_AGE_RECIPIENT.
-const staticCache = new Map<string, Promise<IdentitySet>>();
-const cmdCache = new Map<string, Promise<IdentitySet>>();
-
-/** Forgets loaded identities (tests change the environment between cases). */
+/** Forgets loaded identities and the keys parsed from them (tests change the environment between cases). */
 export function clearAgeIdentityCache(): void {
-  staticCache.clear();
-  cmdCache.clear();
-  sshCache.clear();
+  clearIdentitySources();
+  clearUnlocked();
   decrypters.clear();
   x25519Cache.clear();
-}
-
-async function loadIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
-  const keysFile = defaultKeysFile(env);
-  const skey = JSON.stringify([
-    env.SOPS_AGE_KEY ?? null,
-    env.SOPS_AGE_KEY_FILE ?? null,
-    keysFile,
-  ]);
-  let s = staticCache.get(skey);
-  if (!s) {
-    s = loadStatic(env, keysFile);
-    staticCache.set(skey, s);
-  }
-  const parts = [await s];
-  const cmd = env.SOPS_AGE_KEY_CMD;
-  if (cmd !== undefined) {
-    const ckey = JSON.stringify([cmd, recipient]);
-    let c = cmdCache.get(ckey);
-    if (!c) {
-      c = loadFromCommand(cmd, env, recipient);
-      cmdCache.set(ckey, c);
-    }
-    parts.push(await c);
-  }
-  return {
-    identities: parts.flatMap((p) => p.identities),
-    problems: parts.flatMap((p) => p.problems),
-  };
-}
-
-async function loadStatic(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<IdentitySet> {
-  const out: IdentitySet = { identities: [], problems: [] };
-  if (env.SOPS_AGE_KEY !== undefined) collect(out, 'SOPS_AGE_KEY', env.SOPS_AGE_KEY, true);
-  if (env.SOPS_AGE_KEY_FILE !== undefined) {
-    try {
-      collect(out, 'SOPS_AGE_KEY_FILE', (await readKeyFile(env.SOPS_AGE_KEY_FILE)).toString('utf8'), false);
-    } catch (err) {
-      out.problems.push(`failed to open SOPS_AGE_KEY_FILE file: ${codeOf(err)}`);
-    }
-  }
-  if (keysFile) {
-    try {
-      collect(out, keysFile, (await readKeyFile(keysFile)).toString('utf8'), false);
-    } catch (err) {
-      // A missing default file is normal; anything else (permissions) is worth reporting.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${keysFile}: ${codeOf(err)}`);
-    }
-  }
-  return out;
-}
-
-// SSH identities, as sops 3.10 finds them: SOPS_AGE_SSH_PRIVATE_KEY_FILE, the output of
-// SOPS_AGE_SSH_PRIVATE_KEY_CMD (run with SOPS_AGE_RECIPIENT set), and only when neither is set
-// ~/.ssh/id_ed25519 and ~/.ssh/id_rsa. Loaded only for SSH recipients: they cannot open any other stanza.
-const sshCache = new Map<string, Promise<SshIdentitySet>>();
-
-function loadSshIdentities(env: NodeJS.ProcessEnv, recipient: string): Promise<SshIdentitySet> {
-  const home = env.HOME || homedir();
-  const k = JSON.stringify([env.SOPS_AGE_SSH_PRIVATE_KEY_FILE ?? null, env.SOPS_AGE_SSH_PRIVATE_KEY_CMD ?? null, recipient, home]);
-  let p = sshCache.get(k);
-  if (!p) {
-    p = readSshIdentities(env, recipient, home);
-    sshCache.set(k, p);
-  }
-  return p;
-}
-
-async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home: string): Promise<SshIdentitySet> {
-  const { parseSshIdentity } = await import('./agessh.js');
-  const out: SshIdentitySet = { identities: [], problems: [] };
-  const add = (source: string, text: string) => {
-    try {
-      out.identities.push(parseSshIdentity(text));
-    } catch (err) {
-      out.problems.push(`${source}: ${messageOf(err)}`);
-    }
-  };
-  const file = env.SOPS_AGE_SSH_PRIVATE_KEY_FILE;
-  const cmd = env.SOPS_AGE_SSH_PRIVATE_KEY_CMD;
-  if (file !== undefined) {
-    try {
-      add(file, (await readKeyFile(file)).toString('utf8'));
-    } catch (err) {
-      out.problems.push(`failed to open SOPS_AGE_SSH_PRIVATE_KEY_FILE file: ${codeOf(err)}`);
-    }
-  }
-  if (cmd !== undefined) {
-    const argv = shellWords(cmd);
-    if (!argv || argv.length === 0) out.problems.push(`failed to parse command ${cmd}`);
-    else {
-      try {
-        add('SOPS_AGE_SSH_PRIVATE_KEY_CMD', await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient }));
-      } catch (err) {
-        out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
-      }
-    }
-  }
-  if (file === undefined && cmd === undefined) {
-    for (const name of ['id_ed25519', 'id_rsa']) {
-      const path = join(home, '.ssh', name);
-      let text: string;
-      try {
-        text = (await readKeyFile(path)).toString('utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`failed to open ${path}: ${codeOf(err)}`);
-        continue;
-      }
-      add(path, text);
-    }
-  }
-  return out;
-}
-
-function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
-  });
-}
-
-async function loadFromCommand(cmd: string, env: NodeJS.ProcessEnv, recipient: string): Promise<IdentitySet> {
-  const out: IdentitySet = { identities: [], problems: [] };
-  const argv = shellWords(cmd);
-  if (!argv || argv.length === 0) {
-    out.problems.push(`failed to parse command ${cmd}`);
-    return out;
-  }
-  try {
-    const stdout = await runForText(argv, { ...env, SOPS_AGE_RECIPIENT: recipient });
-    collect(out, 'SOPS_AGE_KEY_CMD', stdout, false);
-  } catch (err) {
-    out.problems.push(`failed to execute command ${cmd}: ${codeOf(err)}`);
-  }
-  return out;
-}
-
-/**
- * Adds the identities of a key file's text: one per line (or per word for SOPS_AGE_KEY),
- * skipping empty lines and '#' comments. A bad line fails its whole source, as in sops.
- */
-function collect(out: IdentitySet, source: string, text: string, wordsPerLine: boolean): void {
-  const found: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line === '' || line.startsWith('#')) continue;
-    for (const word of wordsPerLine ? line.split(/\s+/).filter(Boolean) : [line]) {
-      const problem = identityProblem(word);
-      if (problem) {
-        out.problems.push(`${source}: ${problem}`);
-        return;
-      }
-      found.push(word);
-    }
-  }
-  out.identities.push(...found);
-}
-
-function identityProblem(s: string): string | undefined {
-  if (s.startsWith('AGE-PLUGIN-')) return 'age plugin identities are not supported';
-  if (!s.startsWith('AGE-SECRET-KEY-1') && !s.startsWith('AGE-SECRET-KEY-PQ-1')) return 'unknown identity type';
-  return isWellFormedIdentity(s) ? undefined : 'malformed identity';
-}
-
-/** `<UserConfigDir>/sops/age/keys.txt` the way sops resolves it per platform. */
-export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
-  const home = env.HOME || homedir();
-  let dir: string | undefined;
-  if (platform === 'win32') dir = env.APPDATA || undefined;
-  else if (platform === 'darwin') dir = env.XDG_CONFIG_HOME || (home ? join(home, 'Library', 'Application Support') : undefined);
-  else dir = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
-  return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
-}
-
-function messageOf(err: unknown): string {
-  return errorMessage(err);
-}
-
-/** A short cause without echoing file contents: the errno code or the first line of the message. */
-function codeOf(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ? String(e.code) : messageOf(err).split('\n')[0]!;
 }

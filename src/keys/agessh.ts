@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createP
 import { constants, type KeyObject } from 'node:crypto';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { Stanza, type Identity, type Recipient } from 'age-encryption';
+import bcryptPbkdf from 'bcrypt-pbkdf';
 
 const ED25519_LABEL = 'age-encryption.org/v1/ssh-ed25519';
 const RSA_LABEL = 'age-encryption.org/v1/ssh-rsa';
@@ -34,6 +35,12 @@ class Wire {
   }
   string(): string {
     return this.bytes().toString('latin1');
+  }
+  /** Whatever follows the last field read. */
+  rest(): Buffer {
+    const out = this.buf.subarray(this.at);
+    this.at = this.buf.length;
+    return out;
   }
   uint32(): number {
     if (this.at + 4 > this.buf.length) throw new Error('truncated SSH key');
@@ -167,18 +174,24 @@ class RsaIdentity implements Identity {
 
 export class SshKeyError extends Error {}
 
+/** Asks for the passphrase of a protected key; rejects when none can be had (no terminal). */
+export type PassphraseAsker = () => Promise<string>;
+
 /**
- * An unencrypted SSH private key (OpenSSH format, or PEM PKCS #1 for RSA) as an age identity. A passphrase-protected
- * key is refused with a message that says so, as sops does.
+ * An SSH private key (OpenSSH format, or PEM PKCS #1 for RSA) as an age identity. A passphrase-protected key needs
+ * `ask` (and, for PEM, the public key line from its `.pub` file): it then becomes an identity that asks for the
+ * passphrase only when a file has a stanza for that key, as age and sops do. Without `ask` it is refused with a
+ * message that says so, as sops does for keys from SOPS_AGE_SSH_PRIVATE_KEY_CMD.
  */
-export function parseSshIdentity(text: string): Identity {
+export function parseSshIdentity(text: string, ask?: PassphraseAsker, publicKeyLine?: string): Identity {
   const pem = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!pem) throw new SshKeyError('not an SSH private key');
   if (pem[1] === 'RSA PRIVATE KEY') {
-    if (/Proc-Type:.*ENCRYPTED/.test(pem[2]!)) throw new SshKeyError('the SSH key is password protected, which is unsupported');
-    const key = createPrivateKey({ key: pem[0], format: 'pem' });
-    const jwk = key.export({ format: 'jwk' });
-    return new RsaIdentity(rsaWire(Buffer.from(jwk.e!, 'base64url'), Buffer.from(jwk.n!, 'base64url')), key);
+    if (!/Proc-Type:.*ENCRYPTED/.test(pem[2]!)) return rsaFromPem(pem[0], undefined);
+    if (!ask) throw new SshKeyError(UNSUPPORTED);
+    const wire = publicKeyLine ? publicWire(publicKeyLine) : undefined;
+    if (!wire) throw new SshKeyError('the SSH key is password protected and its public key (.pub file) could not be read');
+    return new LockedSshIdentity(wire, ask, (pass) => rsaFromPem(pem[0], pass));
   }
   if (pem[1] !== 'OPENSSH PRIVATE KEY') throw new SshKeyError(`unsupported SSH key type: ${pem[1]}`);
   const raw = Buffer.from(pem[2]!.replace(/\s+/g, ''), 'base64');
@@ -186,13 +199,61 @@ export function parseSshIdentity(text: string): Identity {
   if (!raw.subarray(0, magic.length).equals(magic)) throw new SshKeyError('not an OpenSSH private key');
   const r = new Wire(raw.subarray(magic.length));
   const cipher = r.string();
-  r.string(); // kdf name
-  r.bytes(); // kdf options
-  if (cipher !== 'none') throw new SshKeyError('the SSH key is password protected, which is unsupported');
+  const kdf = r.string();
+  const kdfOptions = r.bytes();
   if (r.uint32() !== 1) throw new SshKeyError('SSH key files with several keys are not supported');
   const wire = r.bytes();
-  const p = new Wire(r.bytes());
-  if (p.uint32() !== p.uint32()) throw new SshKeyError('corrupt OpenSSH private key (check bytes differ)');
+  const section = r.bytes();
+  if (cipher === 'none') return openSshPrivate(wire, section);
+  if (!ask) throw new SshKeyError(UNSUPPORTED);
+  const c = CIPHERS[cipher];
+  if (!c || kdf !== 'bcrypt') throw new SshKeyError(`the SSH key is protected with ${cipher}/${kdf}, which is not supported`);
+  const tag = c.gcm ? r.rest() : Buffer.alloc(0);
+  return new LockedSshIdentity(wire, ask, (pass) => openSshPrivate(wire, decryptSection(c, kdfOptions, section, tag, pass)));
+}
+
+const UNSUPPORTED = 'the SSH key is password protected, which is unsupported';
+
+/** The ciphers ssh-keygen protects private keys with: OpenSSL name, key and IV sizes. */
+const CIPHERS: Readonly<Record<string, { name: string; key: number; iv: number; gcm?: boolean }>> = {
+  'aes256-ctr': { name: 'aes-256-ctr', key: 32, iv: 16 },
+  'aes192-ctr': { name: 'aes-192-ctr', key: 24, iv: 16 },
+  'aes128-ctr': { name: 'aes-128-ctr', key: 16, iv: 16 },
+  'aes256-cbc': { name: 'aes-256-cbc', key: 32, iv: 16 },
+  'aes128-cbc': { name: 'aes-128-cbc', key: 16, iv: 16 },
+  'aes256-gcm@openssh.com': { name: 'aes-256-gcm', key: 32, iv: 12, gcm: true },
+  'aes128-gcm@openssh.com': { name: 'aes-128-gcm', key: 16, iv: 12, gcm: true },
+};
+
+/** The private section of a protected OpenSSH key: bcrypt-pbkdf over the passphrase, then the cipher. */
+function decryptSection(c: (typeof CIPHERS)[string], kdfOptions: Buffer, section: Buffer, tag: Buffer, pass: string): Buffer {
+  const o = new Wire(kdfOptions);
+  const salt = o.bytes();
+  const rounds = o.uint32();
+  if (rounds < 1 || rounds > 1 << 16) throw new SshKeyError('the SSH key asks for an unreasonable number of bcrypt rounds');
+  const pw = Buffer.from(pass, 'utf8');
+  const out = new Uint8Array(c.key + c.iv);
+  if (bcryptPbkdf.pbkdf(pw, pw.length, salt, salt.length, out, out.length, rounds) !== 0) throw new SshKeyError('bcrypt-pbkdf failed');
+  const key = out.subarray(0, c.key);
+  const iv = out.subarray(c.key);
+  try {
+    if (c.gcm) {
+      const d = createDecipheriv(c.name as 'aes-256-gcm', key, iv, { authTagLength: 16 });
+      d.setAuthTag(tag);
+      return Buffer.concat([d.update(section), d.final()]);
+    }
+    const d = createDecipheriv(c.name, key, iv);
+    d.setAutoPadding(false);
+    return Buffer.concat([d.update(section), d.final()]);
+  } catch {
+    throw new SshKeyError('incorrect passphrase');
+  }
+}
+
+/** The key inside an (unprotected or decrypted) OpenSSH private section. */
+function openSshPrivate(wire: Buffer, section: Buffer): Identity {
+  const p = new Wire(section);
+  if (p.uint32() !== p.uint32()) throw new SshKeyError('incorrect passphrase or corrupt OpenSSH private key (check bytes differ)');
   const type = p.string();
   if (type === 'ssh-ed25519') {
     p.bytes(); // public key
@@ -220,6 +281,49 @@ export function parseSshIdentity(text: string): Identity {
     return new RsaIdentity(wire, key);
   }
   throw new SshKeyError(`unsupported SSH key type: ${type}`);
+}
+
+function rsaFromPem(pem: string, passphrase: string | undefined): Identity {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase === undefined ? {} : { passphrase }) });
+  } catch (err) {
+    if (passphrase !== undefined) throw new SshKeyError('incorrect passphrase');
+    throw err;
+  }
+  const jwk = key.export({ format: 'jwk' });
+  return new RsaIdentity(rsaWire(Buffer.from(jwk.e!, 'base64url'), Buffer.from(jwk.n!, 'base64url')), key);
+}
+
+/** The wire encoding in a public key line `ssh-rsa AAAA... comment`. */
+function publicWire(line: string): Buffer | undefined {
+  const b = line.trim().split(/\s+/)[1];
+  return b ? unb64(b.replace(/=+$/, '')) : undefined;
+}
+
+/**
+ * A protected SSH key: its public half tells which stanzas are its own; the passphrase is asked for (once) only
+ * when a file has one of them.
+ */
+class LockedSshIdentity implements Identity {
+  private readonly tag: string;
+  private inner: Promise<Identity> | undefined;
+  constructor(
+    wire: Buffer,
+    private readonly ask: PassphraseAsker,
+    private readonly unlock: (pass: string) => Identity,
+  ) {
+    this.tag = fingerprint(wire);
+  }
+  async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+    if (!stanzas.some((s) => (s.args[0] === 'ssh-ed25519' || s.args[0] === 'ssh-rsa') && s.args[1] === this.tag)) return null;
+    this.inner ??= this.ask().then((pass) => this.unlock(pass));
+    const id = await this.inner.catch((err: unknown) => {
+      this.inner = undefined;
+      throw err;
+    });
+    return id.unwrapFileKey(stanzas);
+  }
 }
 
 /** The SSH wire encoding of an RSA public key (what its fingerprint tag is computed over). */

@@ -186,13 +186,18 @@ describe('interop with the gpg and age binaries', () => {
       assert.match(none.stderr, /ssh-ed25519 AAAA/);
     });
 
-    it('a passphrase-protected key is refused with that cause; a bad recipient line is one clear error', async () => {
+    it('a passphrase-protected key with no terminal to ask on, or printed by a command, is refused with that cause; a bad recipient line is one clear error', async () => {
       const locked = join(dir, 'id_locked');
       run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret-pass', '-f', locked], '', process.env);
       const pub = readFileSync(`${locked}.pub`, 'utf8').trim();
       const fields = (await ageKind.wrap({ kind: 'age', fields: { recipient: pub } }, randomBytes(32), { env: env() })).fields;
       await assert.rejects(
         ageKind.unwrap({ kind: 'age', fields }, { env: env({ SOPS_AGE_SSH_PRIVATE_KEY_FILE: locked }) }),
+        (e: Error) => /could not read passphrase for ".*id_locked": there is no terminal to ask on/.test(e.message) && !e.message.includes('secret-pass'),
+      );
+      clearAgeIdentityCache();
+      await assert.rejects(
+        ageKind.unwrap({ kind: 'age', fields }, { env: env({ SOPS_AGE_SSH_PRIVATE_KEY_CMD: `cat ${locked}` }) }),
         (e: Error) => /password protected, which is unsupported/.test(e.message) && !e.message.includes('secret-pass'),
       );
       await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAnotbase64!' } }, randomBytes(32), { env: env() }), /malformed SSH recipient/);

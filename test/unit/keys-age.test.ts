@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateHybridIdentity, generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse } from 'yaml';
-import { ageKind, clearAgeIdentityCache, defaultKeysFile } from '../../src/keys/age.js';
+import { ageKind, clearAgeIdentityCache } from '../../src/keys/age.js';
+import { defaultKeysFile } from '../../src/keys/ageidentity.js';
 import { shellWords } from '../../src/shellwords.js';
 import type { KeyEntry } from '../../src/keys/types.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
@@ -183,7 +184,7 @@ describe('age master key', () => {
     const ctx = { env: base };
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-ed25519 AAAAC3Nz user@host' } }, Uint8Array.of(1), ctx), /malformed SSH recipient: "ssh-ed25519 AAAAC3Nz user@host": truncated SSH key/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'ssh-dss AAAAB3NzaC1kc3MAAAA=' } }, Uint8Array.of(1), ctx), /malformed SSH recipient/);
-    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'age1yubikey1qwerty' } }, Uint8Array.of(1), ctx), /plugin recipients are not supported/);
+    await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'age1yubikey1qwerty' } }, Uint8Array.of(1), ctx), /failed to parse input as age key from age plugin/);
     await assert.rejects(ageKind.wrap({ kind: 'age', fields: { recipient: 'nope' } }, Uint8Array.of(1), ctx), /unknown age recipient type/);
   });
 
