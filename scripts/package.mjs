@@ -190,7 +190,7 @@ function nativeManifest(m, version) {
     name: m.name,
     version,
     runtime: 'subprocess',
-    config: { usage: m.name, shortHelp: m.usage, longHelp: m.description, ignoreFlags: Boolean(m.ignoreFlags) },
+    config: { usage: m.name, shortHelp: m.usage, longHelp: `${String(m.description ?? '').split('\n')[0]}\nRun "helm ${m.name} --help".`, ignoreFlags: Boolean(m.ignoreFlags) },
     runtimeConfig: { platformCommand: m.platformCommand },
   };
 }

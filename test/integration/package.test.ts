@@ -4,7 +4,7 @@
 // getter render the demo chart with an age key. Also: a tampered tarball is refused, update and reinstall leave a
 // working plugin, a code cache V8 rejects (another node) falls back to compiling, and the installed size.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -96,6 +96,33 @@ describe('release packages installed without npm', function () {
     }
     const sums = readFileSync(join(rel.out, 'SHA256SUMS'), 'utf8');
     assert.match(sums, new RegExp(`^[0-9a-f]{64}  secrets-${v}\\.tgz$`, 'm'));
+  });
+
+  it('every command a manifest names is in its tarball, with a .cmd for Windows; no hooks (nothing to build)', () => {
+    const v = rel.version;
+    for (const [file, top] of [[`secrets-${v}.tgz`, 'secrets/'], [`secrets-getter-${v}.tgz`, 'secrets-getter/'], [`helm-secrets-${v}.tgz`, '']] as const) {
+      const list = spawnSync('tar', ['-tzvf', join(rel.out, file)], { encoding: 'utf8' });
+      assert.equal(list.status, 0, list.stderr);
+      const entries = new Map(list.stdout.trim().split('\n').map((l) => [l.split(/\s+/).pop()!, l.split(/\s+/)[0]!]));
+      assert.ok([...entries.values()].every((mode) => /^[-d]/.test(mode)), 'only files and directories (helm extracts nothing else)');
+      assert.ok(![...entries.keys()].some((n) => n.includes('node_modules')));
+      const manifest = spawnSync('tar', ['-xzOf', join(rel.out, file), `${top}plugin.yaml`], { encoding: 'utf8' }).stdout;
+      assert.doesNotMatch(manifest, /^\s*(hooks|platformHooks):/m);
+      // Commands helm runs: a command's first word after $HELM_PLUGIN_DIR/ or !HELM_PLUGIN_DIR!\, a getter's path
+      // relative to the plugin (helm joins it to the plugin directory; Go finds X.cmd for X through PATHEXT).
+      const named = [
+        ...[...manifest.matchAll(/command: (?:\$HELM_PLUGIN_DIR\/|cmd\.exe .*!HELM_PLUGIN_DIR!\\)(\S+)/g)].map((m) => m[1]!.replace(/\\/g, '/')),
+        ...[...manifest.matchAll(/command: (bin\/\S+)/g)].map((m) => m[1]!),
+      ];
+      assert.ok(named.length >= 2, manifest);
+      for (const n of named) {
+        assert.ok(entries.has(`${top}${n}`), `${file}: ${n}`);
+        if (n.endsWith('.cmd')) continue;
+        assert.equal(entries.get(`${top}${n}`)![3], 'x', `${file}: ${n} (executable)`);
+        assert.ok(entries.has(`${top}${n}.cmd`), `${file}: ${n}.cmd`);
+      }
+      if (top === 'secrets-getter/') assert.match(manifest, /- os: windows\n\s+command: bin\/secrets-getter\.cmd\n\s+args:\n\s+- downloader/);
+    }
   });
 
   describe('helm 4.1.4', () => {
