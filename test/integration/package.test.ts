@@ -60,7 +60,7 @@ describe('release packages installed without npm', function () {
   });
 
   after(async () => {
-    await new Promise((resolve) => web?.server.close(resolve));
+    if (web) await new Promise((resolve) => web.server.close(resolve));
     for (const h of homes) rmSync(h.home, { recursive: true, force: true });
     if (keys) rmSync(keys.dir, { recursive: true, force: true });
   });
