@@ -312,6 +312,8 @@ async function main() {
     for (const f of ['plugin-entry', 'plugin-entry.cmd', 'wrapper']) copyTree(join(root, 'scripts', f), join(code, 'scripts', f));
     const families = await vendorBundles(join(code, 'dist'));
     vendorCaches(code, families);
+    // The code caches fit this node's V8 only (another node compiles the bundles from source, slower to start).
+    writeFileSync(join(code, 'dist', 'NODE_VERSION'), `${process.version}\n`);
 
     const pluginDirs = existsSync(join(root, 'plugins'))
       ? readdirSync(join(root, 'plugins')).sort().map((n) => join(root, 'plugins', n)).filter((d) => existsSync(join(d, 'plugin.yaml')))
@@ -350,6 +352,7 @@ async function main() {
 
     const sums = artifacts.map((n) => `${sha256(readFileSync(join(o.out, n)))}  ${n}\n`).join('');
     writeFileSync(join(o.out, 'SHA256SUMS'), sums);
+    say(`built with node ${process.version}: its V8 uses the code caches; run the plugin on the same major version`);
     for (const n of artifacts) say(`${relative(process.cwd(), join(o.out, n))} (${(statSync(join(o.out, n)).size / 1e6).toFixed(2)} MB)`);
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -157,6 +157,7 @@ describe('release packages installed without npm', function () {
     it('installs no node_modules, under 25 MB for all the helm 4 plugins together', () => {
       const sizes = helm4Names().map((n) => [n, treeSize(join(h.plugins, n))] as const);
       for (const [n, s] of sizes) assert.equal(s.nodeModules, false, n);
+      for (const n of helm4Names()) assert.equal(readFileSync(join(h.plugins, n, 'dist', 'NODE_VERSION'), 'utf8'), `${process.version}\n`);
       const total = sizes.reduce((a, [, s]) => a + s.bytes, 0);
       assert.ok(total < 25e6, `${total} bytes`);
       process.stderr.write(`      installed: ${sizes.map(([n, s]) => `${n} ${(s.bytes / 1e6).toFixed(1)} MB`).join(', ')}; total ${(total / 1e6).toFixed(1)} MB\n`);
@@ -218,6 +219,16 @@ describe('release packages installed without npm', function () {
       const h2 = home('hs-pkg-v4-cache-');
       const r = await run(HELM.v4, ['plugin', 'install', join(rel.out, `secrets-${rel.version}.tgz`), '--keyring', rel.keyring], h2.env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
+      // V8 takes a cache only from the same V8 with the same flags: a heap limit is enough to have it refused, as
+      // another Node version would; the bundle is then compiled from source and the run is the same.
+      const loader = join(h2.plugins, 'secrets', 'bin', 'helm-secrets.js');
+      const probe = (opts: string) =>
+        spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(loader)}).loadBundle('cli').script.cachedDataRejected))`], { env: { ...h2.env, NODE_OPTIONS: opts }, encoding: 'utf8' }).stdout;
+      assert.equal(probe(''), 'false');
+      assert.equal(probe('--max-old-space-size=300'), 'true');
+      const flagged = await run(HELM.v4, ['secrets', 'template', 'rel', CHART, '-f', secrets], { ...h2.env, NODE_OPTIONS: '--max-old-space-size=300' });
+      assert.equal(flagged.code, 0, flagged.stderr);
+      assert.match(flagged.stdout, /global_secret: "from-the-age-file"/);
       const cache = join(h2.plugins, 'secrets', 'dist', 'cli.cjs.cache');
       const bytes = readFileSync(cache);
       bytes.fill(0x5a, 0, 64); // V8 checks a header (version, flags, source hash) before using a cache
