@@ -1,7 +1,6 @@
 // The Google Cloud KMS master key: Encrypt/Decrypt with the key's resource id over gRPC (or REST),
 // with sops's credential sources (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, then application defaults).
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createdAtNow, isNetworkError, retrySettings, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
@@ -147,12 +146,11 @@ async function newClient(ctx: KeyContext): Promise<{ client: KmsClient; headers:
 }
 
 /**
- * google-auth-library as google-gax itself resolves it: the same copy the client uses, loaded at run
- * time from beside google-gax so the bundler leaves it out of the CLI bundle like the SDK.
+ * google-auth-library, loaded at run time like the SDK (the bundler leaves it out of the CLI bundle): the copy
+ * google-gax uses (npm hoists one; a packaged plugin bundles the Google packages together).
  */
 function authLibrary(): typeof import('google-auth-library') {
-  const here = createRequire(import.meta.url);
-  return createRequire(here.resolve('google-gax'))('google-auth-library') as typeof import('google-auth-library');
+  return sdk<typeof import('google-auth-library')>('google-auth-library');
 }
 
 /** GOOGLE_CREDENTIALS: the path of a credentials file, or the JSON as the value. */

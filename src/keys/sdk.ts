@@ -2,9 +2,8 @@
 // loads them 25-80 ms faster than `import()`, which first parses each module for its named exports. The AWS SDK is
 // also built as its own bundle (dist/aws.cjs) with a V8 code cache, which the entry point (bin/helm-secrets.js)
 // offers; that saves compiling ~1 MB of SDK on every run with a KMS key. Run from the sources, there is none.
-import { createRequire } from 'node:module';
-
-const load = createRequire(import.meta.url);
+// A packaged plugin has no node_modules: the other SDKs come from its vendor bundles (src/packages.ts).
+import { precompiledBundle, requirePackage } from '../packages.js';
 
 /** The packages dist/aws.cjs exports, as functions of these names that require them. */
 const PRECOMPILED: Record<string, [bundle: string, exportName: string]> = {
@@ -12,15 +11,12 @@ const PRECOMPILED: Record<string, [bundle: string, exportName: string]> = {
   '@aws-sdk/client-sts': ['aws', 'sts'],
 };
 
-type Precompiled = (bundle: string) => Record<string, unknown> | undefined;
-
-/** The SDK package `name`: from its precompiled bundle when the entry point offers one, else from node_modules. */
+/** The SDK package `name`: from its precompiled bundle when the entry point offers one, else as a package. */
 export function sdk<T>(name: string): T {
   const pre = PRECOMPILED[name];
-  const loadBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('helm-secrets.precompiled')] as Precompiled | undefined;
-  if (pre && loadBundle) {
-    const get = loadBundle(pre[0])?.[pre[1]] as (() => T) | undefined;
+  if (pre) {
+    const get = precompiledBundle(pre[0])?.[pre[1]] as (() => T) | undefined;
     if (get) return get();
   }
-  return load(name) as T;
+  return requirePackage<T>(name);
 }

@@ -2,14 +2,13 @@
 // the same syntax Go accepts, and matching in time linear in the input whatever the pattern, so a pattern that comes
 // from a file (`^(a+)+$`) cannot stall a run the way a backtracking JS RegExp would. Patterns Go would reject yield
 // null: an invalid rule never matches.
-import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
+import { requirePackage } from '../packages.js';
 
 // re2js builds its Unicode tables when it loads (about 8 ms): only runs whose file or config has a regex pay that.
-const load = createRequire(import.meta.url);
 let engine: typeof RE2JS | undefined;
 function re2(): typeof RE2JS {
-  engine ??= (load('re2js') as typeof import('re2js')).RE2JS;
+  engine ??= requirePackage<typeof import('re2js')>('re2js').RE2JS;
   return engine;
 }
 

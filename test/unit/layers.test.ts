@@ -41,8 +41,9 @@ function layer(path: string): string {
   return parts.length > 1 ? parts[0]! : parts[0]!.replace(/\.ts$/, '');
 }
 
-// Modules at the root of src/ that any layer may use: errors, redaction, and the small shared helpers.
-const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log']);
+// Modules at the root of src/ that any layer may use: errors, redaction, and the small shared helpers (packages:
+// loading npm packages at run time).
+const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log', 'packages']);
 
 // What each layer may import (besides itself and the shared modules).
 const ALLOWED: Record<string, string[]> = {
