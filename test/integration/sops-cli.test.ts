@@ -342,6 +342,8 @@ describe('sops command line: stdin, exec, filestatus, groups, show-master-keys, 
       assert.deepEqual(opts.filter(Boolean), ['--filename-override']);
       assert.ok(run(['helm-secrets', 'exec-file', '--no']).includes('--no-fifo'));
       assert.ok(run(['helm-secrets', 'completion', '']).includes('zsh'));
+      assert.ok(run(['helm-secrets', 'groups', 'add', '--ag']).includes('--age'));
+      assert.ok(run(['helm-secrets', 'groups', '']).includes('delete'));
       assert.notEqual(out(r.stdout).indexOf('__start_helm'), -1);
     });
 
