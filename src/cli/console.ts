@@ -5,6 +5,15 @@ import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js
 import { redactUrls } from '../redact.js';
 
 let quiet = false;
+let prefix = '[helm-secrets] ';
+
+/**
+ * The tag in front of every message: `[helm-secrets] ` for this CLI; another entry point that runs the same
+ * operations (a sops-compatible one) sets its own.
+ */
+export function setMessagePrefix(p: string): void {
+  prefix = p;
+}
 
 export function setQuiet(q: boolean): void {
   quiet = q;
@@ -15,21 +24,21 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(redactUrls(msg))}\n`);
+  if (!quiet) process.stderr.write(`${prefix}${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${printable(redactUrls(msg))}\n`);
+  if (!quiet) process.stderr.write(`${prefix}Warning: ${printable(redactUrls(msg))}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
   if (err instanceof HelmSecretsError) {
-    process.stderr.write(`[helm-secrets] ${err.oneLine()}\n`);
+    process.stderr.write(`${prefix}${err.oneLine()}\n`);
     return err.code;
   }
   const e = asSopsError(err, ExitCode.Generic, file);
-  process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
+  process.stderr.write(`${prefix}Error: ${e.oneLine()}\n`);
   return e.code;
 }
 
