@@ -2,7 +2,6 @@
 // and unwraps it with every identity sops would find (SOPS_AGE_KEY, _FILE, _CMD, the keys.txt file; for an SSH
 // recipient SOPS_AGE_SSH_PRIVATE_KEY_FILE, _CMD, ~/.ssh/id_ed25519, ~/.ssh/id_rsa).
 import { errorMessage } from '../errors.js';
-import { execFile } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -322,7 +321,9 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
   return out;
 }
 
-function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+// node:child_process only when a key command is configured: most runs read a key file.
+async function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { execFile } = await import('node:child_process');
   return new Promise<string>((resolve, reject) => {
     execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
   });
