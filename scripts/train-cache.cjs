@@ -49,6 +49,8 @@ async function trainAws() {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hs-train-'));
   chmodSync(dir, 0o700);
+  // Also when a training command ends the process (process.exit skips the finally below).
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const saved = { ...process.env };
   const stdout = process.stdout.write;
   try {
