@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Entry point: checks the Node.js version in syntax every Node can parse, then runs the bundled CLI, dist/cli.cjs.
-// It is compiled with the V8 code cache the build left beside it (dist/cli.cjs.cache), so start-up skips parsing
-// and compiling what a typical command runs; the AWS SDK, bundled apart as dist/aws.cjs, is loaded the same way
-// when a file has a KMS key. V8 checks that a cache fits this node and these flags; when it does not (another node
-// version, say), the bundle is compiled as usual. Caches are written only by the build, from commands run on
-// throwaway data, never from a user's run.
+// Entry point: checks the Node.js version in syntax every Node can parse, then runs the bundled CLI's front,
+// dist/cli.cjs (argument parsing, help, version). The front loads the rest, dist/commands.cjs, through the hook below
+// the first time a command needs it, and the AWS SDK (dist/aws.cjs) is loaded the same way when a file has a KMS key
+// (scripts/build.mjs lists the outputs). Each is compiled with the V8 code cache the build left beside it
+// (dist/NAME.cjs.cache), so start-up skips parsing and compiling what a typical command runs, and `version` reads only
+// the small front. V8 checks that a cache fits this node and these flags; when it does not (another node version,
+// say), or when the cache is missing, the bundle is compiled as usual. Caches are written only by the build, from
+// commands run on throwaway data, never from a user's run.
 'use strict';
 var need = [20, 19];
 var have = process.versions.node.split('.').map(Number);
@@ -22,7 +24,7 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
- * Compiles and runs dist/NAME.cjs ('cli' or 'aws') once per process; `cache` false compiles without its cache (the
+ * Compiles and runs dist/NAME.cjs ('cli', 'commands' or 'aws') once per process; `cache` false compiles without its cache (the
  * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
  */
 var loaded = {};
@@ -49,7 +51,8 @@ function loadBundle(name, cache) {
 
 if (require.main === module) {
   var cli;
-  // The CLI asks for the precompiled AWS SDK through this (src/keys/sdk.ts); without it, it requires the package.
+  // The front asks for the commands bundle through this, and the CLI for the precompiled AWS SDK (src/keys/sdk.ts);
+  // without it (the bundle required directly), they require the file or the package.
   globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
     if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
     return loadBundle(name).exports;

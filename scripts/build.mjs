@@ -1,17 +1,28 @@
 #!/usr/bin/env node
-// Bundles the CLI into one CommonJS file, dist/cli.cjs, with esbuild, then has scripts/train-cache.cjs run typical
-// commands on throwaway data to leave V8's code cache for it (dist/cli.cjs.cache; see bin/helm-secrets.js).
-// Modules a command may not need (age encryption, the yaml Document API) are bundled but initialised only when
-// first used. The AWS SDK is a second bundle, dist/aws.cjs, with its own cache; openpgp and the other key-service
-// SDKs stay in node_modules. All of them are required only when a file uses them.
+// Bundles the CLI with esbuild into CommonJS files under dist/, then has scripts/train-cache.cjs run typical commands
+// on throwaway data to leave a V8 code cache beside each (see bin/helm-secrets.js, which loads them). The outputs,
+// all of which a packaged plugin needs:
+//   dist/cli.cjs            the front: src/cli/main.ts and what it imports statically (argument parsing, help, the
+//                           version); enough for `version`, `--help` and `dir`, so those read and compile ~25 KB
+//   dist/cli.cjs.cache      its code cache
+//   dist/commands.cjs       everything the front imports dynamically (the commands, the engine, the helm wrapper,
+//                           the key kinds), loaded the first time the front needs one of them
+//   dist/commands.cjs.cache its code cache, trained on the commands users run most
+//   dist/aws.cjs (+.cache)  the AWS SDK, loaded only for KMS keys
+// openpgp, re2js and the other key-service SDKs stay in node_modules and are required when a file uses them.
+// The two halves of the CLI share one copy of each module: a module of the front that the commands import is handed
+// to them by the front (src/cli/console.ts keeps its quiet flag in one place), never bundled twice.
+// Whitespace and syntax are minified (names kept): a smaller, ASCII-only file reads and hashes faster.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+const ENTRY = 'src/cli/main.ts';
+const EXTERNAL = ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*', 'openpgp'];
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -20,15 +31,98 @@ const common = {
   target: 'node20',
   sourcemap: false,
   logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
   // The sources are ES modules: import.meta.url becomes the bundle's own URL.
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: "var __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
 };
+
+// Which modules the front holds: the entry and everything it reaches through static imports.
+const probe = await build({ ...common, entryPoints: [ENTRY], outfile: 'dist/cli.cjs', external: EXTERNAL, write: false, metafile: true });
+const inputs = probe.metafile.inputs;
+const front = new Set();
+for (const stack = [ENTRY]; stack.length; ) {
+  const file = stack.pop();
+  if (front.has(file) || !inputs[file]) continue;
+  front.add(file);
+  for (const imp of inputs[file].imports) if (imp.kind !== 'dynamic-import' && !imp.external) stack.push(imp.path);
+}
+// What the front asks the commands bundle for: the targets of its dynamic imports.
+const wanted = new Set();
+for (const file of front) {
+  for (const imp of inputs[file].imports) if (imp.kind === 'dynamic-import' && !imp.external && !front.has(imp.path)) wanted.add(imp.path);
+}
+
+const rel = (p) => relative(root, p).split('\\').join('/');
+const spec = (p) => JSON.stringify(`./${p}`);
+/** Imports of the given kinds that resolve to a module in `set` become the virtual module `namespace:path`. */
+function redirect(namespace, set, kinds) {
+  return {
+    name: `to-${namespace}`,
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === 'inner' || (kinds && !kinds.includes(args.kind)) || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner' });
+        if (r.errors.length || r.external || !set.has(rel(r.path))) return undefined;
+        return { path: rel(r.path), namespace };
+      });
+    },
+  };
+}
+/** Virtual modules (`namespace:name` → source) resolved against the project root. */
+function virtual(namespace, modules) {
+  return {
+    name: `virtual-${namespace}`,
+    setup(b) {
+      const filter = new RegExp(`^(${Object.keys(modules).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace }));
+      b.onLoad({ filter: /.*/, namespace }, (args) => ({ contents: modules[args.path], resolveDir: root, loader: 'js' }));
+    },
+  };
+}
+
+// The front: its own modules are offered to the commands bundle by path, and each dynamic import of a module that
+// lives in the commands bundle asks that bundle for it (through the entry point's loader, which uses its cache).
+const frontModules = [...front].filter((f) => /\.[cm]?[jt]s$/.test(f));
 await build({
   ...common,
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: ['hs:front-entry'],
   outfile: 'dist/cli.cjs',
-  external: ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*', 'openpgp'],
+  external: EXTERNAL,
+  plugins: [
+    redirect('hs-commands', wanted, ['dynamic-import']),
+    virtual('hs', {
+      'hs:front-entry': `import { offer } from 'hs:link';\noffer({\n${frontModules.map((f) => `  ${JSON.stringify(f)}: () => require(${spec(f)}),`).join('\n')}\n});\nexport * from ${spec(ENTRY)};\n`,
+      'hs:link': `let modules, commands;
+export function offer(m) { modules = m; }
+export function fromCommands(path) {
+  if (!commands) {
+    const precompiled = globalThis[Symbol.for('helm-secrets.precompiled')];
+    commands = (precompiled && precompiled('commands')) || require(require('node:path').join(__dirname, 'commands.cjs'));
+    commands.link(modules);
+  }
+  return commands.load(path);
+}\n`,
+    }),
+    { name: 'commands-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-commands' }, (args) => ({ contents: `module.exports = require('hs:link').fromCommands(${JSON.stringify(args.path)});`, resolveDir: root, loader: 'js' })); } },
+  ],
+});
+// The commands: every import of a front module (static or dynamic) is the front's own copy.
+await build({
+  ...common,
+  entryPoints: ['hs:commands-entry'],
+  outfile: 'dist/commands.cjs',
+  external: EXTERNAL,
+  plugins: [
+    redirect('hs-front', front),
+    virtual('hs', {
+      'hs:commands-entry': `export { link } from 'hs:front';\nconst modules = {\n${[...wanted].map((f) => `  ${JSON.stringify(f)}: () => require(${spec(f)}),`).join('\n')}\n};\nexport function load(path) { return modules[path](); }\n`,
+      'hs:front': `let modules;\nexport function link(m) { modules = m; }\nexport function fromFront(path) { return modules[path](); }\n`,
+    }),
+    { name: 'front-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-front' }, (args) => ({ contents: `module.exports = require('hs:front').fromFront(${JSON.stringify(args.path)});`, resolveDir: root, loader: 'js' })); } },
+  ],
 });
 // The AWS SDK apart, with a cache of its own: only runs with a KMS key load it.
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
@@ -37,7 +131,7 @@ await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist
 // outside them must be require()d. The AWS SDK imports two built-in modules that way (node:http for EC2 metadata,
 // node:async_hooks for Lambda); those become require(), which has the same named exports. Anything else left is
 // refused here rather than failing when that line runs.
-for (const name of ['cli', 'aws']) {
+for (const name of ['cli', 'commands', 'aws']) {
   const file = join(root, 'dist', `${name}.cjs`);
   const code = readFileSync(file, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve(require($1))');
   writeFileSync(file, code);

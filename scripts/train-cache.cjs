@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes dist/cli.cjs.cache: compiles the bundle without a cache, runs the commands users run most (encrypt,
-// decrypt, view, helm template with one and several values files) on a throwaway age key and generated values in a
-// private temporary directory, then saves the code V8 compiled for them. Then dist/aws.cjs.cache: the AWS SDK's
+// Writes dist/cli.cjs.cache and dist/commands.cjs.cache: compiles both halves of the CLI without a cache, runs the
+// commands users run most (version, help, encrypt, decrypt, view, helm template with one and several values files) on
+// a throwaway age key and generated values in a private temporary directory, then saves the code V8 compiled for
+// each half. Then dist/aws.cjs.cache: the AWS SDK's
 // KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
 // the machine). Only this script writes caches, so they hold nothing from a user's run.
 'use strict';
@@ -48,6 +49,8 @@ async function trainAws() {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hs-train-'));
   chmodSync(dir, 0o700);
+  // Also when a training command ends the process (process.exit skips the finally below).
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const saved = { ...process.env };
   const stdout = process.stdout.write;
   try {
@@ -62,7 +65,11 @@ async function main() {
     for (const k of Object.keys(process.env)) if (/^(SOPS_|HELM_SECRETS_|HELM_)/.test(k)) delete process.env[k];
     Object.assign(process.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: 'true' });
     process.chdir(dir);
-    const { main: run, script } = loadBundle('cli', false);
+    // The front asks for the commands bundle through the hook the entry point installs; here it hands out uncached
+    // copies whose compiled code is then saved.
+    const scripts = {};
+    globalThis[Symbol.for('helm-secrets.precompiled')] = (name) => (scripts[name] ??= loadBundle(name, false)).exports;
+    const run = globalThis[Symbol.for('helm-secrets.precompiled')]('cli').main;
     // Plaintext of the throwaway values is not shown; the callback still fires, as callers wait for it.
     process.stdout.write = (_chunk, enc, cb) => {
       const done = typeof enc === 'function' ? enc : cb;
@@ -70,6 +77,7 @@ async function main() {
       return true;
     };
     const commands = [
+      ['version'],
       ['enc', 'a.yaml'],
       ['enc', 'b.yaml'],
       ['enc', 'c.json'],
@@ -84,7 +92,9 @@ async function main() {
       if (code !== 0) throw new Error(`training command "${argv.join(' ')}" exited with ${code}`);
     }
     process.stdout.write = stdout;
-    save('cli', script);
+    save('cli', scripts.cli.script);
+    save('commands', scripts.commands.script);
+    delete globalThis[Symbol.for('helm-secrets.precompiled')];
     await trainAws();
   } finally {
     process.stdout.write = stdout;

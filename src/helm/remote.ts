@@ -6,8 +6,6 @@ import { redactUrl } from '../redact.js';
 import { Delivery } from './deliver.js';
 import { helmHasGetter } from './getters.js';
 import { expandUrl } from './guards.js';
-import { HttpFailure, httpGet } from './http.js';
-import { fetchViaHelm } from './viahelm.js';
 
 /** Whether a file command's argument is fetched rather than read from disk. */
 export function isRemote(spec: string, env: NodeJS.ProcessEnv): boolean {
@@ -28,6 +26,8 @@ export async function fetchRemote(spec: string, env: NodeJS.ProcessEnv): Promise
   // Through helm, this plugin's own getter would hand back plaintext, which the command would then refuse.
   if (/^secrets(\+[a-z-]+)?:\/\//i.test(spec)) throw new SopsError(`${shown}: give the file or URL itself, not a secrets:// reference`);
   if (/^https?:\/\//i.test(spec)) {
+    // node:http and node:https (~8 ms to load) only for a URL.
+    const { HttpFailure, httpGet } = await import('./http.js');
     try {
       return await httpGet(expandUrl(spec, env), env);
     } catch (err) {
@@ -36,6 +36,7 @@ export async function fetchRemote(spec: string, env: NodeJS.ProcessEnv): Promise
       throw new HelmSecretsError(`File does not exist: ${shown} (${err instanceof HttpFailure ? err.reason : 'request failed'})`);
     }
   }
+  const { fetchViaHelm } = await import('./viahelm.js');
   const scratch = new Delivery('dir', env);
   try {
     return await fetchViaHelm(spec, env, scratch.privateDir());

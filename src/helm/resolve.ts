@@ -1,6 +1,5 @@
 // Turns one parsed values reference into what helm should get: the reference unchanged, another path, or
 // plaintext bytes to hand over privately. Shared by the wrapper and the getter; the plaintext stays in memory.
-import { execFile } from 'node:child_process';
 import { promises as fs, constants as fsc } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
@@ -11,8 +10,8 @@ import { redactUrl } from '../redact.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
 import { setVerbose } from '../log.js';
 import { helmHasGetter } from './getters.js';
-import { HttpFailure, httpGet, type TlsFiles } from './http.js';
-import { fetchViaHelm } from './viahelm.js';
+// node:http, node:https and node:child_process (~10 ms to load) are imported only by the references that need them.
+import type { TlsFiles } from './http.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
 
@@ -99,7 +98,8 @@ export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
   return path === base ? `${prefix}${base}${suffix}` : join(dirname(path), `${prefix}${base}${suffix}`);
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
@@ -172,6 +172,7 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, 
 
 /** Fetches `url`; messages show `written` (the URL before ${VAR} expansion), redacted. */
 async function download(url: string, written: string, ignoreMissing: boolean, ctx: ResolveContext): Promise<Uint8Array | undefined> {
+  const { HttpFailure, httpGet } = await import('./http.js');
   try {
     return await httpGet(url, ctx.env, ctx.tls);
   } catch (err) {
@@ -184,6 +185,7 @@ async function download(url: string, written: string, ignoreMissing: boolean, ct
 /** Fetches another getter's reference through helm; messages name it redacted. */
 async function viaHelm(spec: string, ignoreMissing: boolean, ctx: ResolveContext): Promise<Uint8Array | undefined> {
   if (!ctx.keyDir) throw new SopsError(`${printable(redactUrl(spec))}: no private directory to fetch it through helm`);
+  const { fetchViaHelm } = await import('./viahelm.js');
   try {
     return await fetchViaHelm(spec, ctx.env, await ctx.keyDir());
   } catch (err) {

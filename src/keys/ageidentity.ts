@@ -3,7 +3,6 @@
 // SOPS_AGE_SSH_PRIVATE_KEY_FILE, the output of SOPS_AGE_SSH_PRIVATE_KEY_CMD, ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.
 // Each source is read once per distinct setting and process. Identities are secret: kept in memory only, never in
 // a message (a problem names its source and a short cause).
-import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity } from 'age-encryption';
@@ -182,7 +181,9 @@ async function askPassphrase(path: string): Promise<string> {
   }
 }
 
-function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+// node:child_process only when a key command is configured: most runs read a key file.
+async function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { execFile } = await import('node:child_process');
   return new Promise<string>((resolve, reject) => {
     execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
   });
