@@ -6,7 +6,7 @@
 // KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
 // the machine). Only this script writes caches, so they hold nothing from a user's run.
 'use strict';
-const { mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync } = require('node:fs');
+const { existsSync, mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { loadBundle } = require('../bin/helm-secrets.js');
@@ -68,7 +68,9 @@ async function main() {
     // The front asks for the commands bundle through the hook the entry point installs; here it hands out uncached
     // copies whose compiled code is then saved.
     const scripts = {};
-    globalThis[Symbol.for('helm-secrets.precompiled')] = (name) => (scripts[name] ??= loadBundle(name, false)).exports;
+    // As the entry point's hook: a bundle that is not in dist/ (vendor/* outside a packaged plugin) is undefined.
+    globalThis[Symbol.for('helm-secrets.precompiled')] = (name) =>
+      scripts[name] || existsSync(join(DIST, `${name}.cjs`)) ? (scripts[name] ??= loadBundle(name, false)).exports : undefined;
     const run = globalThis[Symbol.for('helm-secrets.precompiled')]('cli').main;
     // Plaintext of the throwaway values is not shown; the callback still fires, as callers wait for it.
     process.stdout.write = (_chunk, enc, cb) => {
