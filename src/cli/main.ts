@@ -6,12 +6,13 @@ import { takeSwitch } from '../helm/globalopts.js';
 import { runCommand } from './command.js';
 import { findCommand } from './commands.js';
 import { VERSION } from './builtin.js';
+import { overview } from './help.js';
 
 export { VERSION };
 
-/** The overview, generated from the registry (loaded only when printed). */
-async function printOverview(): Promise<void> {
-  const { overview } = await import('./help.js');
+/** The overview, generated from the registry. help.ts is light and part of the front bundle (dist/cli.cjs), so
+ * `--help` never loads the commands bundle. */
+function printOverview(): void {
   process.stdout.write(overview() + '\n');
 }
 
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     const a = argv[i];
     if (a === '-q' || a === '--quiet') quiet = true;
     else if (a === '-h' || a === '--help') {
-      await printOverview();
+      printOverview();
       return 0;
     } else if (a === '-v' || a === '--version') {
       process.stdout.write(VERSION + '\n');
@@ -49,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(i + 1);
   if (cmd === undefined) {
     // As helm-secrets: no command is a usage error (the help, exit 1); --help asks for it (exit 0).
-    await printOverview();
+    printOverview();
     return 1;
   }
   try {
