@@ -9,6 +9,7 @@ import { VERSION } from './builtin.js';
 import { overview } from './help.js';
 
 export { VERSION };
+export { startRun, type EntryHooks } from './entry.js';
 
 /** The overview, generated from the registry. help.ts is light and part of the front bundle (dist/cli.cjs), so
  * `--help` never loads the commands bundle. */
