@@ -26,6 +26,8 @@ export interface FakeVault {
   kubernetes?: { jwt: string; role: string };
   /** Tokens issued by logins (accepted like the root token). */
   issued: Set<string>;
+  /** The most requests that were in flight at once since the last reset (set it to 0 to reset). */
+  maxInFlight: number;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,11 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
     kv.set(path, list);
   };
 
+  const flight = { now: 0, max: 0 };
   const server = createServer((req, res) => {
+    flight.now++;
+    flight.max = Math.max(flight.max, flight.now);
+    res.on('close', () => flight.now--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -165,6 +171,12 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
     mounts,
     putSecret,
     issued,
+    get maxInFlight() {
+      return flight.max;
+    },
+    set maxInFlight(n) {
+      flight.max = n;
+    },
     get approle() {
       return auth.approle;
     },
