@@ -11,6 +11,8 @@ import { Comment, Mapping, SopsTime, type Value } from '../sops/tree.js';
 import { findRefs, firstRef, fragmentPath, hasRefs as textHasRefs, parseUri, refPrefixes, type RefMatch } from './parse.js';
 import { providerFor } from './registry.js';
 import { fromPlain, goSprint, toPlain } from './values.js';
+
+export { fromPlain, goSprint, toPlain };
 import { RefFetchError, type ParsedRef, type RefContext } from './types.js';
 
 export interface ResolveOptions {
