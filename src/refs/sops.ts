@@ -4,7 +4,7 @@
 // `key_type=base64` takes the encrypted file itself, URL-safe base64, as the path. The plaintext stays in memory.
 import { resolve } from 'node:path';
 import { decryptBytes } from '../engine.js';
-import { SopsError } from '../errors.js';
+import { ExitCode, SopsError } from '../errors.js';
 import { readInput } from '../io.js';
 import { fragmentPath, refParam } from './parse.js';
 import { RefFetchError, type ParsedRef, type RefContext, type RefProvider } from './types.js';
@@ -53,7 +53,7 @@ export const provider: RefProvider = {
     } catch (err) {
       const e = err instanceof SopsError ? err : new SopsError(String(err));
       // The engine's words (no key, MAC mismatch, not encrypted), without the file name it prefixes.
-      throw new RefFetchError('failed', `cannot decrypt ${name}: ${e.message}`);
+      throw new RefFetchError(e.code === ExitCode.CouldNotRetrieveKey ? 'denied' : 'failed', `cannot decrypt ${name}: ${e.message}`);
     }
   },
 };
