@@ -64,6 +64,14 @@ export function splitForced(spec: string, protocol: boolean): { backend?: string
   return name === '' ? { rest: spec.slice(bang + 1) } : { backend: name, rest: spec.slice(bang + 1) };
 }
 
+/**
+ * Whether the backend arguments (-a, HELM_SECRETS_BACKEND_ARGS) are sops flags: they belong to the run's backend,
+ * so with vals or a custom script they are that backend's (vals flags, the script's SECRET_BACKEND_ARGS).
+ */
+export function backendArgsAreSops(env: NodeJS.ProcessEnv): boolean {
+  return (env.HELM_SECRETS_BACKEND || 'sops') === 'sops';
+}
+
 /** The backend that applies to one reference: the one it forces, else the run's. Checks the allow-list either way. */
 export function backendFor(forced: string | undefined, env: NodeJS.ProcessEnv): Backend {
   return forced !== undefined ? loadBackend(forced, env) : defaultBackend(env);

@@ -45,12 +45,15 @@ export async function valsEvalFile(bytes: Uint8Array, name: string, type: string
   }
 }
 
-/** `vals get` of one literal (every reference in it replaced). `what` names it in messages. */
+/**
+ * `vals get` of one literal (every reference in it replaced), without trailing newlines, as helm-secrets hands it on
+ * (it reads vals's output with a shell command substitution). `what` names the literal's place in messages.
+ */
 export async function valsGet(value: string, env: NodeJS.ProcessEnv, what: string): Promise<string> {
   try {
-    return await getRef(value, options(env, undefined));
+    return (await getRef(value, options(env, undefined))).replace(/\n+$/, '');
   } catch (err) {
-    throw valsError(err, what);
+    throw new HelmSecretsError(`vals error: ${asSopsError(err).oneLine()} (in ${printable(what)})`);
   }
 }
 
