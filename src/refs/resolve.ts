@@ -11,6 +11,7 @@ import { Comment, Mapping, SopsTime, type Value } from '../sops/tree.js';
 import { findRefs, firstRef, fragmentPath, hasRefs as textHasRefs, parseUri, refPrefixes, type RefMatch } from './parse.js';
 import { providerFor } from './registry.js';
 import { fromPlain, goSprint, toPlain } from './values.js';
+import { hasTimestamp, loadKeepingTimestamps } from './yamldoc.js';
 
 export { fromPlain, goSprint, toPlain };
 import { RefFetchError, type ParsedRef, type RefContext } from './types.js';
@@ -343,6 +344,8 @@ export async function evalYaml(text: string, opts: ResolveOptions): Promise<stri
   } catch (err) {
     throw asSopsError(err, ExitCode.CouldNotReadInputFile, opts.file);
   }
+  // vals reads a timestamp as the text it was written as (and so does helm); the store would give its canonical time.
+  if (hasTimestamp(docs)) docs = loadKeepingTimestamps(text);
   // vals skips documents with nothing in them.
   docs = docs.filter((d) => d.items.some((it) => typeof it.key === 'string'));
   const run = new Run(opts);

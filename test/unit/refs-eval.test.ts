@@ -109,6 +109,11 @@ describe('refs: eval and get', () => {
     assert.equal(await evalYaml('', opts), '');
   });
 
+  it('keeps a timestamp as written (vals and helm read it as a string), anchors and merges as yaml.v3 does', async () => {
+    const doc = 'base: &b {x: 1, y: ref+echo://from-anchor}\nd: 2001-12-14\nt: 2001-12-14t21:59:43.10-05:00\nm:\n  <<: *b\n  y: own\nq: "2001-12-14"\n';
+    assert.equal(await evalYaml(doc, opts), 'base:\n  x: 1\n  "y": from-anchor\nd: "2001-12-14"\nm:\n  x: 1\n  "y": own\nq: "2001-12-14"\nt: "2001-12-14t21:59:43.10-05:00"\n');
+  });
+
   it('evalTree works on plain values and returns plain values', async () => {
     const tree = { a: ['ref+echo://xy', { b: 'ref+file://db.yaml#/db/port' }], c: 3, d: null, e: 'ref+file://db.yaml#/db' };
     assert.deepEqual(await evalTree(tree, opts), { a: ['xy', { b: 5432 }], c: 3, d: null, e: { user: 'admin', password: 'hunter2-secret', port: 5432, tls: true, ratio: 0.5 } });
