@@ -32,6 +32,8 @@ export interface ResolveOptions {
   concurrency?: number;
   /** Leave `secretref+...` as written and resolve only `ref+...` (vals's -exclude-secret). */
   excludeSecret?: boolean;
+  /** Refuses a local path a reference names (RefContext.checkPath): the helm layer's values-path guards. */
+  checkPath?: (path: string) => Promise<void>;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -68,7 +70,7 @@ class Run {
 
   constructor(private readonly opts: ResolveOptions) {
     const { timeoutMs, attempts } = retrySettings({ env: opts.env, timeoutMs: opts.timeoutMs, attempts: opts.attempts });
-    this.ctx = { env: opts.env, file: opts.file, baseDir: opts.baseDir, timeoutMs, attempts, runCache: new Map() };
+    this.ctx = { env: opts.env, file: opts.file, baseDir: opts.baseDir, timeoutMs, attempts, runCache: new Map(), checkPath: opts.checkPath };
     this.limiter = new Limiter(Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY));
   }
 

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { decryptBytes } from '../engine.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { readInput } from '../io.js';
-import { fragmentPath, refParam } from './parse.js';
+import { fragmentPath, guardPath, refParam } from './parse.js';
 import { RefFetchError, type ParsedRef, type RefContext, type RefProvider } from './types.js';
 
 const FORMATS = new Set(['yaml', 'json', 'dotenv', 'ini', 'binary']);
@@ -30,6 +30,7 @@ export const provider: RefProvider = {
     } else if (keyType === 'filepath') {
       name = ref.key;
       if (name === '') throw new RefFetchError('malformed', 'the sops reference names no file');
+      await guardPath(name, ctx);
       try {
         bytes = await readInput(resolve(ctx.baseDir, name));
       } catch (err) {

@@ -77,6 +77,18 @@ describe('refs: every core provider through helm secrets template (-f vals!FILE)
         return run(h.helm, args, e, dir);
       };
 
+      it('ref+file:// and ref+sops:// pass the values-path guards (HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH=false)', async () => {
+        for (const ref of ['ref+file:///etc/hostname', `ref+sops://${join(dir, 'enc.yaml')}#/app/password`]) {
+          writeFileSync(join(dir, 'guarded.yaml'), `global_secret: ${ref}\n`);
+          const e = testEnv({ ...h.env, ...env, HOME: dir, HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH: 'false' });
+          delete e.HELM_PLUGINS;
+          const r = await run(h.helm, ['secrets', 'template', 'x', CHART, '-f', 'vals!guarded.yaml'], e, dir);
+          assert.notEqual(r.code, 0);
+          assert.match(r.stderr, /guarded\.yaml: ref\+(file|sops):\/\/\S+: Values filepath '\/\S+' is an absolute path\. Absolute paths are not allowed\./);
+          assert.doesNotMatch(r.stderr, /sops-e2e-value/);
+        }
+      });
+
       for (const [provider, ref, want, bad, cause] of cases) {
         it(`${provider}: resolved into the rendered manifest`, async () => {
           const values = `${provider}-values.yaml`;

@@ -149,6 +149,12 @@ describe('refs: eval and get', () => {
       fails(evalYaml('a: ref+file://pw.txt#/x\n', opts), 'failed', 'values.yaml: ref+file://pw.txt#/x: the value is not a YAML or JSON mapping, so a fragment cannot select in it'));
     it('a bad parameter', () => fails(getRef('ref+file://pw.txt?encode=hex', opts), 'malformed', 'values.yaml: ref+file://pw.txt?encode=***: unsupported encode parameter "hex" (raw or base64)'));
     it('a device is not read', () => fails(getRef('ref+file:///dev/zero', opts), 'failed', 'values.yaml: ref+file:///dev/zero: cannot read /dev/zero: is a character device, not a regular file: it cannot be read as an input'));
+    it('a path the run\'s guard refuses is a denied read, before anything is read', () =>
+      fails(
+        evalYaml('a: ref+file:///etc/hostname\n', { ...opts, checkPath: async (p) => { if (p.startsWith('/')) throw new Error(`${p} is absolute`); } }),
+        'denied',
+        'values.yaml: ref+file:///etc/hostname: /etc/hostname is absolute',
+      ));
     it('a nested reference names the text as written', () =>
       fails(getRef('ref+echo://ref+file://nope.txt/x', opts), 'not-found', 'values.yaml: ref+echo://ref+file://nope.txt/x: no such file nope.txt/x'));
     it('an unclosed ${ in envsubst', () => fails(getRef('ref+envsubst://$HOME/${NAME', opts), 'malformed', 'values.yaml: ref+envsubst://$HOME/${NAME: envsubst: closing brace expected'));
