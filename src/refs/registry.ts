@@ -1,0 +1,31 @@
+// The list of reference providers: one line per scheme, each importing its module (and its SDK) only when a
+// reference uses that scheme, so an echo-only run loads nothing else. A provider module exports `provider`.
+import type { RefProvider, RefProviderDescriptor } from './types.js';
+
+function lazy(scheme: string, summary: string, importer: () => Promise<{ provider: RefProvider }>): RefProviderDescriptor {
+  let loaded: Promise<RefProvider> | undefined;
+  return {
+    scheme,
+    summary,
+    load() {
+      if (!loaded) {
+        loaded = importer().then((m) => m.provider);
+        // A failed import may succeed on a later run (a module installed meanwhile); do not keep the failure.
+        loaded.catch(() => (loaded = undefined));
+      }
+      return loaded;
+    },
+  };
+}
+
+export const descriptors: readonly RefProviderDescriptor[] = [
+  lazy('echo', 'the reference itself as the value (ref+echo://TEXT)', () => import('./echo.js')),
+  lazy('file', 'a local file, raw or base64 (ref+file://PATH[?encode=base64][#/YAML/PATH])', () => import('./file.js')),
+];
+
+const byScheme = new Map(descriptors.map((d) => [d.scheme, d]));
+
+/** The provider for `scheme` (lower case, as parsed), or undefined when none is registered. */
+export function providerFor(scheme: string): RefProviderDescriptor | undefined {
+  return byScheme.get(scheme);
+}
