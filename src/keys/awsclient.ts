@@ -86,7 +86,7 @@ export async function assumeAwsRole(
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
   } catch (err) {
-    throw new Error(`failed to assume role '${role}': ${(err as Error).message}`);
+    throw new Error(`failed to assume role '${role}': ${(err as Error).message}`, { cause: (err as { cause?: unknown }).cause ?? err });
   } finally {
     sts.destroy();
   }

@@ -4,8 +4,8 @@
 import { assumeAwsRole, awsClientConfig, explainAws, isAwsTransient, quietAwsNodeVersionWarning, type AwsService } from '../keys/awsclient.js';
 import { withRetries } from '../keys/retry.js';
 import { sdk } from '../keys/sdk.js';
-import { ClientPool, param, settingsKey } from './remote.js';
-import type { ParsedRef, RefContext } from './types.js';
+import { ClientPool, param, settingsKey, storeFailure } from './remote.js';
+import type { ParsedRef, RefContext, RefFailure } from './types.js';
 
 export interface AwsRefSettings {
   region?: string;
@@ -66,21 +66,44 @@ export async function awsCall<Pkg, T>(req: AwsRequest<Pkg, T>, ctx: RefContext):
     const Client = (pkg as Record<string, new (cfg: unknown) => AwsClient>)[req.client]!;
     return new Client({ ...base, ...(credentials ? { credentials } : {}) });
   };
-  return pool.use(key, create, (client) =>
-    withRetries(
-      ctx,
-      async (abortSignal) => {
-        const out = await client.send(req.command(pkg), { abortSignal });
-        return req.read ? req.read(out) : (out as T);
-      },
-      isAwsTransient,
-      (err) => explainAws(err, settings.profile),
-    ),
-  );
+  try {
+    return await pool.use(key, create, (client) =>
+      withRetries(
+        ctx,
+        async (abortSignal) => {
+          const out = await client.send(req.command(pkg), { abortSignal });
+          return req.read ? req.read(out) : (out as T);
+        },
+        isAwsTransient,
+        (err) => explainAws(err, settings.profile),
+      ),
+    );
+  } catch (err) {
+    throw storeFailure(err, classifyAws);
+  }
 }
 
-/** The service's name for the failure of a call (`ResourceNotFoundException`, `ParameterNotFound`, `NoSuchKey`). */
-export function awsErrorName(err: unknown): string | undefined {
-  const cause = (err as { cause?: { name?: string } })?.cause;
-  return cause?.name ?? (err as { name?: string })?.name;
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'ParameterNotFound', 'ParameterVersionNotFound', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion', 'NotFound']);
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'CredentialsProviderError',
+]);
+
+/** The class of an AWS service error: by its name, else by its HTTP status. */
+function classifyAws(cause: unknown): RefFailure | undefined {
+  const e = cause as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.name && NOT_FOUND.has(e.name)) return 'not-found';
+  if (e?.name && DENIED.has(e.name)) return 'denied';
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === 404) return 'not-found';
+  if (status === 401 || status === 403) return 'denied';
+  return undefined;
 }

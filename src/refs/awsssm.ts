@@ -4,8 +4,9 @@
 // (GetParametersByPath, `recursive=true` for the whole tree) as a nested document of their names, or with
 // `mode=singleparam` the one parameter's value read as a YAML or JSON document.
 import { awsCall, awsSettings, type AwsRefSettings } from './aws.js';
-import { MalformedRefError, param, refKey } from './remote.js';
-import type { ParsedRef, RefContext, RefProvider } from './types.js';
+import { fragmentPath } from './parse.js';
+import { malformed, param } from './remote.js';
+import { RefFetchError, type ParsedRef, type RefContext, type RefProvider } from './types.js';
 
 type SsmSdk = typeof import('@aws-sdk/client-ssm');
 type Ssm = import('@aws-sdk/client-ssm').Parameter;
@@ -13,15 +14,15 @@ type Ssm = import('@aws-sdk/client-ssm').Parameter;
 /** Pages read before a listing or a history is refused as runaway (10 000 parameters by path, 5 000 versions). */
 const MAX_PAGES = 1000;
 
-export const awsSsmProvider: RefProvider = {
+export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
-    let key = refKey(ref);
-    if (key === '' || key === '/') throw new MalformedRefError('no parameter name (ref+awsssm://PATH/TO/PARAM)');
+    let key = ref.key;
+    if (key === '' || key === '/') throw malformed('no parameter name (ref+awsssm://PATH/TO/PARAM)');
     if (!key.startsWith('/')) key = `/${key}`;
     const version = param(ref, ctx, 'version');
-    if (version !== '' && !/^-?\d+$/.test(version)) throw new MalformedRefError(`version "${version}" is not an integer`);
+    if (version !== '' && !/^-?\d+$/.test(version)) throw malformed(`version "${version}" is not an integer`);
     const settings = awsSettings(ref, ctx);
-    if (ref.fragment === undefined || param(ref, ctx, 'mode') === 'singleparam') {
+    if (fragmentPath(ref) === '' || param(ref, ctx, 'mode') === 'singleparam') {
       return version !== '' ? historyValue(key, Number(version), settings, ctx) : getValue(key, settings, ctx);
     }
     // `/foo/` lists what `/foo` lists; the names below it are then cut at the same place.
@@ -36,7 +37,7 @@ function call<T>(settings: AwsRefSettings, ctx: RefContext, op: (ssm: SsmSdk) =>
 async function getValue(name: string, settings: AwsRefSettings, ctx: RefContext): Promise<string> {
   const out = await call<{ Parameter?: Ssm }>(settings, ctx, (ssm) => new ssm.GetParameterCommand({ Name: name, WithDecryption: true }));
   const value = out.Parameter?.Value;
-  if (typeof value !== 'string') throw new Error(`Parameter Store returned no value for ${name}`);
+  if (typeof value !== 'string') throw new RefFetchError('failed', `Parameter Store returned no value for ${name}`);
   return value;
 }
 
@@ -52,7 +53,7 @@ async function historyValue(name: string, version: number, settings: AwsRefSetti
     token = out.NextToken;
     if (!token) break;
   }
-  throw new Error(`version ${version} of parameter ${name} was not found`);
+  throw new RefFetchError('not-found', `version ${version} of parameter ${name} was not found`);
 }
 
 /**
@@ -63,7 +64,7 @@ async function byPath(prefix: string, recursive: boolean, settings: AwsRefSettin
   const params: Ssm[] = [];
   let token: string | undefined;
   for (let page = 0; ; page++) {
-    if (page === MAX_PAGES) throw new Error(`more than ${MAX_PAGES} pages of parameters under ${prefix}`);
+    if (page === MAX_PAGES) throw new RefFetchError('failed', `more than ${MAX_PAGES} pages of parameters under ${prefix}`);
     const out = await call<{ Parameters?: Ssm[]; NextToken?: string }>(settings, ctx, (ssm) =>
       new ssm.GetParametersByPathCommand({ Path: prefix, Recursive: recursive, WithDecryption: true, ...(token ? { NextToken: token } : {}) }),
     );
@@ -71,13 +72,13 @@ async function byPath(prefix: string, recursive: boolean, settings: AwsRefSettin
     token = out.NextToken;
     if (!token) break;
   }
-  if (params.length === 0) throw new Error(`no parameters found under ${prefix}`);
+  if (params.length === 0) throw new RefFetchError('not-found', `no parameters found under ${prefix}`);
   type Node = Record<string, unknown>;
   const root = Object.create(null) as Node;
   for (const p of params) {
     const name = String(p.Name ?? '');
     const rest = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-    if (!rest.startsWith('/')) throw new Error(`parameter ${name} is not below ${prefix}`);
+    if (!rest.startsWith('/')) throw new RefFetchError('failed', `parameter ${name} is not below ${prefix}`);
     const parts = rest.slice(1).split('/');
     let current = root;
     parts.forEach((part, i) => {

@@ -4,10 +4,10 @@
 // '' with `optional=true` and the given text with `fallback_value=`; `trim_nl=true` drops one trailing newline.
 // The endpoint is HELM_SECRETS_GCP_SECRETS_ENDPOINT when set (host:port; `http://` for a plaintext channel), and
 // the credentials are those of the Cloud KMS key (src/keys/gcpclient.ts).
-import { gcpClientOptions, gcpUnary } from '../keys/gcpclient.js';
+import { gcpClientOptions, gcpCode, gcpUnary } from '../keys/gcpclient.js';
 import { sdk } from '../keys/sdk.js';
-import { ClientPool, goBool, settingsKey, hasParam, MalformedRefError, param, refKey } from './remote.js';
-import type { ParsedRef, RefContext, RefProvider } from './types.js';
+import { ClientPool, goBool, hasParam, malformed, param, settingsKey, storeFailure } from './remote.js';
+import type { ParsedRef, RefContext, RefFailure, RefProvider } from './types.js';
 
 export const GCP_SECRETS_ENDPOINT = 'HELM_SECRETS_GCP_SECRETS_ENDPOINT';
 
@@ -22,18 +22,18 @@ const pool = new ClientPool<Session>((s) => s.client.close());
 /** A segment of a resource name: what Secret Manager allows in a project, a secret id and a version. */
 const SEGMENT = /^[A-Za-z0-9_.:-]+$/;
 
-export const gcpSecretsProvider: RefProvider = {
+export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
-    const key = refKey(ref);
+    const key = ref.key;
     const cut = key.indexOf('/');
     const project = cut >= 0 ? key.slice(0, cut) : (ctx.env.GCP_PROJECT ?? '');
     const secret = cut >= 0 ? key.slice(cut + 1) : key;
     const version = param(ref, ctx, 'version') || 'latest';
     if (!SEGMENT.test(project)) {
-      throw new MalformedRefError(cut >= 0 ? `"${project}" is not a project id` : 'no project (ref+gcpsecrets://PROJECT/SECRET, or set GCP_PROJECT)');
+      throw malformed(cut >= 0 ? `"${project}" is not a project id` : 'no project (ref+gcpsecrets://PROJECT/SECRET, or set GCP_PROJECT)');
     }
-    if (!SEGMENT.test(secret)) throw new MalformedRefError(`"${secret}" is not a secret id (ref+gcpsecrets://PROJECT/SECRET)`);
-    if (!SEGMENT.test(version)) throw new MalformedRefError(`"${version}" is not a secret version`);
+    if (!SEGMENT.test(secret)) throw malformed(`"${secret}" is not a secret id (ref+gcpsecrets://PROJECT/SECRET)`);
+    if (!SEGMENT.test(version)) throw malformed(`"${version}" is not a secret version`);
     const name = `projects/${project}/secrets/${secret}/versions/${version}`;
 
     let text: string;
@@ -56,10 +56,21 @@ async function access(name: string, ctx: RefContext): Promise<string> {
     return { client: new SecretManagerServiceClient(opts as ConstructorParameters<typeof SecretManagerServiceClient>[0]), headers };
   };
   const key = settingsKey([endpoint, ctx.env.GOOGLE_CREDENTIALS, ctx.env.GOOGLE_OAUTH_ACCESS_TOKEN]);
-  const out = await pool.use(key, create, (s) =>
-    gcpUnary<{ payload?: { data?: Uint8Array | string | null } | null }>(s.client, 'accessSecretVersion', { name }, s.headers, ctx),
-  );
+  const out = await pool
+    .use(key, create, (s) => gcpUnary<{ payload?: { data?: Uint8Array | string | null } | null }>(s.client, 'accessSecretVersion', { name }, s.headers, ctx))
+    .catch((err: unknown) => {
+      throw storeFailure(err, classifyGcp);
+    });
   const data = out.payload?.data;
   if (data == null) return '';
   return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+/** NOT_FOUND, PERMISSION_DENIED / UNAUTHENTICATED, UNAVAILABLE / DEADLINE_EXCEEDED (also as REST statuses). */
+function classifyGcp(cause: unknown): RefFailure | undefined {
+  const code = gcpCode(cause);
+  if (code === 5 || code === 404) return 'not-found';
+  if (code === 7 || code === 16 || code === 401 || code === 403) return 'denied';
+  if (code === 14 || code === 4 || code === 503) return 'unreachable';
+  return undefined;
 }

@@ -21,6 +21,11 @@ function lazy(scheme: string, summary: string, importer: () => Promise<{ provide
 export const descriptors: readonly RefProviderDescriptor[] = [
   lazy('echo', 'the reference itself as the value (ref+echo://TEXT)', () => import('./echo.js')),
   lazy('file', 'a local file, raw or base64 (ref+file://PATH[?encode=base64][#/YAML/PATH])', () => import('./file.js')),
+  lazy('awssecrets', 'AWS Secrets Manager (ref+awssecrets://NAME-OR-ARN[?region=&version_stage=&version_id=][#/KEY])', () => import('./awssecrets.js')),
+  lazy('awsssm', 'AWS SSM Parameter Store (ref+awsssm://PATH[?region=&version=][#/KEY] lists the path)', () => import('./awsssm.js')),
+  lazy('s3', 'an AWS S3 object (ref+s3://BUCKET/KEY[?region=&version_id=][#/KEY])', () => import('./s3.js')),
+  lazy('gcpsecrets', 'GCP Secret Manager (ref+gcpsecrets://PROJECT/SECRET[?version=][#/KEY])', () => import('./gcpsecrets.js')),
+  lazy('azurekeyvault', 'an Azure Key Vault secret (ref+azurekeyvault://VAULT/SECRET[/VERSION][#/KEY])', () => import('./azurekeyvault.js')),
 ];
 
 const byScheme = new Map(descriptors.map((d) => [d.scheme, d]));

@@ -3,7 +3,7 @@
 // text is a YAML or JSON document to select from. An object larger than a values file could sensibly be is refused
 // rather than read into memory.
 import { awsCall, awsSettings } from './aws.js';
-import { MalformedRefError, param, refKey } from './remote.js';
+import { malformed, param } from './remote.js';
 import type { ParsedRef, RefContext, RefProvider } from './types.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
@@ -12,13 +12,13 @@ type GetObjectOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
 /** The largest object read (64 MiB): a reference is a value, not a download. */
 export const S3_MAX_BYTES = 64 * 1024 * 1024;
 
-export const s3Provider: RefProvider = {
+export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
-    const key = refKey(ref);
+    const key = ref.key;
     const slash = key.indexOf('/');
     const bucket = slash > 0 ? key.slice(0, slash) : '';
     const objectKey = slash > 0 ? key.slice(slash + 1) : '';
-    if (bucket === '' || objectKey === '') throw new MalformedRefError('no bucket and object key (ref+s3://BUCKET/KEY)');
+    if (bucket === '' || objectKey === '') throw malformed('no bucket and object key (ref+s3://BUCKET/KEY)');
     const version = param(ref, ctx, 'version') || param(ref, ctx, 'version_id');
     const settings = awsSettings(ref, ctx);
     return awsCall<S3Sdk, string>(
