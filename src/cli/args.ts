@@ -5,6 +5,7 @@ import { ExitCode, SopsError } from '../errors.js';
 import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
+import { backendArgsAreSops } from '../helm/backends.js';
 import { setVerbose } from '../log.js';
 
 /** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
@@ -90,7 +91,8 @@ export function checkDecryptionOrder(order: string | undefined): void {
 /** `command` names the command for messages; only `decrypt` takes --terraform. */
 export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = ''): FileCommandArgs {
   // Backend arguments come first, as helm-secrets puts them before its own flags: the command's own flags win.
-  const extra = backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command');
+  // With another backend (vals, a script) the backend arguments are that backend's (src/helm/backends.ts).
+  const extra = backendArgsAreSops(env) ? backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command') : [];
   let parsed;
   try {
     parsed = parseArgs({ args: [...extra, ...argv], options: OPTIONS, allowPositionals: true, strict: true });

@@ -16,6 +16,8 @@ import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
 import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 import { writeAtomic } from '../io.js';
+import { Unsupported, defaultBackend, type Backend } from '../helm/backends.js';
+import { callCustom } from '../helm/custombackend.js';
 
 export const HELP = `Edit encrypted secrets
 
@@ -157,6 +159,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     // A new file in a directory that does not exist could never be saved: refuse before the editor opens.
     const dir = dirname(target);
     if (!existsSync(resolve(cwd, dir))) throw OwnCheck.noDirectory(dir);
+    const backend = defaultBackend(runEnv);
+    if (backend.kind !== 'sops') return await editOther(backend, resolve(cwd, target), runEnv);
     // The lock is held while the editor is open: a set or another edit of the same file waits (bounded) for
     // this one to save, instead of being overwritten by it.
     return await withFileLock(resolve(cwd, target), lockOptions(runEnv, 'edit'), async () =>
@@ -165,4 +169,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   } catch (err) {
     return reportError(asSopsError(err), file);
   }
+}
+
+/**
+ * edit with another backend, as helm-secrets does: noop opens the file itself in the editor (it is plaintext), a
+ * custom backend's _custom_backend_edit_file runs in the file's directory with the terminal, vals cannot edit.
+ */
+async function editOther(backend: Backend, path: string, env: NodeJS.ProcessEnv): Promise<number> {
+  if (backend.kind === 'vals') throw Unsupported.valsEdit();
+  if (backend.kind === 'noop') {
+    await runEditor(path, env);
+    return 0;
+  }
+  return (await callCustom(backend, 'edit_file', ['yaml', basename(path)], { env, cwd: dirname(path), interactive: true })).code;
 }

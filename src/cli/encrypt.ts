@@ -10,6 +10,9 @@ import { decPath } from './decrypt.js';
 import { info, lockOptions, reportError, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
 import { verboseLog } from '../log.js';
+import { Unsupported, defaultBackend, hasValsRef, type Backend } from '../helm/backends.js';
+import { callCustom, customIsFileEncrypted } from '../helm/custombackend.js';
+import { basename, dirname, resolve } from 'node:path';
 
 export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
   if (args.files.length === 0) return reportError(OwnCheck.noFile());
@@ -18,6 +21,11 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
   }
   const env = args.common.env ?? process.env;
   let code = 0;
+  const backend = defaultBackend(env);
+  if (backend.kind !== 'sops') {
+    for (const file of args.files) code = (await encryptOther(file, backend, args, env).catch((err: unknown) => reportError(err, file))) || code;
+    return code;
+  }
   const one = async (file: string): Promise<void> => {
     // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
     const dec = decPath(file, env);
@@ -69,4 +77,24 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
     }
   }
   return code;
+}
+
+/**
+ * encrypt with another backend, as helm-secrets does: a file the backend already finds something in is "Already
+ * encrypted" (always, for noop); noop and vals cannot encrypt; a custom script's _custom_backend_encrypt_file runs in
+ * the file's directory and writes the file (-i), --output, or stdout.
+ */
+async function encryptOther(file: string, backend: Backend, args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInput(file);
+  } catch (err) {
+    throw isMissingFile(err) ? OwnCheck.missing(file) : err;
+  }
+  if (backend.kind === 'noop') throw OwnCheck.alreadyEncrypted(basename(file));
+  if (backend.kind === 'vals') throw hasValsRef(bytes) ? OwnCheck.alreadyEncrypted(basename(file)) : Unsupported.encrypt();
+  const path = resolve(file);
+  if (await customIsFileEncrypted(backend, path, { env })) throw OwnCheck.alreadyEncrypted(basename(file));
+  const output = args.inPlace ? basename(path) : args.output ? resolve(args.output) : '';
+  return (await callCustom(backend, 'encrypt_file', ['yaml', basename(path), output], { env, cwd: dirname(path), interactive: true })).code;
 }
