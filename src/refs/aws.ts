@@ -59,7 +59,9 @@ export async function awsCall<Pkg, T>(req: AwsRequest<Pkg, T>, ctx: RefContext):
   const { settings } = req;
   const base = awsClientConfig({ region: settings.region, profile: settings.profile, env: ctx.env, service: req.service });
   const c = base.credentials;
-  const key = settingsKey([req.service, base.region, base.endpoint, base.profile, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken, settings.role]);
+  // With a role, where STS is reached is part of what the client's credentials are.
+  const sts = settings.role ? awsClientConfig({ region: settings.region, profile: settings.profile, env: ctx.env, service: 'STS' }).endpoint : undefined;
+  const key = settingsKey([req.service, base.region, base.endpoint, base.profile, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken, settings.role, sts]);
   const create = async (): Promise<AwsClient> => {
     let credentials = base.credentials;
     if (settings.role) credentials = await assumeAwsRole(settings.role, `helm-secrets-${Date.now()}`, settings, ctx);

@@ -5,7 +5,7 @@
 // never a value.
 import assert from 'node:assert/strict';
 import { RefError } from '../../src/errors.js';
-import { evalYaml, getRef } from '../../src/refs/resolve.js';
+import { evalTree, evalYaml, getRef } from '../../src/refs/resolve.js';
 import { startFakeAzureKv, type FakeAzureKv } from '../helpers/fake-azurekv.js';
 import { startFakeGcpSecrets, type FakeGcpSecrets } from '../helpers/fake-gcpsecrets.js';
 import { freePort, startMoto, type Moto } from '../helpers/moto.js';
@@ -81,6 +81,10 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
     await put('/app/db/user', 'admin');
     await put('/app/db/nested/x', 'deep-x');
     await put('/app/json', '{"k": "from-json", "n": 3}');
+    // More than one page of GetParametersByPath (10 a page), and a name that is both a value and a path.
+    for (let i = 0; i < 25; i++) await put(`/many/p${i}`, `v${i}`);
+    await put('/tree/x', 'leaf-x');
+    await put('/tree/x/y', 'leaf-y');
     ssmc.destroy();
 
     const s3 = await import('@aws-sdk/client-s3');
@@ -132,6 +136,14 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
       );
     });
 
+    it('role_arn: the secret is read with the credentials of the role, assumed through STS', async () => {
+      const out = await getRef('ref+awssecrets://plain?role_arn=arn:aws:iam::123456789012:role/reader', { env, baseDir: '/' });
+      assert.equal(out, 'plain-text-value');
+      const err = await failure('a: ref+awssecrets://plain?role_arn=arn:aws:iam::123456789012:role/reader', { ...env, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${closedPort}` });
+      assertNamed(err, 'ref+awssecrets://plain?role_arn=arn:aws:iam::123456789012:role/reader', 'unreachable');
+      assert.match(err.message, /failed to assume role/);
+    });
+
     it('a missing secret is not-found', async () => {
       const err = await failure('a: ref+awssecrets://nope#/x', env);
       assertNamed(err, 'ref+awssecrets://nope#/x', 'not-found');
@@ -174,6 +186,14 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
         { env, file: FILE, baseDir: '/' },
       );
       assert.equal(out, 'bypath: admin\ndeep: deep-x\nnum: 3\npw: ssm-pw-2\npw1: ssm-pw-1\nsingle: from-json\nuser: admin\n');
+    });
+
+    it('lists every page of a path, and a name that is also a path becomes the path (recursive), as in vals', async () => {
+      const out = await evalTree(
+        { first: 'ref+awsssm://many#/p0', last: 'ref+awsssm://many#/p24', y: 'ref+awsssm://tree?recursive=true#/x/y' },
+        { env, file: FILE, baseDir: '/' },
+      );
+      assert.deepEqual(out, { first: 'v0', last: 'v24', y: 'leaf-y' });
     });
 
     it('a missing parameter, a missing version and an empty path are not-found', async () => {
@@ -372,6 +392,13 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
     it('an unreachable store is unreachable', async () => {
       const err = await failure(`a: ref+azurekeyvault://127.0.0.1:${closedPort}/db-password`, aenv, 2);
       assertNamed(err, `ref+azurekeyvault://127.0.0.1:${closedPort}/db-password`, 'unreachable');
+    });
+
+    it('AZKV_AUTH with a value vals does not know is refused before any call', async () => {
+      const before = kv.calls.length;
+      const err = await failure(`a: ref+azurekeyvault://${vault}/db-password`, { ...aenv, HELM_SECRETS_AZURE_ACCESS_TOKEN: '', AZKV_AUTH: 'password' });
+      assert.match(err.message, /AZKV_AUTH/);
+      assert.equal(kv.calls.length, before);
     });
 
     it('a reference without a secret name, or with too many parts, is malformed', async () => {
