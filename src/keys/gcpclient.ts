@@ -130,13 +130,13 @@ export function gcpCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-export function isGcpTransient(err: unknown): boolean {
+function isGcpTransient(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'number') return TRANSIENT_CODES.has(code) || code === 429 || (code >= 500 && code < 600);
   return isNetworkError(err);
 }
 
-export function explainGcp(err: unknown): string {
+function explainGcp(err: unknown): string {
   const e = err as { code?: unknown; details?: unknown; message?: string };
   const code = typeof e?.code === 'number' ? (CODE_NAMES[e.code] ?? String(e.code)) : '';
   let detail = String(e?.details || e?.message || err).replace(/\s*\r?\n\s*/g, ' ').trim();

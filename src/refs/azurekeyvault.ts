@@ -11,7 +11,7 @@ import { RefFetchError, type ParsedRef, type RefContext, type RefFailure, type R
 type SecretClient = import('@azure/keyvault-secrets').SecretClient;
 
 /** Vault URL, secret name and version (or '') as vals splits the key. */
-export function parseAzureSecretKey(key: string): { vaultUrl: string; name: string; version: string } {
+function parseAzureSecretKey(key: string): { vaultUrl: string; name: string; version: string } {
   const parts = key.replace(/\/$/, '').split('/');
   if (parts.length < 2 || parts.length > 3) throw malformed('expected ref+azurekeyvault://VAULT/SECRET[/VERSION]');
   const [vault, name, version = ''] = parts as [string, string, string?];
@@ -23,11 +23,26 @@ export function parseAzureSecretKey(key: string): { vaultUrl: string; name: stri
   return { vaultUrl, name, version };
 }
 
+/** The DNS zones of Key Vault in Azure's clouds (public, China, US Government, Germany) and of Managed HSM. */
+const VAULT_ZONES = /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)(:\d+)?$/i;
+
+/**
+ * Whether the credential may go to this vault. A values file names the vault, so one written by someone else could
+ * name a server of theirs: the token goes only to Key Vault's own zones unless the challenge check is switched off
+ * for private endpoints (HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK), which trusts the hosts the user names.
+ */
+function trustedVault(vaultUrl: string, env: NodeJS.ProcessEnv): boolean {
+  return VAULT_ZONES.test(new URL(vaultUrl).host) || /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? '');
+}
+
 const pool = new ClientPool<SecretClient>(() => undefined);
 
 export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
     const { vaultUrl, name, version } = parseAzureSecretKey(ref.key);
+    if (!trustedVault(vaultUrl, ctx.env)) {
+      throw new RefFetchError('denied', `${new URL(vaultUrl).host} is not a Key Vault host (*.vault.azure.net and the other clouds' zones); set ${AZURE_ENV.skipChallengeCheck}=true to use a private endpoint`);
+    }
     const create = async (): Promise<SecretClient> => {
       const { SecretClient } = sdk<typeof import('@azure/keyvault-secrets')>('@azure/keyvault-secrets');
       return new SecretClient(vaultUrl, azureCredential(ctx.env, true), azureClientOptions(ctx.env));

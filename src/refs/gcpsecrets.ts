@@ -9,7 +9,7 @@ import { sdk } from '../keys/sdk.js';
 import { ClientPool, goBool, hasParam, malformed, param, settingsKey, storeFailure } from './remote.js';
 import type { ParsedRef, RefContext, RefFailure, RefProvider } from './types.js';
 
-export const GCP_SECRETS_ENDPOINT = 'HELM_SECRETS_GCP_SECRETS_ENDPOINT';
+const GCP_SECRETS_ENDPOINT = 'HELM_SECRETS_GCP_SECRETS_ENDPOINT';
 
 type SmClient = import('@google-cloud/secret-manager').SecretManagerServiceClient;
 interface Session {

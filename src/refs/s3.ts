@@ -10,7 +10,7 @@ type S3Sdk = typeof import('@aws-sdk/client-s3');
 type GetObjectOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
 
 /** The largest object read (64 MiB): a reference is a value, not a download. */
-export const S3_MAX_BYTES = 64 * 1024 * 1024;
+const S3_MAX_BYTES = 64 * 1024 * 1024;
 
 export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {

@@ -394,6 +394,15 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
       assertNamed(err, `ref+azurekeyvault://127.0.0.1:${closedPort}/db-password`, 'unreachable');
     });
 
+    it('a vault outside Key Vault\'s zones gets no credential unless private endpoints are allowed', async () => {
+      const before = kv.calls.length;
+      const strict = { ...aenv, HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK: '' };
+      const err = await failure(`a: ref+azurekeyvault://${vault}/db-password`, strict);
+      assertNamed(err, `ref+azurekeyvault://${vault}/db-password`, 'denied');
+      assert.match(err.message, /is not a Key Vault host/);
+      assert.equal(kv.calls.length, before);
+    });
+
     it('AZKV_AUTH with a value vals does not know is refused before any call', async () => {
       const before = kv.calls.length;
       const err = await failure(`a: ref+azurekeyvault://${vault}/db-password`, { ...aenv, HELM_SECRETS_AZURE_ACCESS_TOKEN: '', AZKV_AUTH: 'password' });
