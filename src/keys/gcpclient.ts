@@ -3,7 +3,6 @@
 // reads (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, then application default credentials), one unary call
 // with the bounded retries of retry.ts, and how a gRPC or REST error reads in one line.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isNetworkError, retrySettings, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
 import type { KeyContext } from './types.js';
@@ -101,12 +100,11 @@ export async function gcpUnary<R>(
 }
 
 /**
- * google-auth-library as google-gax itself resolves it: the same copy the client uses, loaded at run
- * time from beside google-gax so the bundler leaves it out of the CLI bundle like the SDK.
+ * google-auth-library, loaded at run time like the SDK (the bundler leaves it out of the CLI bundle): the copy
+ * google-gax uses (npm hoists one; a packaged plugin bundles the Google packages together).
  */
 function authLibrary(): typeof import('google-auth-library') {
-  const here = createRequire(import.meta.url);
-  return createRequire(here.resolve('google-gax'))('google-auth-library') as typeof import('google-auth-library');
+  return sdk<typeof import('google-auth-library')>('google-auth-library');
 }
 
 /** GOOGLE_CREDENTIALS: the path of a credentials file, or the JSON as the value. */
