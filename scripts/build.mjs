@@ -2,8 +2,10 @@
 // Bundles the CLI into one CommonJS file, dist/cli.cjs, with esbuild, then has scripts/train-cache.cjs run typical
 // commands on throwaway data to leave V8's code cache for it (dist/cli.cjs.cache; see bin/helm-secrets.js).
 // Modules a command may not need (age encryption, the yaml Document API) are bundled but initialised only when
-// first used. The AWS SDK is a second bundle, dist/aws.cjs, with its own cache; openpgp and the other key-service
-// SDKs stay in node_modules. All of them are required only when a file uses them.
+// first used. The AWS SDK is two more bundles, each with its own cache: dist/aws.cjs (KMS, STS) for the keys and
+// dist/aws-refs.cjs (Secrets Manager, SSM, S3) for references, so neither use reads the other's code; openpgp and the
+// other cloud SDKs (Google, Azure) stay in node_modules. All of them are required only when a file or a reference
+// uses them.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,14 +32,15 @@ await build({
   outfile: 'dist/cli.cjs',
   external: ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*', 'openpgp'],
 });
-// The AWS SDK apart, with a cache of its own: only runs with a KMS key load it.
+// The AWS SDK apart, with a cache of its own: only runs with a KMS key or an AWS reference load it.
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
+await build({ ...common, entryPoints: ['src/refs/aws-bundle.ts'], outfile: 'dist/aws-refs.cjs' });
 
 // The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): everything
 // outside them must be require()d. The AWS SDK imports two built-in modules that way (node:http for EC2 metadata,
 // node:async_hooks for Lambda); those become require(), which has the same named exports. Anything else left is
 // refused here rather than failing when that line runs.
-for (const name of ['cli', 'aws']) {
+for (const name of ['cli', 'aws', 'aws-refs']) {
   const file = join(root, 'dist', `${name}.cjs`);
   const code = readFileSync(file, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve(require($1))');
   writeFileSync(file, code);

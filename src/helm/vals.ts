@@ -2,7 +2,8 @@
 // get` for a literal, `vals eval -decode-kubernetes-secrets` in the post-renderer), done in process by the resolver
 // of src/refs/. A failure is one line, `vals error: REFERENCE: cause` with the file, never a value.
 import { HelmSecretsError, SopsError, asSopsError, printable } from '../errors.js';
-import { evalYaml, getRef, goSprint, type ResolveOptions } from '../refs/resolve.js';
+import { evalYaml, getRef, type ResolveOptions } from '../refs/resolve.js';
+import { goSprint } from '../refs/values.js';
 import { Mapping, type Value } from '../sops/tree.js';
 import { valsFormat } from './backends.js';
 import { checkValuesPath } from './guards.js';

@@ -25,6 +25,11 @@ export const descriptors: readonly RefProviderDescriptor[] = [
   lazy('sops', 'a sops-encrypted file, decrypted in-process (ref+sops://PATH[#/KEY])', () => import('./sops.js')),
   lazy('vault', 'HashiCorp Vault KV v1/v2 (ref+vault://PATH/KEY or ref+vault://PATH#/KEY)', () => import('./vault.js')),
   lazy('k8s', 'a Kubernetes Secret or ConfigMap key through kubectl (ref+k8s://v1/Secret/NS/NAME/KEY)', () => import('./k8s.js')),
+  lazy('awssecrets', 'AWS Secrets Manager (ref+awssecrets://NAME-OR-ARN[?region=&version_stage=&version_id=][#/KEY])', () => import('./awssecrets.js')),
+  lazy('awsssm', 'AWS SSM Parameter Store (ref+awsssm://PATH[?region=&version=][#/KEY] lists the path)', () => import('./awsssm.js')),
+  lazy('s3', 'an AWS S3 object (ref+s3://BUCKET/KEY[?region=&version_id=][#/KEY])', () => import('./s3.js')),
+  lazy('gcpsecrets', 'GCP Secret Manager (ref+gcpsecrets://PROJECT/SECRET[?version=][#/KEY])', () => import('./gcpsecrets.js')),
+  lazy('azurekeyvault', 'an Azure Key Vault secret (ref+azurekeyvault://VAULT/SECRET[/VERSION][#/KEY])', () => import('./azurekeyvault.js')),
 ];
 
 const byScheme = new Map(descriptors.map((d) => [d.scheme, d]));

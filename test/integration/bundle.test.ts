@@ -14,7 +14,7 @@ const CACHE = join(ROOT, 'dist', 'cli.cjs.cache');
 const AGE_FILE = join(HS_VECTORS, 'tests', 'assets', 'values', 'sops', 'secrets.age.yaml');
 
 /** Runs the entry point's loader for one bundle in a fresh node: what it exports and whether V8 took the cache. */
-function cacheVerdict(bin: string, name: 'cli' | 'aws' = 'cli'): string {
+function cacheVerdict(bin: string, name: 'cli' | 'aws' | 'aws-refs' = 'cli'): string {
   const code = `const { loadBundle } = require(${JSON.stringify(bin)}); const { script, exports: e } = loadBundle('${name}'); console.log(Object.keys(e).sort().join(','), script.cachedDataRejected);`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -22,11 +22,13 @@ function cacheVerdict(bin: string, name: 'cli' | 'aws' = 'cli'): string {
 }
 
 describe('the bundled CLI and its code cache', () => {
-  it('the build leaves code caches this node accepts, for the CLI and for the AWS SDK bundle', () => {
+  it('the build leaves code caches this node accepts, for the CLI and for the AWS SDK bundles', () => {
     assert.ok(statSync(CACHE).size > 100_000, 'dist/cli.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI), 'VERSION,main false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws.cjs.cache')).size > 100_000, 'dist/aws.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws'), 'kms,sts false');
+    assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
+    assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
   });
 
   it('a cache V8 rejects costs only speed: the CLI compiles the bundle and works', () => {
@@ -37,6 +39,10 @@ describe('the bundled CLI and its code cache', () => {
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
       writeFileSync(join(dir, 'dist', 'cli.cjs.cache'), Buffer.alloc(4096, 7));
       assert.equal(cacheVerdict(join(dir, 'bin', 'helm-secrets.js')), 'VERSION,main true');
+      // The AWS clients of the references come from their bundle alone: this copy has no node_modules beside it.
+      const refs = `const { loadBundle } = require(${JSON.stringify(join(dir, 'bin', 'helm-secrets.js'))}); const a = loadBundle('aws-refs').exports; console.log([typeof a.secretsManager().SecretsManagerClient, typeof a.ssm().SSMClient, typeof a.s3().S3Client].join());`;
+      const loaded = spawnSync(process.execPath, ['-e', refs], { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      assert.equal(loaded.stdout.trim(), 'function,function,function', loaded.stderr);
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'helm-secrets.js'), '--version'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), pkg.version);
