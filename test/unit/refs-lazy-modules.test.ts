@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/paths.js';
 
 /** The resolver's own modules; everything else under src/refs/ is a provider (or a provider's helper). */
-const CORE = new Set(['resolve.ts', 'parse.ts', 'registry.ts', 'types.ts', 'values.ts']);
+const CORE = new Set(['resolve.ts', 'parse.ts', 'registry.ts', 'types.ts', 'values.ts', 'yamldoc.ts']);
 
 describe('refs: provider modules load lazily', function () {
   this.timeout(120_000);
