@@ -145,7 +145,7 @@ class Run {
       matches.push(m);
     }
     if (matches.length === 0) return s;
-    const values = await Promise.all(matches.map((m) => this.lookup(m, named ?? m.raw)));
+    const values = await inOrder(matches.map((m) => this.lookup(m, named ?? m.raw)));
     let out = '';
     let at = 0;
     matches.forEach((m, i) => {
@@ -189,8 +189,8 @@ class Run {
       }
       kept.push({ key, value: this.value(it.value) });
     }
-    const values = await Promise.all(kept.map((k) => k.value));
-    const extends_ = await Promise.all(merges);
+    const values = await inOrder(kept.map((k) => k.value));
+    const extends_ = await inOrder(merges);
     const out = new Mapping();
     kept.forEach((k, i) => {
       if (values[i] !== MERGED) out.set(k.key, values[i]!);
@@ -202,9 +202,20 @@ class Run {
   async value(v: Value): Promise<Value> {
     if (typeof v === 'string') return this.expand(v);
     if (v instanceof Mapping) return this.mapping(v);
-    if (Array.isArray(v)) return Promise.all(v.filter((x) => !(x instanceof Comment)).map((x) => this.value(x)));
+    if (Array.isArray(v)) return inOrder(v.filter((x) => !(x instanceof Comment)).map((x) => this.value(x)));
     return v;
   }
+}
+
+/**
+ * Every promise's value; when some fail, the failure of the first in document order (not the first to happen), so
+ * the one line a run prints is the same whatever the stores' timing.
+ */
+async function inOrder<T>(ps: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(ps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Marks a key whose reference merged a mapping in its place. */
@@ -351,7 +362,7 @@ export async function evalYaml(text: string, opts: ResolveOptions): Promise<stri
   // vals skips documents with nothing in them.
   docs = docs.filter((d) => d.items.some((it) => typeof it.key === 'string'));
   const run = new Run(opts);
-  const resolved = await Promise.all(docs.map((d) => run.mapping(d)));
+  const resolved = await inOrder(docs.map((d) => run.mapping(d)));
   if (opts.output === 'json') return resolved.map((d) => `${goJson(d)}\n`).join('---\n');
   const sorted = resolved.map((d) => sortKeys(d, yamlKeyLess) as Mapping);
   return resolved.length === 0 ? '' : Buffer.from(new YamlStore({ indent: 2 }).emitPlain(sorted)).toString('utf8');

@@ -155,6 +155,11 @@ describe('refs: eval and get', () => {
         'denied',
         'values.yaml: ref+file:///etc/hostname: /etc/hostname is absolute',
       ));
+    it('of several failures, the first in the document is the one reported', async () => {
+      for (let i = 0; i < 3; i++) {
+        await fails(evalYaml('a: [ref+file://first.txt, {b: ref+nope://second}]\nz: ref+file://db.yaml#/db/zz\n', opts), 'not-found', 'values.yaml: ref+file://first.txt: no such file first.txt');
+      }
+    });
     it('a nested reference names the text as written', () =>
       fails(getRef('ref+echo://ref+file://nope.txt/x', opts), 'not-found', 'values.yaml: ref+echo://ref+file://nope.txt/x: no such file nope.txt/x'));
     it('an unclosed ${ in envsubst', () => fails(getRef('ref+envsubst://$HOME/${NAME', opts), 'malformed', 'values.yaml: ref+envsubst://$HOME/${NAME: envsubst: closing brace expected'));
