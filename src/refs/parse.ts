@@ -1,7 +1,8 @@
 // Reading vals-style references: where they stand in a string, and how one is taken apart. The shape is vals's
 // (`(secret)ref+SCHEME://HOST/PATH?PARAMS#FRAGMENT`, an optional `+` ending it inside a longer string) and the URL
 // rules are Go's net/url ones that vals relies on (scheme lower-cased, path and fragment percent-decoded, a host
-// with a bad port or a forbidden character refused). Pure text: no I/O, no provider.
+// with a bad port or a forbidden character refused). Pure text, no provider; guardPath only hands a path to the
+// run's own guard.
 import { RefFetchError, type ParsedRef, type RefContext } from './types.js';
 
 /**
