@@ -21,6 +21,10 @@ function lazy(scheme: string, summary: string, importer: () => Promise<{ provide
 export const descriptors: readonly RefProviderDescriptor[] = [
   lazy('echo', 'the reference itself as the value (ref+echo://TEXT)', () => import('./echo.js')),
   lazy('file', 'a local file, raw or base64 (ref+file://PATH[?encode=base64][#/YAML/PATH])', () => import('./file.js')),
+  lazy('envsubst', 'text with environment variables substituted (ref+envsubst://$VAR)', () => import('./envsubst.js')),
+  lazy('sops', 'a sops-encrypted file, decrypted in-process (ref+sops://PATH[#/KEY])', () => import('./sops.js')),
+  lazy('vault', 'HashiCorp Vault KV v1/v2 (ref+vault://PATH/KEY or ref+vault://PATH#/KEY)', () => import('./vault.js')),
+  lazy('k8s', 'a Kubernetes Secret or ConfigMap key through kubectl (ref+k8s://v1/Secret/NS/NAME/KEY)', () => import('./k8s.js')),
 ];
 
 const byScheme = new Map(descriptors.map((d) => [d.scheme, d]));

@@ -38,7 +38,7 @@ export interface RefContext {
    * Memo shared by every fetch of one run (one file, one `get`): a provider keeps what it must do once per run
    * here, keyed by its own prefix (a Vault login, a client). Optional for providers; the resolver always sets it.
    */
-  runCache?: Map<string, Promise<unknown>>;
+  runCache?: Map<string, unknown>;
 }
 
 export interface RefProvider {
