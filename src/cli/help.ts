@@ -101,14 +101,14 @@ Available Commands:
 
 Available Options (before the command):
   -q, --quiet                       no [helm-secrets] messages (HELM_SECRETS_QUIET)
-  -a, --backend-args ARGS           sops flags for every decryption and encryption, e.g. -a "--verbose"
-                                    (HELM_SECRETS_BACKEND_ARGS); flags that do not apply are refused by name
-  -b, --backend NAME                accepted for compatibility; the sops engine is built in (HELM_SECRETS_BACKEND)
+  -a, --backend-args ARGS           the backend's flags (sops: e.g. -a "--verbose"; refused by name when they
+                                    do not apply) (HELM_SECRETS_BACKEND_ARGS)
+  -b, --backend NAME                secret backend: sops (default), vals, noop, or a script path (HELM_SECRETS_BACKEND)
   --ignore-missing-values [true|false]        missing values files count as empty (HELM_SECRETS_IGNORE_MISSING_VALUES)
   --decrypt-secrets-in-tmp-dir [true|false]   hand helm decrypted values as files in a private temporary
                                               directory instead of a pipe (HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR)
-  --evaluate-templates [true|false]           needs the vals backend; refused (HELM_SECRETS_EVALUATE_TEMPLATES)
-  --evaluate-templates-decode-secrets [true|false]   goes with --evaluate-templates
+  --evaluate-templates [true|false]           resolve ref+…:// in the rendered manifests (HELM_SECRETS_EVALUATE_TEMPLATES)
+  --evaluate-templates-decode-secrets [true|false]   and inside base64 Secret data
   -h, --help                        this help
   -v, --version                     print the version
 

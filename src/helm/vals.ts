@@ -6,6 +6,7 @@ import { evalYaml, getRef, type ResolveOptions } from '../refs/resolve.js';
 import { goSprint } from '../refs/values.js';
 import { Mapping, type Value } from '../sops/tree.js';
 import { valsFormat } from './backends.js';
+import { checkValuesPath } from './guards.js';
 
 /** The vals flags helm-secrets' users pass as backend arguments (-a / HELM_SECRETS_BACKEND_ARGS) that apply here. */
 interface ValsArgs {
@@ -27,7 +28,9 @@ function valsArgs(env: NodeJS.ProcessEnv): ValsArgs {
 
 function options(env: NodeJS.ProcessEnv, file: string | undefined, output?: 'yaml' | 'json'): ResolveOptions {
   const a = valsArgs(env);
-  return { env, ...(file !== undefined ? { file } : {}), baseDir: process.cwd(), ...(output ? { output } : {}), excludeSecret: a.excludeSecret };
+  // References to local files pass the same guards as values paths (HELM_SECRETS_VALUES_ALLOW_*).
+  const checkPath = (path: string) => checkValuesPath(path, env);
+  return { env, ...(file !== undefined ? { file } : {}), baseDir: process.cwd(), ...(output ? { output } : {}), excludeSecret: a.excludeSecret, checkPath };
 }
 
 /** Every failure as helm-secrets words it for vals: `vals error: …`, one line. */

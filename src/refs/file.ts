@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { SopsError } from '../errors.js';
 import { readInput } from '../io.js';
-import { fragmentPath, refParam } from './parse.js';
+import { fragmentPath, guardPath, refParam } from './parse.js';
 import { RefFetchError, type ParsedRef, type RefContext, type RefProvider } from './types.js';
 
 export const provider: RefProvider = {
@@ -17,6 +17,7 @@ export const provider: RefProvider = {
     if (!docMode && encode !== 'raw' && encode !== 'base64') {
       throw new RefFetchError('malformed', `unsupported encode parameter "${encode}" (raw or base64)`);
     }
+    await guardPath(name, ctx);
     let bytes: Uint8Array;
     try {
       bytes = await readInput(resolve(ctx.baseDir, name));

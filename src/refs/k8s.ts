@@ -50,7 +50,7 @@ function kubectlFailure(stderr: string, t: Target): Error {
   const where = `${t.kind} ${t.namespace}/${t.name}`;
   if (/\(NotFound\)/.test(line)) return new RefFetchError('not-found', `${where} not found`);
   if (/\((Forbidden|Unauthorized)\)/.test(line)) return new RefFetchError('denied', `reading ${where} is not allowed: ${line}`);
-  if (/Unable to connect|connection refused|no such host|i\/o timeout|deadline exceeded|Client\.Timeout|EOF/.test(line)) {
+  if (/Unable to connect|connection refused|was refused|no such host|i\/o timeout|deadline exceeded|Client\.Timeout|EOF/.test(line)) {
     return new TransientError(`the Kubernetes API is unreachable: ${line}`);
   }
   return new RefFetchError('failed', `cannot get ${where}: ${line}`);
@@ -99,15 +99,20 @@ async function objectData(ref: ParsedRef, t: Target, ctx: RefContext): Promise<M
   const kubectl = ctx.env.HELM_SECRETS_KUBECTL_PATH || 'kubectl';
   const args = ['get', '-n', t.namespace, '-o', 'json', ...conn.args, '--', t.kind === 'Secret' ? 'secret' : 'configmap', t.name];
   try {
-    const out = await withRetries(
+    // Only an unreachable server is retried; a refusal comes back as the answer, classed, and is thrown here.
+    const got = await withRetries(
       ctx,
       async (signal) => {
         const r = await run(kubectl, args, ctx.env, signal);
-        if (r.code !== 0) throw kubectlFailure(r.stderr, t);
-        return r.stdout;
+        if (r.code === 0) return { out: r.stdout };
+        const failure = kubectlFailure(r.stderr, t);
+        if (failure instanceof TransientError) throw failure;
+        return { failure };
       },
       () => false,
     );
+    if ('failure' in got) throw got.failure;
+    const out = got.out;
     let obj: { data?: Record<string, unknown> | null };
     try {
       obj = JSON.parse(out) as typeof obj;

@@ -1,8 +1,9 @@
 // Reading vals-style references: where they stand in a string, and how one is taken apart. The shape is vals's
 // (`(secret)ref+SCHEME://HOST/PATH?PARAMS#FRAGMENT`, an optional `+` ending it inside a longer string) and the URL
 // rules are Go's net/url ones that vals relies on (scheme lower-cased, path and fragment percent-decoded, a host
-// with a bad port or a forbidden character refused). Pure text: no I/O, no provider.
-import { RefFetchError, type ParsedRef } from './types.js';
+// with a bad port or a forbidden character refused). Pure text, no provider; guardPath only hands a path to the
+// run's own guard.
+import { RefFetchError, type ParsedRef, type RefContext } from './types.js';
 
 /**
  * vals's reference pattern: the kind (`ref` or `secretref`), `+`, a scheme (anything but `+` and `:`), `://`, then
@@ -184,4 +185,14 @@ export function refParam(ref: ParsedRef, name: string, env: NodeJS.ProcessEnv): 
   if (v !== null) return v;
   const e = env[`VALS_${name.toUpperCase()}`];
   return e === undefined || e === '' ? undefined : e;
+}
+
+/** The run's path guard, if any, as a refusal of the reference. */
+export async function guardPath(path: string, ctx: RefContext): Promise<void> {
+  if (!ctx.checkPath) return;
+  try {
+    await ctx.checkPath(path);
+  } catch (err) {
+    throw new RefFetchError('denied', err instanceof Error ? err.message : String(err));
+  }
 }

@@ -11,6 +11,9 @@ import { Comment, Mapping, SopsTime, type Value } from '../sops/tree.js';
 import { findRefs, firstRef, fragmentPath, hasRefs as textHasRefs, parseUri, refPrefixes, type RefMatch } from './parse.js';
 import { providerFor } from './registry.js';
 import { fromPlain, goSprint, toPlain } from './values.js';
+import { hasTimestamp, loadKeepingTimestamps } from './yamldoc.js';
+
+export { fromPlain, goSprint, toPlain };
 import { RefFetchError, type ParsedRef, type RefContext } from './types.js';
 
 export interface ResolveOptions {
@@ -29,6 +32,8 @@ export interface ResolveOptions {
   concurrency?: number;
   /** Leave `secretref+...` as written and resolve only `ref+...` (vals's -exclude-secret). */
   excludeSecret?: boolean;
+  /** Refuses a local path a reference names (RefContext.checkPath): the helm layer's values-path guards. */
+  checkPath?: (path: string) => Promise<void>;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -65,7 +70,7 @@ class Run {
 
   constructor(private readonly opts: ResolveOptions) {
     const { timeoutMs, attempts } = retrySettings({ env: opts.env, timeoutMs: opts.timeoutMs, attempts: opts.attempts });
-    this.ctx = { env: opts.env, file: opts.file, baseDir: opts.baseDir, timeoutMs, attempts, runCache: new Map() };
+    this.ctx = { env: opts.env, file: opts.file, baseDir: opts.baseDir, timeoutMs, attempts, runCache: new Map(), checkPath: opts.checkPath };
     this.limiter = new Limiter(Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY));
   }
 
@@ -140,7 +145,7 @@ class Run {
       matches.push(m);
     }
     if (matches.length === 0) return s;
-    const values = await Promise.all(matches.map((m) => this.lookup(m, named ?? m.raw)));
+    const values = await inOrder(matches.map((m) => this.lookup(m, named ?? m.raw)));
     let out = '';
     let at = 0;
     matches.forEach((m, i) => {
@@ -184,8 +189,8 @@ class Run {
       }
       kept.push({ key, value: this.value(it.value) });
     }
-    const values = await Promise.all(kept.map((k) => k.value));
-    const extends_ = await Promise.all(merges);
+    const values = await inOrder(kept.map((k) => k.value));
+    const extends_ = await inOrder(merges);
     const out = new Mapping();
     kept.forEach((k, i) => {
       if (values[i] !== MERGED) out.set(k.key, values[i]!);
@@ -197,9 +202,20 @@ class Run {
   async value(v: Value): Promise<Value> {
     if (typeof v === 'string') return this.expand(v);
     if (v instanceof Mapping) return this.mapping(v);
-    if (Array.isArray(v)) return Promise.all(v.filter((x) => !(x instanceof Comment)).map((x) => this.value(x)));
+    if (Array.isArray(v)) return inOrder(v.filter((x) => !(x instanceof Comment)).map((x) => this.value(x)));
     return v;
   }
+}
+
+/**
+ * Every promise's value; when some fail, the failure of the first in document order (not the first to happen), so
+ * the one line a run prints is the same whatever the stores' timing.
+ */
+async function inOrder<T>(ps: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(ps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Marks a key whose reference merged a mapping in its place. */
@@ -341,10 +357,12 @@ export async function evalYaml(text: string, opts: ResolveOptions): Promise<stri
   } catch (err) {
     throw asSopsError(err, ExitCode.CouldNotReadInputFile, opts.file);
   }
+  // vals reads a timestamp as the text it was written as (and so does helm); the store would give its canonical time.
+  if (hasTimestamp(docs)) docs = loadKeepingTimestamps(text);
   // vals skips documents with nothing in them.
   docs = docs.filter((d) => d.items.some((it) => typeof it.key === 'string'));
   const run = new Run(opts);
-  const resolved = await Promise.all(docs.map((d) => run.mapping(d)));
+  const resolved = await inOrder(docs.map((d) => run.mapping(d)));
   if (opts.output === 'json') return resolved.map((d) => `${goJson(d)}\n`).join('---\n');
   const sorted = resolved.map((d) => sortKeys(d, yamlKeyLess) as Mapping);
   return resolved.length === 0 ? '' : Buffer.from(new YamlStore({ indent: 2 }).emitPlain(sorted)).toString('utf8');

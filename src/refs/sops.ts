@@ -4,9 +4,9 @@
 // `key_type=base64` takes the encrypted file itself, URL-safe base64, as the path. The plaintext stays in memory.
 import { resolve } from 'node:path';
 import { decryptBytes } from '../engine.js';
-import { SopsError } from '../errors.js';
+import { ExitCode, SopsError } from '../errors.js';
 import { readInput } from '../io.js';
-import { fragmentPath, refParam } from './parse.js';
+import { fragmentPath, guardPath, refParam } from './parse.js';
 import { RefFetchError, type ParsedRef, type RefContext, type RefProvider } from './types.js';
 
 const FORMATS = new Set(['yaml', 'json', 'dotenv', 'ini', 'binary']);
@@ -30,6 +30,7 @@ export const provider: RefProvider = {
     } else if (keyType === 'filepath') {
       name = ref.key;
       if (name === '') throw new RefFetchError('malformed', 'the sops reference names no file');
+      await guardPath(name, ctx);
       try {
         bytes = await readInput(resolve(ctx.baseDir, name));
       } catch (err) {
@@ -53,7 +54,7 @@ export const provider: RefProvider = {
     } catch (err) {
       const e = err instanceof SopsError ? err : new SopsError(String(err));
       // The engine's words (no key, MAC mismatch, not encrypted), without the file name it prefixes.
-      throw new RefFetchError('failed', `cannot decrypt ${name}: ${e.message}`);
+      throw new RefFetchError(e.code === ExitCode.CouldNotRetrieveKey ? 'denied' : 'failed', `cannot decrypt ${name}: ${e.message}`);
     }
   },
 };

@@ -39,6 +39,12 @@ export interface RefContext {
    * here, keyed by its own prefix (a Vault login, a client). Optional for providers; the resolver always sets it.
    */
   runCache?: Map<string, unknown>;
+  /**
+   * Checks a local path a reference names (`ref+file://`, `ref+sops://`), as written, before it is read; throws to
+   * refuse it. The helm layer passes its values-path guards (HELM_SECRETS_VALUES_ALLOW_*), so a repository cannot
+   * read outside itself through a reference either.
+   */
+  checkPath?: (path: string) => Promise<void>;
 }
 
 export interface RefProvider {

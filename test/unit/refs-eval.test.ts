@@ -109,6 +109,11 @@ describe('refs: eval and get', () => {
     assert.equal(await evalYaml('', opts), '');
   });
 
+  it('keeps a timestamp as written (vals and helm read it as a string), anchors and merges as yaml.v3 does', async () => {
+    const doc = 'base: &b {x: 1, y: ref+echo://from-anchor}\nd: 2001-12-14\nt: 2001-12-14t21:59:43.10-05:00\nm:\n  <<: *b\n  y: own\nq: "2001-12-14"\n';
+    assert.equal(await evalYaml(doc, opts), 'base:\n  x: 1\n  "y": from-anchor\nd: "2001-12-14"\nm:\n  x: 1\n  "y": own\nq: "2001-12-14"\nt: "2001-12-14t21:59:43.10-05:00"\n');
+  });
+
   it('evalTree works on plain values and returns plain values', async () => {
     const tree = { a: ['ref+echo://xy', { b: 'ref+file://db.yaml#/db/port' }], c: 3, d: null, e: 'ref+file://db.yaml#/db' };
     assert.deepEqual(await evalTree(tree, opts), { a: ['xy', { b: 5432 }], c: 3, d: null, e: { user: 'admin', password: 'hunter2-secret', port: 5432, tls: true, ratio: 0.5 } });
@@ -144,6 +149,17 @@ describe('refs: eval and get', () => {
       fails(evalYaml('a: ref+file://pw.txt#/x\n', opts), 'failed', 'values.yaml: ref+file://pw.txt#/x: the value is not a YAML or JSON mapping, so a fragment cannot select in it'));
     it('a bad parameter', () => fails(getRef('ref+file://pw.txt?encode=hex', opts), 'malformed', 'values.yaml: ref+file://pw.txt?encode=***: unsupported encode parameter "hex" (raw or base64)'));
     it('a device is not read', () => fails(getRef('ref+file:///dev/zero', opts), 'failed', 'values.yaml: ref+file:///dev/zero: cannot read /dev/zero: is a character device, not a regular file: it cannot be read as an input'));
+    it('a path the run\'s guard refuses is a denied read, before anything is read', () =>
+      fails(
+        evalYaml('a: ref+file:///etc/hostname\n', { ...opts, checkPath: async (p) => { if (p.startsWith('/')) throw new Error(`${p} is absolute`); } }),
+        'denied',
+        'values.yaml: ref+file:///etc/hostname: /etc/hostname is absolute',
+      ));
+    it('of several failures, the first in the document is the one reported', async () => {
+      for (let i = 0; i < 3; i++) {
+        await fails(evalYaml('a: [ref+file://first.txt, {b: ref+nope://second}]\nz: ref+file://db.yaml#/db/zz\n', opts), 'not-found', 'values.yaml: ref+file://first.txt: no such file first.txt');
+      }
+    });
     it('a nested reference names the text as written', () =>
       fails(getRef('ref+echo://ref+file://nope.txt/x', opts), 'not-found', 'values.yaml: ref+echo://ref+file://nope.txt/x: no such file nope.txt/x'));
     it('an unclosed ${ in envsubst', () => fails(getRef('ref+envsubst://$HOME/${NAME', opts), 'malformed', 'values.yaml: ref+envsubst://$HOME/${NAME: envsubst: closing brace expected'));
