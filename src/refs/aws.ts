@@ -20,13 +20,13 @@ interface AwsClient {
 }
 
 /**
- * The reference's settings: `region` (else AWS_REGION, then AWS_DEFAULT_REGION, else `fallbackRegion`, else the
- * SDK's chain), `profile` (else AWS_PROFILE when FORCE_AWS_PROFILE=true, as vals does), `role_arn`; each of them
- * also from VALS_<NAME> as vals reads parameters.
+ * The reference's settings: `region` (else `ownRegion`, the region an ARN names, else AWS_REGION, then
+ * AWS_DEFAULT_REGION, else the SDK's chain), `profile` (else AWS_PROFILE when FORCE_AWS_PROFILE=true, as vals
+ * does), `role_arn`; each of them also from VALS_<NAME> as vals reads parameters.
  */
-export function awsSettings(ref: ParsedRef, ctx: RefContext, fallbackRegion?: string): AwsRefSettings {
+export function awsSettings(ref: ParsedRef, ctx: RefContext, ownRegion?: string): AwsRefSettings {
   const s: AwsRefSettings = {};
-  const region = param(ref, ctx, 'region') || ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION || fallbackRegion;
+  const region = param(ref, ctx, 'region') || ownRegion || ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION;
   if (region) s.region = region;
   const profile = param(ref, ctx, 'profile') || (ctx.env.FORCE_AWS_PROFILE === 'true' ? ctx.env.AWS_PROFILE : '');
   if (profile) s.profile = profile;

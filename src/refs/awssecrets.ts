@@ -18,7 +18,7 @@ export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
     const id = ref.key;
     if (id === '' || id === '/') throw malformed('no secret name or ARN (ref+awssecrets://NAME[#/KEY])');
-    // An ARN names its region; vals needs `region` for it, which still wins when given.
+    // An ARN names the region the secret is in (vals needs `region=` for it, which still wins when given).
     const arnRegion = /^arn:aws[\w-]*:secretsmanager:([^:]+):/.exec(id)?.[1];
     const settings = awsSettings(ref, ctx, arnRegion);
     const get = (secretId: string) => getSecret(secretId, ref, ctx, settings);

@@ -136,6 +136,12 @@ describe('cloud reference providers (resolver level, real SDKs against local sto
       );
     });
 
+    it('an ARN is read in its own region, whatever AWS_REGION says; region= still wins', async () => {
+      assert.equal(await getRef(`ref+awssecrets://${secretArn}#/password`, { env: { ...env, AWS_REGION: 'eu-west-1' }, baseDir: '/' }), 'sm-pw-1');
+      const err = await failure(`a: ref+awssecrets://${secretArn}?region=eu-west-1#/password`, env);
+      assert.equal(err.reason, 'not-found', err.message);
+    });
+
     it('role_arn: the secret is read with the credentials of the role, assumed through STS', async () => {
       const out = await getRef('ref+awssecrets://plain?role_arn=arn:aws:iam::123456789012:role/reader', { env, baseDir: '/' });
       assert.equal(out, 'plain-text-value');

@@ -55,7 +55,7 @@ describe('cloud reference providers load lazily', function () {
     ['ref+awsssm://app/db/password', '@aws-sdk/client-ssm'],
     ['ref+s3://bucket/key', '@aws-sdk/client-s3'],
     ['ref+gcpsecrets://proj/db', '@google-cloud/secret-manager'],
-    ['ref+azurekeyvault://vault.example.com/db', '@azure/keyvault-secrets'],
+    ['ref+azurekeyvault://my-vault/db', '@azure/keyvault-secrets'],
   ] as const) {
     it(`${ref.split(':')[0]} loads ${sdk}, and only when it is used`, () => {
       const r = run(ref);
