@@ -24,7 +24,7 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
- * Compiles and runs dist/NAME.cjs ('cli', 'commands' or 'aws') once per process; `cache` false compiles without its cache (the
+ * Compiles and runs dist/NAME.cjs ('cli', 'commands', 'aws' or 'aws-refs') once per process; `cache` false compiles without its cache (the
  * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
  */
 var loaded = {};
