@@ -5,8 +5,8 @@
 // `helm-secrets --backend NAME [--backend-args A] [--evaluate-templates-decode-secrets] post-renderer`, as
 // helm-secrets does. The resolved manifests go from memory to helm's pipe, nowhere else.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { HelmSecretsError, asSopsError } from '../errors.js';
 import { loadBackend } from './backends.js';
 import { pluginScriptsDir } from './custombackend.js';
@@ -27,7 +27,7 @@ export function helmMajor(helm: string, env: NodeJS.ProcessEnv): number {
 
 /** Whether helm has a postrenderer/v1 plugin of that name installed (helm 4). */
 function hasPostRendererPlugin(env: NodeJS.ProcessEnv): boolean {
-  for (const dir of pluginsDir(env).split(process.platform === 'win32' ? ';' : ':').filter(Boolean)) {
+  for (const dir of pluginsDir(env).split(delimiter).filter(Boolean)) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -46,8 +46,20 @@ function hasPostRendererPlugin(env: NodeJS.ProcessEnv): boolean {
   return false;
 }
 
+/** What --evaluate-templates adds to a helm run: the arguments, and whether helm 4 must be offered the shipped plugin. */
+export interface PostRender {
+  args: string[];
+  /** helm 4 has no secrets-post-renderer installed: offerPostRenderer() must run before helm does. */
+  offerShipped: boolean;
+}
+
+/** The post-renderer plugin this plugin ships (plugins/helm-secrets-post-renderer). */
+function shippedPlugin(): string {
+  return join(pluginScriptsDir(), '..', 'plugins', 'helm-secrets-post-renderer');
+}
+
 /** The arguments the wrapper appends to helm's command line for --evaluate-templates. */
-export async function postRendererArgs(env: NodeJS.ProcessEnv): Promise<string[]> {
+export async function postRendererArgs(env: NodeJS.ProcessEnv): Promise<PostRender> {
   // The post-renderer resolves with the vals backend, whatever the run's backend: that one must be allowed too.
   loadBackend('vals', env);
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
@@ -57,15 +69,26 @@ export async function postRendererArgs(env: NodeJS.ProcessEnv): Promise<string[]
   inner.push('post-renderer');
   const args = inner.flatMap((a) => ['--post-renderer-args', a]);
   if (helmMajor(helm, env) >= 4) {
-    if (!hasPostRendererPlugin(env)) {
-      throw new HelmSecretsError(
-        `--evaluate-templates on helm 4 needs the ${POST_RENDERER_PLUGIN} plugin: helm plugin install ${join(pluginScriptsDir(), '..', 'plugins', 'helm-secrets-post-renderer')}`,
-      );
+    const installed = hasPostRendererPlugin(env);
+    if (!installed && !existsSync(join(shippedPlugin(), 'plugin.yaml'))) {
+      throw new HelmSecretsError(`--evaluate-templates on helm 4 needs the ${POST_RENDERER_PLUGIN} plugin: helm plugin install ${shippedPlugin()}`);
     }
-    return ['--post-renderer', POST_RENDERER_PLUGIN, ...args];
+    return { args: ['--post-renderer', POST_RENDERER_PLUGIN, ...args], offerShipped: !installed };
   }
   const launcher = join(pluginScriptsDir(), process.platform === 'win32' ? 'plugin-entry.cmd' : 'plugin-entry');
-  return ['--post-renderer', launcher, ...args];
+  return { args: ['--post-renderer', launcher, ...args], offerShipped: false };
+}
+
+/**
+ * Offers the shipped post-renderer to one helm 4 run, installing nothing: `privateDir` (the run's private
+ * directory, wiped after helm) gets a plugins directory that links only to it, and HELM_PLUGINS, which helm 4 reads
+ * as a path list, gains that directory in `env`, the child's environment.
+ */
+export function offerPostRenderer(env: NodeJS.ProcessEnv, privateDir: string): void {
+  const dir = join(privateDir, 'helm-plugins');
+  mkdirSync(dir, { mode: 0o700 });
+  symlinkSync(shippedPlugin(), join(dir, POST_RENDERER_PLUGIN), 'dir');
+  env.HELM_PLUGINS = [pluginsDir(env), dir].join(delimiter);
 }
 
 function readStdin(): Promise<Buffer> {

@@ -15,7 +15,7 @@ import { backendDecryptOptions } from '../config/backendargs.js';
 import { tlsFromHelmArgs } from './tlsflags.js';
 import { backendArgsAreSops, defaultBackend, loadBackend } from './backends.js';
 import { resolveLiterals } from './literals.js';
-import { postRendererArgs } from './postrender.js';
+import { offerPostRenderer, postRendererArgs, type PostRender } from './postrender.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -111,7 +111,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     process.stdout.write(helmCommandUsage(args[0]));
     return 0;
   }
-  let postRender: string[] = [];
+  let postRender: PostRender = { args: [], offerShipped: false };
   try {
     // helm-secrets renders first and resolves the references in the manifests after, in a post-renderer.
     if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES)) postRender = await postRendererArgs(env);
@@ -181,7 +181,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => say(quiet, `Warning: ${msg}`), tls }, (key, bytes) =>
       escapeFor({ kind: 'set-file' } as FileRef, delivery.add(key, bytes)),
     );
-    helmArgv.push(...postRender);
+    helmArgv.push(...postRender.args);
   } catch (err) {
     await stale;
     dropEarly();
@@ -194,7 +194,18 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   await stale;
 
   // The post-renderer resolves references with the user's credentials (VAULT_TOKEN, ...): helm passes them on.
-  const childEnv = postRender.length ? env : helmEnvironment(env, helmArgv);
+  const childEnv = postRender.args.length ? env : helmEnvironment(env, helmArgv);
+  if (postRender.offerShipped) {
+    try {
+      offerPostRenderer(childEnv, await delivery.privateDir());
+    } catch (err) {
+      dropEarly();
+      delivery.wipe();
+      process.removeListener('exit', wipeAtExit);
+      process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+      return 1;
+    }
+  }
   const code = await runHelm(helm, helmArgv, childEnv, delivery, (f) => (forward = f));
   dropEarly();
   delivery.wipe();
