@@ -1,10 +1,16 @@
-// The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
+// The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed (bare, as sops prints them, for bin/sops), silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
 import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
 
 let quiet = false;
+/** 'sops' (bin/sops): errors are the bare message as sops prints them, notices are not printed, warnings say [sops]. */
+let style: 'helm-secrets' | 'sops' = 'helm-secrets';
+
+export function setStyle(s: 'helm-secrets' | 'sops'): void {
+  style = s;
+}
 
 export function setQuiet(q: boolean): void {
   quiet = q;
@@ -15,21 +21,22 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(redactUrls(msg))}\n`);
+  if (!quiet && style === 'helm-secrets') process.stderr.write(`[helm-secrets] ${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] Warning: ${printable(redactUrls(msg))}\n`);
+  if (!quiet) process.stderr.write(`[${style}] Warning: ${printable(redactUrls(msg))}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
+  const prefix = style === 'sops' ? '' : '[helm-secrets] ';
   if (err instanceof HelmSecretsError) {
-    process.stderr.write(`[helm-secrets] ${err.oneLine()}\n`);
+    process.stderr.write(`${prefix}${err.oneLine()}\n`);
     return err.code;
   }
   const e = asSopsError(err, ExitCode.Generic, file);
-  process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
+  process.stderr.write(`${prefix}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
   return e.code;
 }
 

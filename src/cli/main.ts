@@ -30,7 +30,9 @@ function pluginDir(env: NodeJS.ProcessEnv): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `entry` is the launcher that runs the bundle: bin/helm-secrets.js, or bin/sops (sops's command line). */
+export async function main(argv: string[], entry = 'helm-secrets'): Promise<number> {
+  if (entry === 'sops') return (await import('./sops/main.js')).sopsMain(argv);
   const env = process.env;
   let quiet = isQuietEnv(env);
   let i = 0;
