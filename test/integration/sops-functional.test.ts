@@ -260,10 +260,11 @@ describe('sops functional tests through bin/sops', function () {
     assert.equal(read(p), 'a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\n');
   });
 
-  for (const [kind, parse, text] of [
-    ['json', JSON.parse, '{"a": 2, "b": "ba", "c": [1, 2]}'],
-    ['yaml', parseYaml, 'a: 2\nb: ba\nc:\n  - 1\n  - 2\n'],
-  ] as const) {
+  const parsers: [string, (text: string) => { c: unknown[] }, string][] = [
+    ['json', (t) => JSON.parse(t), '{"a": 2, "b": "ba", "c": [1, 2]}'],
+    ['yaml', (t) => parseYaml(t), 'a: 2\nb: ba\nc:\n  - 1\n  - 2\n'],
+  ];
+  for (const [kind, parse, text] of parsers) {
     it(`unset_${kind}_file`, () => {
       const p = file(`test_unset.${kind}`, text);
       ok(['encrypt', '-i', p]);

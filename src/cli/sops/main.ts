@@ -191,7 +191,10 @@ async function edit(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const file = p.positionals[0];
   if (file === undefined) throw new SopsError('Error: no file specified', ExitCode.NoFileSpecified);
   warnExtraPositionals(p.positionals);
-  return plugin('edit', [...forward(p), '--', file], env);
+  const code = await plugin('edit', [...forward(p), '--', file], env);
+  // sops's words for an edit that changed nothing (the plugin's own notice is not printed under bin/sops).
+  if (code === ExitCode.FileHasNotBeenModified) process.stderr.write('File has not changed, exiting.\n');
+  return code;
 }
 
 async function set(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -272,6 +275,9 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   return edit(p, env);
 }
 
+/** sops subcommands the plugin's commands do not provide yet. */
+const NOT_YET = new Set(['exec-env', 'exec-file', 'filestatus', 'groups', 'completion']);
+
 const SUBCOMMANDS: Record<string, (p: ParsedFlags, env: NodeJS.ProcessEnv) => Promise<number>> = { encrypt, decrypt, edit, set, unset, rotate, updatekeys };
 
 /** sops's words for refusals the engine words its own way (matched on the engine's message, kept in this one table). */
@@ -312,6 +318,10 @@ export async function sopsMain(argv: string[]): Promise<number> {
     refuseKeyServices(app, env);
     if (name === 'publish' || name === 'keyservice') {
       throw new SopsError(`${name} is not supported by this sops (helm-secrets-ts): it has no ${name === 'publish' ? 'destinations to publish to' : 'key service server'}; use the sops binary for it`, ExitCode.Generic);
+    }
+    if (name !== undefined && NOT_YET.has(name)) {
+      // Never read as a file name to edit (the older form would create a file called so).
+      throw new SopsError(`${name} is not available in this build of sops (helm-secrets-ts)`, ExitCode.Generic);
     }
     const sub = name !== undefined ? SUBCOMMANDS[name] : undefined;
     if (sub) {
