@@ -6,9 +6,11 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
 import { git, newRepo, type Repo } from '../helpers/git.js';
+import { helmHome, type HelmVersion } from '../helpers/helmhome.js';
+import { testEnv } from '../helpers/env.js';
 
 const BIN = join(ROOT, 'bin');
 
@@ -82,4 +84,22 @@ describe('bin/sops as the textconv of git (sops README setup)', function () {
     assert.match(r.err, /failed to get the data key/);
     assert.doesNotMatch(r.out + r.err, /first-password/);
   });
+
+  for (const version of ['v3', 'v4'] as HelmVersion[]) {
+    it(`installed as a helm ${version} plugin: the README's PATH lines find bin/sops ($(helm secrets dir)/bin, helm env HELM_PLUGINS)`, function () {
+      const base = testEnv();
+      const home = helmHome(this, version, base);
+      extra = home.dir;
+      const env = { ...base, ...home.env, PATH: `${dirname(home.helm)}${delimiter}${base.PATH ?? ''}` };
+      const run = (script: string) => spawnSync('sh', ['-c', script], { env, encoding: 'utf8' });
+      const viaDir = run('PATH="$(helm secrets dir)/bin:$PATH"; command -v sops; sops --version');
+      assert.equal(viaDir.status, 0, viaDir.stderr);
+      const [where, line] = viaDir.stdout.trim().split('\n');
+      assert.equal(line, 'sops 3.13.2');
+      const plugins = run('helm env HELM_PLUGINS').stdout.trim();
+      assert.ok(where!.startsWith(plugins + '/'), `${where} is not below ${plugins}`);
+      const viaEnv = run('for d in "$(helm env HELM_PLUGINS)"/*/; do [ -x "$d/bin/sops" ] && PATH="$d/bin:$PATH"; done; sops --version');
+      assert.equal(viaEnv.stdout, 'sops 3.13.2\n', viaEnv.stderr);
+    });
+  }
 });
