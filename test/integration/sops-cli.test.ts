@@ -220,4 +220,20 @@ describe('bin/sops: command line, messages and exit codes', function () {
     assert.equal(doc.sops.age[0].recipient, key2.recipient);
     assert.match(r.out, /^ {2}m: ENC\[/m);
   });
+
+  it('stdin: --filename-override picks the creation rule and the formats; decrypt reads stdin', () => {
+    const sub = join(dir, 'stdin');
+    spawnSync('mkdir', [sub]);
+    writeFileSync(join(sub, '.sops.yaml'), `creation_rules:\n  - path_regex: ^second/\n    age: ${key2.recipient}\n  - age: ${key.recipient}\n`);
+    const r = spawnSync(SOPS, ['encrypt', '--filename-override', 'second/app.json'], { cwd: sub, env, input: '{"k": "v"}', encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.sops.age[0].recipient, key2.recipient);
+    const d = spawnSync(SOPS, ['decrypt', '--filename-override', 'x.json', '--output-type', 'yaml'], { cwd: sub, env, input: r.stdout, encoding: 'utf8' });
+    assert.equal(d.status, 0, d.stderr);
+    assert.equal(d.stdout, 'k: v\n');
+    // Without the override the input type comes from the flags, as sops has it.
+    const t = spawnSync(SOPS, ['decrypt', '--input-type', 'json'], { cwd: sub, env, input: r.stdout, encoding: 'utf8' });
+    assert.equal(t.stdout, '{\n\t"k": "v"\n}\n', t.stderr);
+  });
 });
