@@ -110,6 +110,16 @@ describe('bin/sops: command line, messages and exit codes', function () {
     writeFileSync(p, enc.out);
     assert.equal(sops(['-d', p]).out, 'x: 1\nword: two\n');
     assert.equal(sops(['-d', '--extract', '["word"]', p]).out, 'two');
+    // Key and rule flags in the older form.
+    writeFileSync(p, 'user: app\npassword: pw\n');
+    const ruled = sops(['-e', '--age', key2.recipient, '--encrypted-regex', '^pass', '--output-type', 'json', p]);
+    assert.equal(ruled.code, 0, ruled.err);
+    const doc = JSON.parse(ruled.out);
+    assert.equal(doc.user, 'app');
+    assert.match(doc.password, /^ENC\[/);
+    assert.equal(doc.sops.age[0].recipient, key2.recipient);
+    assert.equal(doc.sops.encrypted_regex, '^pass');
+    writeFileSync(p, enc.out);
     const r = sops(['decrypt', p, 'other.yaml']);
     assert.equal(r.code, 0);
     assert.match(r.err, /More than one positional argument provided\. Only the first one will be used!/);
