@@ -6,44 +6,11 @@ import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
 import { setVerbose } from '../log.js';
+import { fileOptions, parseArgsOptions, type OptionTable } from './options.js';
 
 /** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
 const ENCRYPTING = new Set(['encrypt', 'enc', 'edit']);
 
-const OPTIONS = {
-  'in-place': { type: 'boolean', short: 'i' },
-  output: { type: 'string' },
-  'input-type': { type: 'string' },
-  'output-type': { type: 'string' },
-  extract: { type: 'string' },
-  'ignore-mac': { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
-  config: { type: 'string' },
-  indent: { type: 'string' },
-  age: { type: 'string', short: 'a', multiple: true },
-  pgp: { type: 'string', short: 'p', multiple: true },
-  kms: { type: 'string', short: 'k', multiple: true },
-  'gcp-kms': { type: 'string', multiple: true },
-  'azure-kv': { type: 'string', multiple: true },
-  'hc-vault-transit': { type: 'string', multiple: true },
-  hckms: { type: 'string', multiple: true },
-  'encryption-context': { type: 'string' },
-  'aws-profile': { type: 'string' },
-  'unencrypted-suffix': { type: 'string' },
-  'encrypted-suffix': { type: 'string' },
-  'unencrypted-regex': { type: 'string' },
-  'encrypted-regex': { type: 'string' },
-  'unencrypted-comment-regex': { type: 'string' },
-  'encrypted-comment-regex': { type: 'string' },
-  'mac-only-encrypted': { type: 'boolean' },
-  'shamir-secret-sharing-threshold': { type: 'string' },
-  'decryption-order': { type: 'string' },
-  'key-timeout': { type: 'string' },
-  yes: { type: 'boolean', short: 'y' },
-  verbose: { type: 'boolean' },
-  terraform: { type: 'boolean' },
-} as const;
 
 export interface FileCommandArgs {
   files: string[];
@@ -55,8 +22,28 @@ export interface FileCommandArgs {
   quiet: boolean;
   help: boolean;
   yes: boolean;
+  /** --filename-override: the name that chooses the creation rule and the formats (stdin input, git filters). */
+  filenameOverride?: string;
   common: CommonOptions;
   flags: EncryptFlags;
+  /** Every parsed option, for the command's own flags beyond the shared ones. */
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+}
+
+/** parseArgs's refusal as our one-line error (without its hint about positionals). */
+function parseError(err: unknown): SopsError {
+  const msg = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+  return new SopsError(msg, ExitCode.Generic);
+}
+
+/** A command's own table, strictly (an unknown flag is an error naming it). */
+export function parseOwn(argv: string[], table: OptionTable): { values: FileCommandArgs['values']; positionals: string[] } {
+  try {
+    const p = parseArgs({ args: argv, options: parseArgsOptions(table), allowPositionals: true, strict: true });
+    return { values: p.values as FileCommandArgs['values'], positionals: p.positionals };
+  } catch (err) {
+    throw parseError(err);
+  }
 }
 
 function intOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -87,68 +74,68 @@ export function checkDecryptionOrder(order: string | undefined): void {
   }
 }
 
-/** `command` names the command for messages; only `decrypt` takes --terraform. */
-export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = ''): FileCommandArgs {
+/**
+ * `command` names the command for messages; only `decrypt` takes --terraform. `table` is the command's options:
+ * the file options (src/cli/options.ts), plus any of its own.
+ */
+export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = '', table: OptionTable = fileOptions()): FileCommandArgs {
   // Backend arguments come first, as helm-secrets puts them before its own flags: the command's own flags win.
   const extra = backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command');
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...extra, ...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
-    throw new SopsError(msg, ExitCode.Generic);
-  }
-  const v = parsed.values;
-  if (v.verbose) setVerbose(true);
-  if (v.terraform && command !== 'decrypt') {
+  const { values, positionals } = parseOwn([...extra, ...argv], table);
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const strs = (k: string): string[] | undefined => (Array.isArray(values[k]) ? (values[k] as string[]) : undefined);
+  const on = (k: string): boolean => values[k] === true;
+  if (on('verbose')) setVerbose(true);
+  if (on('terraform') && command !== 'decrypt') {
     throw new SopsError(`--terraform applies to decrypt only${command ? `, not ${command}` : ''}`, ExitCode.ConflictingParameters);
   }
   const rules: EncryptionRule[] = [];
   for (const kind of RULE_KINDS) {
-    const flag = kind.replace(/_/g, '-') as keyof typeof v;
-    const val = v[flag];
+    const val = str(kind.replace(/_/g, '-'));
     if (typeof val === 'string') rules.push({ kind, value: val });
   }
   if (rules.length > 1) {
     throw new SopsError(`cannot use more than one of ${rules.map((r) => '--' + r.kind.replace(/_/g, '-')).join(', ')}`, ExitCode.ConflictingParameters);
   }
-  if (v['in-place'] && v.output) throw new SopsError('cannot use --in-place and --output together', ExitCode.ConflictingParameters);
-  const timeout = intOption('key-timeout', v['key-timeout'], 1, 3600);
-  if (v['decryption-order']) env = { ...env, SOPS_DECRYPTION_ORDER: v['decryption-order'] };
+  if (on('in-place') && str('output')) throw new SopsError('cannot use --in-place and --output together', ExitCode.ConflictingParameters);
+  const timeout = intOption('key-timeout', str('key-timeout'), 1, 3600);
+  if (str('decryption-order')) env = { ...env, SOPS_DECRYPTION_ORDER: str('decryption-order') };
   // sops's updatekeys takes no decryption order and does not look at it.
   if (command !== 'updatekeys') checkDecryptionOrder(env.SOPS_DECRYPTION_ORDER);
   const common: CommonOptions = {
     env,
-    inputType: v['input-type'],
-    outputType: v['output-type'],
-    ignoreMac: !!v['ignore-mac'],
-    indent: intOption('indent', v.indent, 0, 16),
-    configPath: v.config,
+    inputType: str('input-type'),
+    outputType: str('output-type'),
+    ignoreMac: on('ignore-mac'),
+    indent: intOption('indent', str('indent'), 0, 16),
+    configPath: str('config'),
     keyTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
   };
   const flags: EncryptFlags = {
-    age: list(v.age),
-    pgp: list(v.pgp),
-    kms: list(v.kms),
-    gcpKms: list(v['gcp-kms']),
-    azureKv: list(v['azure-kv']),
-    hcVaultTransit: list(v['hc-vault-transit']),
-    hckms: list(v.hckms),
-    encryptionContext: v['encryption-context'],
-    awsProfile: v['aws-profile'],
+    age: list(strs('age')),
+    pgp: list(strs('pgp')),
+    kms: list(strs('kms')),
+    gcpKms: list(strs('gcp-kms')),
+    azureKv: list(strs('azure-kv')),
+    hcVaultTransit: list(strs('hc-vault-transit')),
+    hckms: list(strs('hckms')),
+    encryptionContext: str('encryption-context'),
+    awsProfile: str('aws-profile'),
     rule: rules[0],
-    macOnlyEncrypted: v['mac-only-encrypted'] ? true : undefined,
-    shamirThreshold: intOption('shamir-secret-sharing-threshold', v['shamir-secret-sharing-threshold'], 1, 255),
+    macOnlyEncrypted: on('mac-only-encrypted') ? true : undefined,
+    shamirThreshold: intOption('shamir-secret-sharing-threshold', str('shamir-secret-sharing-threshold'), 1, 255),
   };
   return {
-    files: parsed.positionals,
-    inPlace: !!v['in-place'],
-    output: v.output,
-    extract: v.extract,
-    terraform: !!v.terraform,
-    quiet: !!v.quiet,
-    help: !!v.help,
-    yes: !!v.yes,
+    files: positionals,
+    filenameOverride: str('filename-override'),
+    values,
+    inPlace: on('in-place'),
+    output: str('output'),
+    extract: str('extract'),
+    terraform: on('terraform'),
+    quiet: on('quiet'),
+    help: on('help'),
+    yes: on('yes'),
     common,
     flags,
   };

@@ -1,104 +1,60 @@
-// decrypt (helm-secrets 4: stdout, -i, --output), dec (helm-secrets 2/3: writes FILE.dec, 0600) and view (stdout).
-// Plaintext goes to stdout or to the one file the user asked for; nowhere else.
-import { basename, dirname, join } from 'node:path';
-import { decryptBytes, isSopsEncrypted } from '../engine.js';
-import { readInput, writeAtomic } from '../io.js';
-import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../errors.js';
-import { decSuffix, sniffStore } from '../helm/resolve.js';
-import type { FileCommandArgs } from './args.js';
-import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
-import { withFileLock } from '../lock.js';
-import { fetchRemote, isRemote, remoteFileName } from '../helm/remote.js';
-import { redactUrl } from '../redact.js';
+// decrypt, dec and view: descriptors (src/cli/command.ts); the work is in ops/decrypt.ts, loaded when one runs.
+import type { Command } from './command.js';
+import { commonOptions, fileOptions, outputOptions } from './options.js';
+import type { Mode } from './ops/decrypt.js';
 
-export function decPath(file: string, env: NodeJS.ProcessEnv): string {
-  const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
-  const suffix = decSuffix(env);
-  return join(dirname(file), `${prefix}${basename(file)}${suffix}`);
+const IGNORED = `The encryption options of 'helm secrets encrypt --help' are accepted here and have no effect.`;
+
+/** The options a decrypting command lists: where the result goes (those named in `out`) and the common ones. */
+function listed(out: readonly string[]): (n: string) => boolean {
+  const common = commonOptions();
+  return (n) => n in common || (out.includes(n) && n in outputOptions());
 }
 
-type Mode = 'decrypt' | 'dec' | 'view';
-
-/**
- * helm-secrets' own checks before the engine runs: the file exists and is encrypted. The format comes from the
- * content, as helm-secrets decides it (so `secrets.yaml.gotpl` decrypts as YAML), unless --input-type names one.
- */
-async function readEncrypted(file: string, args: FileCommandArgs): Promise<{ bytes: Uint8Array; inputType?: string }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readInput(file);
-  } catch (err) {
-    throw isMissingFile(err) ? OwnCheck.missing(file) : err;
-  }
-  if (!isSopsEncrypted(bytes)) throw OwnCheck.notEncrypted(file);
-  return { bytes, inputType: args.common.inputType ?? sniffStore(bytes) };
+function decrypting(mode: Mode) {
+  return async (ctx: { args: import('./args.js').FileCommandArgs }): Promise<number> => {
+    const { runDecrypt } = await import('./ops/decrypt.js');
+    return runDecrypt(mode, ctx.args);
+  };
 }
 
-export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<number> {
-  if (args.files.length === 0) return reportError(OwnCheck.noFile());
-  if (args.output && args.files.length > 1) {
-    return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
-  }
-  if (args.terraform && args.files.length > 1) {
-    return reportError(new SopsError('--terraform takes exactly one input file', ExitCode.ConflictingParameters));
-  }
-  const env = args.common.env ?? process.env;
-  let code = 0;
-  for (const file of args.files) {
-    if (isRemote(file, env)) {
-      code = (await decryptRemote(mode, file, args, env)) || code;
-      continue;
-    }
-    try {
-      if (mode === 'decrypt' && args.inPlace && !args.terraform) {
-        // Read, decrypt and write back under the file's lock, so a concurrent change is not lost.
-        await withFileLock(file, lockOptions(env, 'decrypt -i'), async () => {
-          const { bytes, inputType } = await readEncrypted(file, args);
-          const plain = await decryptBytes(bytes, file, { ...args.common, inputType, extract: args.extract, warn });
-          await writeAtomic(file, plain);
-        });
-        info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
-        continue;
-      }
-      const { bytes, inputType } = await readEncrypted(file, args);
-      const plain = await decryptBytes(bytes, file, { ...args.common, inputType, extract: args.extract, warn });
-      if (args.terraform) {
-        // As helm-secrets prints it (no newline), for `data "external"`: the plaintext goes to stdout only, as with
-        // a plain decrypt; -i and --output are ignored, as there.
-        await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
-      } else if (mode === 'dec') {
-        const target = args.output ?? decPath(file, env);
-        await writeAtomic(target, plain, 0o600);
-        info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
-      } else if (mode === 'decrypt' && args.output) {
-        await writeAtomic(args.output, plain, 0o600);
-        info(`Decrypted ${file} to ${args.output}`);
-      } else {
-        await writeStdout(plain);
-      }
-    } catch (err) {
-      const c = reportError(err, file);
-      if (code === 0) code = c;
-    }
-  }
-  return code;
-}
+export const decrypt: Command = {
+  name: 'decrypt',
+  summary: 'decrypt a file (stdout, -i in place, --output FILE)',
+  title: 'Decrypt secrets',
+  usage: 'helm secrets decrypt [options] FILE...\nhelm secrets decrypt [options] [-] < ENCRYPTED',
+  description: `Decrypts FILE and prints the plaintext, or writes it with -i/--output (mode 0600).
+With FILE '-', or no FILE and input piped in, the encrypted file is read from stdin (sops 3.9); its format comes
+from --input-type, else --filename-override, else the content.
+Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 when no master key could be used.
+${IGNORED}`,
+  options: fileOptions(),
+  listed: listed(['in-place', 'output', 'terraform']),
+  parse: 'file',
+  run: decrypting('decrypt'),
+};
 
-/** decrypt / view of a URL: to stdout or --output; there is no file to write in place or beside. */
-async function decryptRemote(mode: Mode, url: string, args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
-  const shown = redactUrl(url);
-  try {
-    if (mode === 'dec' || (args.inPlace && !args.terraform)) {
-      throw new SopsError(`${shown}: a URL cannot be decrypted ${mode === 'dec' ? 'to URL.dec' : 'in place'}; use decrypt (stdout) or --output FILE`, ExitCode.ConflictingParameters);
-    }
-    const plain = await decryptBytes(await fetchRemote(url, env), remoteFileName(url), { ...args.common, extract: args.extract, warn });
-    if (args.terraform) await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
-    else if (mode === 'decrypt' && args.output) {
-      await writeAtomic(args.output, plain, 0o600);
-      info(`Decrypted ${shown} to ${args.output}`);
-    } else await writeStdout(plain);
-    return 0;
-  } catch (err) {
-    return reportError(err);
-  }
-}
+export const dec: Command = {
+  name: 'dec',
+  summary: 'decrypt FILE into FILE.dec',
+  usage: 'helm secrets dec [options] FILE...',
+  description: `Decrypts FILE into FILE.dec (mode 0600; name from HELM_SECRETS_DEC_PREFIX and HELM_SECRETS_DEC_SUFFIX).
+This writes PLAINTEXT to disk: remove it with 'helm secrets clean'.
+${IGNORED}`,
+  options: fileOptions(),
+  listed: listed(['output']),
+  parse: 'file',
+  run: decrypting('dec'),
+};
+
+export const view: Command = {
+  name: 'view',
+  summary: 'print the decrypted file',
+  usage: 'helm secrets view [options] FILE...',
+  description: `Prints the decrypted content of FILE.
+${IGNORED}`,
+  options: fileOptions(),
+  listed: listed([]),
+  parse: 'file',
+  run: decrypting('view'),
+};

@@ -1,72 +1,38 @@
-// encrypt (helm-secrets 4: stdout, -i, --output) and enc (helm-secrets 2/3: in place, or from FILE.dec into FILE).
-// Writes are atomic: the input is either untouched or fully replaced by the encrypted file.
-import { existsSync } from 'node:fs';
-import { encryptBytes, isSopsEncrypted } from '../engine.js';
-import { openSession, sealIfChanged } from '../edit/change.js';
-import { readInput, writeAtomic } from '../io.js';
-import { ExitCode, OwnCheck, SopsError, asSopsError, isMissingFile } from '../errors.js';
-import type { FileCommandArgs } from './args.js';
-import { decPath } from './decrypt.js';
-import { info, lockOptions, reportError, writeStdout } from './console.js';
-import { withFileLock } from '../lock.js';
-import { verboseLog } from '../log.js';
+// encrypt and enc: descriptors (src/cli/command.ts); the work is in ops/encrypt.ts, loaded when one of them runs.
+import type { Command } from './command.js';
+import { fileOptions } from './options.js';
 
-export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
-  if (args.files.length === 0) return reportError(OwnCheck.noFile());
-  if (args.output && args.files.length > 1) {
-    return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
-  }
-  const env = args.common.env ?? process.env;
-  let code = 0;
-  const one = async (file: string): Promise<void> => {
-    // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
-    const dec = decPath(file, env);
-    const source = mode === 'enc' && !args.output && existsSync(dec) ? dec : file;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readInput(source);
-    } catch (err) {
-      throw isMissingFile(err) ? OwnCheck.missing(source) : err;
-    }
-    // helm-secrets' own check: an encrypted FILE is not encrypted again (its values would be sealed twice).
-    if (source === file && isSopsEncrypted(bytes)) throw OwnCheck.alreadyEncrypted(file);
-    if (source !== file && existsSync(file) && isSopsEncrypted(await readInput(file))) {
-      // FILE is already encrypted: keep its data key and master keys, and the ciphertext of every value
-      // that did not change, so the git diff shows only what was edited in FILE.dec.
-      const session = await openSession(file, { ...args.common, warn: undefined });
-      let branches;
-      try {
-        branches = session.opened.store.loadPlain(bytes);
-      } catch (err) {
-        throw asSopsError(err, ExitCode.CouldNotReadInputFile, source);
-      }
-      const sealed = sealIfChanged(session, branches);
-      if (sealed) await writeAtomic(file, sealed);
-      info(sealed ? `Encrypted ${source} to ${file}` : `${file} unchanged: ${source} holds the same values`);
-      return;
-    }
-    const enc = await encryptBytes(bytes, file, { ...args.common, flags: args.flags });
-    if (mode === 'enc' || args.inPlace) {
-      await writeAtomic(file, enc);
-      verboseLog('CMD', 'File written successfully');
-      // encrypt -i is silent on success, as helm-secrets and sops are (scripts check its output is empty).
-      if (mode === 'enc') info(source === file ? `Encrypted ${file}` : `Encrypted ${source} to ${file}`);
-    } else if (args.output) {
-      await writeAtomic(args.output, enc);
-      info(`Encrypted ${file} to ${args.output}`);
-    } else {
-      await writeStdout(enc);
-    }
-  };
-  for (const file of args.files) {
-    try {
-      // enc and -i read FILE (or FILE.dec) and write FILE: under FILE's lock, so a concurrent change is not lost.
-      if (mode === 'enc' || args.inPlace) await withFileLock(file, lockOptions(env, mode === 'enc' ? 'enc' : 'encrypt -i'), () => one(file));
-      else await one(file);
-    } catch (err) {
-      const c = reportError(err, file);
-      if (code === 0) code = c;
-    }
-  }
-  return code;
-}
+const notTerraform = (n: string) => n !== 'terraform';
+
+export const encrypt: Command = {
+  name: 'encrypt',
+  summary: 'encrypt a file (stdout, -i in place, --output FILE)',
+  title: 'Encrypt secrets',
+  usage: 'helm secrets encrypt [options] FILE...\nhelm secrets encrypt --filename-override NAME [options] [-] < PLAINTEXT',
+  description: `Encrypts FILE (plaintext) and prints the encrypted file, or writes it with -i/--output.
+With FILE '-' (or none, and --filename-override), the plaintext is read from stdin; NAME chooses the creation rule
+and the format, as in sops.
+Exit 1 if FILE does not exist or is already encrypted.`,
+  options: fileOptions(),
+  listed: notTerraform,
+  parse: 'file',
+  async run(ctx) {
+    const { runEncrypt } = await import('./ops/encrypt.js');
+    return runEncrypt('encrypt', ctx.args);
+  },
+};
+
+export const enc: Command = {
+  name: 'enc',
+  summary: 'encrypt in place (helm-secrets 2 style)',
+  usage: 'helm secrets enc [options] FILE...',
+  description: `Encrypts FILE in place. When FILE.dec (HELM_SECRETS_DEC_PREFIX/HELM_SECRETS_DEC_SUFFIX) exists,
+encrypts that into FILE instead (the helm-secrets 2 workflow: dec, change FILE.dec, enc).`,
+  options: fileOptions(),
+  listed: (n) => notTerraform(n) && n !== 'in-place' && n !== 'output',
+  parse: 'file',
+  async run(ctx) {
+    const { runEncrypt } = await import('./ops/encrypt.js');
+    return runEncrypt('enc', ctx.args);
+  },
+};

@@ -1,158 +1,50 @@
-// updatekeys FILE...: make a file's master keys (groups, threshold) match its .sops.yaml creation rule by
-// re-wrapping the same data key. Values, MAC and lastmodified are untouched; keys that stay keep their entries.
-import { resolve } from 'node:path';
-import { openEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
-import { readInput, writeAtomic } from '../io.js';
-import type { KeyContext, KeyEntry, KeySpec } from '../keys/types.js';
-import { metadataKeyOf } from '../sops/store.js';
-import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from '../sops/metadata.js';
-import { askYesNo } from '../edit/editor.js';
-import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../edit/keydiff.js';
-import { parseFileCommand } from './args.js';
-import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
-import { withFileLock } from '../lock.js';
-import { registerHelp } from './help.js';
+// updatekeys and rotate: descriptors (src/cli/command.ts); the work is in ops/updatekeys.ts and ops/rotate.ts.
+import type { Command } from './command.js';
+import { fileOptions, prefixedKeyOptions, type OptionTable } from './options.js';
 
-export const HELP = `Usage: helm secrets updatekeys [options] FILE...
-Makes the master keys of each FILE match its creation rule in .sops.yaml: recipients added to or removed from
+const RECURSIVE: OptionTable = {
+  recursive: { type: 'boolean', short: 'r', help: 'FILE may be a directory: every sops file below it (others are reported as skipped)' },
+};
+
+export const updatekeys: Command = {
+  name: 'updatekeys',
+  summary: 'make the master keys match .sops.yaml',
+  usage: 'helm secrets updatekeys [options] FILE...\nhelm secrets updatekeys -r [options] DIR...',
+  description: `Makes the master keys of each FILE match its creation rule in .sops.yaml: recipients added to or removed from
 the rule are added to or removed from the file, key groups and the Shamir threshold follow the rule.
 The data key stays the same, so the values, the MAC and lastmodified do not change; a key that stays keeps
 its entry byte for byte. (Removing a key does not revoke what it could already read: use 'rotate' for that.)
 The changes are shown and confirmed on stdin unless -y is given.
-  -y, --yes                     apply without asking
-  --shamir-secret-sharing-threshold N   threshold to use instead of the rule's
-  --config FILE                 the .sops.yaml to use (default: searched upward from the current directory)
-  --input-type TYPE, --decryption-order L, -q/--quiet
-Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule is the source of truth.`;
+Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule is the source of truth.`,
+  options: { ...fileOptions(), ...RECURSIVE },
+  listed: (n) => ['yes', 'recursive', 'shamir-secret-sharing-threshold', 'config', 'input-type', 'decryption-order', 'quiet', 'help'].includes(n),
+  parse: 'file',
+  async run(ctx) {
+    const { runUpdatekeys } = await import('./ops/updatekeys.js');
+    return runUpdatekeys(ctx.args, ctx.env);
+  },
+};
 
-registerHelp('updatekeys', HELP);
+const ROTATE_OWN: OptionTable = {
+  ...prefixedKeyOptions('add', 'add', 'Master keys to add (to the first key group)'),
+  ...prefixedKeyOptions('rm', 'remove', 'Master keys to remove (from every key group)'),
+  stdout: { type: 'boolean', help: 'print the result instead of writing FILE' },
+  ...RECURSIVE,
+};
 
-/** What the file's key groups should become. */
-export interface KeyPlan {
-  groups: KeySpec[][];
-  threshold: number;
-  diffs: GroupDiff[];
-  changes: boolean;
-}
-
-export function planKeys(md: Metadata, ruleGroups: KeySpec[][], ruleThreshold: number | undefined, flagThreshold: number | undefined): KeyPlan {
-  let threshold = flagThreshold ?? ruleThreshold ?? md.shamirThreshold;
-  threshold = ruleGroups.length <= 1 ? 0 : Math.min(threshold || ruleGroups.length, ruleGroups.length);
-  const diffs = diffKeyGroups(md.keyGroups, ruleGroups);
-  const changes =
-    md.keyGroups.length !== ruleGroups.length || diffs.some((d) => d.added.length || d.removed.length) || threshold !== md.shamirThreshold;
-  return { groups: ruleGroups, threshold, diffs, changes };
-}
-
-export function describePlan(md: Metadata, plan: KeyPlan): string {
-  const lines: string[] = [];
-  if (plan.threshold !== md.shamirThreshold) lines.push(`Shamir threshold: ${md.shamirThreshold} -> ${plan.threshold}`);
-  plan.diffs.forEach((d, i) => {
-    lines.push(`Group ${i + 1}`);
-    for (const k of d.kept) lines.push(`    ${keyLabel(k)}`);
-    for (const k of d.added) lines.push(`+++ ${keyLabel(k)}`);
-    for (const k of d.removed) lines.push(`--- ${keyLabel(k)}`);
-  });
-  return lines.join('\n');
-}
-
-/**
- * New key groups wrapping `dataKey`. With one group before and after, entries of keys that stay are kept as
- * they are and only new keys are wrapped; with Shamir groups every share is new, so every key is re-wrapped.
- */
-export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, ctx: KeyContext): Promise<KeyEntry[][]> {
-  const { wrapDataKey } = await import('../keys/datakey.js');
-  if (plan.groups.length === 1 && md.keyGroups.length === 1 && plan.threshold === 0) {
-    const existing = new Map(md.keyGroups[0]!.map((e) => [keyIdentity(e), e]));
-    const fresh = plan.groups[0]!.filter((s) => !existing.has(keyIdentity(s)));
-    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0]! : [];
-    const byId = new Map(wrapped.map((e) => [keyIdentity(e), e]));
-    return [plan.groups[0]!.map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
-  }
-  return (await wrapDataKey(dataKey, plan.groups, plan.threshold || undefined, ctx)).keyGroups;
-}
-
-const KEY_ENV = ['SOPS_AGE_RECIPIENTS', 'SOPS_PGP_FP', 'SOPS_KMS_ARN', 'SOPS_GCP_KMS_IDS', 'SOPS_AZURE_KEYVAULT_URLS', 'SOPS_VAULT_URIS', 'SOPS_HUAWEICLOUD_KMS_IDS'];
-
-/** sops looks the config up before anything else and exits 1 (its lookup error as a generic error), not 61. */
-function noConfig(): SopsError {
-  return new SopsError('config file not found: updatekeys needs a .sops.yaml with creation rules', ExitCode.Generic);
-}
-
-async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.ProcessEnv; yes: boolean; threshold?: number; common: Parameters<typeof openEncrypted>[2] }): Promise<void> {
-  const cwd = process.cwd();
-  const { configFor, loadConfig, creationRuleFor } = await import('../config/config.js');
-  const env = { ...opts.env };
-  for (const k of KEY_ENV) delete env[k];
-  const configPath = configFor(file, cwd, env, opts.configPath);
-  if (!configPath) throw noConfig();
-  const config = loadConfig(configPath);
-  const rule = creationRuleFor(config, configPath, resolve(cwd, file));
-  if (!rule) throw new SopsError(`the config file ${configPath} does not contain any creation rule`, ExitCode.Generic);
-  if (rule.keyGroups.length === 0 || rule.keyGroups.some((g) => g.length === 0)) {
-    throw new SopsError(`the creation rule for this file in ${configPath} has no keys (or an empty key group)`, ExitCode.Generic);
-  }
-
-  const bytes = await readInput(file);
-  const opened = await openEncrypted(bytes, file, { ...opts.common, env: opts.env });
-  const md = opened.metadata;
-  const plan = planKeys(md, rule.keyGroups, rule.shamirThreshold, opts.threshold);
-  if (!plan.changes) {
-    info(`${file}: keys already match the creation rule`);
-    return;
-  }
-  process.stdout.write(`The following changes will be made to the key groups of ${printable(file)}:\n${describePlan(md, plan)}\n`);
-  if (!opts.yes) {
-    const ok = await askYesNo('Is this okay? (y/n): ');
-    if (ok === null) throw new SopsError('not confirmed (no answer on stdin; use -y to apply without asking)', ExitCode.Generic);
-    if (!ok) {
-      info(`${file}: left unchanged`);
-      return;
-    }
-  }
-  const keyGroups = await rewrap(opened.dataKey, md, plan, { env: opts.env, timeoutMs: opts.common?.keyTimeoutMs });
-  // Re-emit the file as read (values still encrypted) with only the metadata replaced.
-  const branches = opened.store.loadEncrypted(bytes);
-  const key = metadataKeyOf(opened.store.name);
-  splitMetadata(branches, key);
-  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }), key);
-  await writeAtomic(file, opened.store.emitEncrypted(branches));
-  info(`${file}: keys updated`);
-}
-
-export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  try {
-    const args = parseFileCommand(argv, env, 'updatekeys');
-    if (args.help) {
-      process.stdout.write(HELP + '\n');
-      return 0;
-    }
-    if (args.quiet) setQuiet(true);
-    if (args.files.length === 0) {
-      // sops looks for its config (from the CWD, with no file to start from) before it counts the files.
-      const { findConfig } = await import('../config/config.js');
-      if (!args.common.configPath && !findConfig(process.cwd(), args.common.env ?? env)) throw noConfig();
-      throw new SopsError('updatekeys: no file specified', ExitCode.NoFileSpecified);
-    }
-    let code = 0;
-    for (const file of args.files) {
-      try {
-        const opts = {
-          configPath: args.common.configPath,
-          env: args.common.env ?? env,
-          yes: args.yes,
-          threshold: args.flags.shamirThreshold,
-          common: { ...args.common, warn },
-        };
-        await withFileLock(file, lockOptions(opts.env, 'updatekeys'), () => updateOne(file, opts));
-      } catch (err) {
-        const c = reportError(asSopsError(err), file);
-        if (code === 0) code = c;
-      }
-    }
-    return code;
-  } catch (err) {
-    return reportError(err);
-  }
-}
+export const rotate: Command = {
+  name: 'rotate',
+  summary: 'new data key, every value re-encrypted',
+  usage: 'helm secrets rotate [options] FILE...\nhelm secrets rotate -r [options] DIR...',
+  description: `Generates a new data key, re-encrypts every value with it (fresh IVs) and wraps it for the file's master keys,
+so a removed recipient that kept an old copy of the data key cannot read future versions.
+FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
+Differs from sops, which prints to stdout unless -i is given: here -i is the default.`,
+  options: { ...fileOptions(), ...ROTATE_OWN },
+  listed: (n) => n in ROTATE_OWN || ['output', 'ignore-mac', 'input-type', 'config', 'decryption-order', 'quiet', 'help'].includes(n),
+  parse: 'file',
+  async run(ctx) {
+    const { runRotate } = await import('./ops/rotate.js');
+    return runRotate(ctx.args, ctx.env);
+  },
+};

@@ -46,9 +46,9 @@ if (cmd === '__encrypt' || cmd === '__decrypt') {
     process.exitCode = e.code ?? 1;
   }
 } else {
-const files = { edit: 'edit', set: 'set', unset: 'set', updatekeys: 'updatekeys', rotate: 'rotate', git: 'git', check: 'check' };
-const m = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli')).href)} + '/' + files[cmd] + '.ts');
-process.exitCode = await (cmd === 'unset' ? m.runUnset : m.run)(rest, process.env);
+// Every command through the CLI's own entry (its runner: options, help, quiet, errors), from the sources.
+const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href)});
+process.exitCode = await main([cmd, ...rest]);
 }
 `;
 

@@ -4,11 +4,11 @@
 // gone) and the private temp directories of wrapper runs that were killed before they could wipe them.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { atomicTempOwner } from '../io.js';
-import { LOCK_SUFFIX, removeStaleLock } from '../lock.js';
-import { info, reportError } from './console.js';
-import { HelmSecretsError, OwnCheck } from '../errors.js';
-import { decSuffix } from '../helm/resolve.js';
+import { atomicTempOwner } from '../../io.js';
+import { LOCK_SUFFIX, removeStaleLock } from '../../lock.js';
+import { info, reportError } from '../console.js';
+import { HelmSecretsError, OwnCheck } from '../../errors.js';
+import { decSuffix } from '../../helm/resolve.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
   let entries;
@@ -73,7 +73,7 @@ export async function runClean(dirs: string[], env: NodeJS.ProcessEnv): Promise<
         }
       }
     }
-    const { cleanStaleDirs } = await import('../helm/cleanup.js');
+    const { cleanStaleDirs } = await import('../../helm/cleanup.js');
     const stale = await cleanStaleDirs();
     if (stale) info(`Removed ${stale} stale temporary director${stale === 1 ? 'y' : 'ies'} of interrupted runs`);
     info(`Clean: ${removed} decrypted file${removed === 1 ? '' : 's'} removed` + (temps ? `, ${temps} temporary file${temps === 1 ? '' : 's'} of interrupted writes` : ''));
