@@ -7,8 +7,6 @@
 //   publish_json_file_s3, publish_json_file_vault, publish_json_file_vault_version_1
 //       `sops publish` uploads to destinations (S3, Vault KV) from destination_rules: this plugin has no publish
 //       (bin/sops refuses it, exit 1; tested below as a refusal, not counted as translated).
-//   exec_env, exec_file, exec_file_filename
-//       need exec-env / exec-file, which come with branch wt-21a (issue 21): translated when it is merged.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -376,6 +374,28 @@ describe('sops functional tests through bin/sops', function () {
     assert.equal(r.stdout.length, 0);
     assert.notEqual(read(output), '');
     assert.match(read(output), /"sops"/);
+  });
+
+  it('exec_env', () => {
+    const p = file('test_exec_env.yaml', 'foo: bar\nbar: |-\n  baz\n  bam\n');
+    ok(['encrypt', '-i', p]);
+    const printFoo = file('print_foo.sh', '#!/bin/sh\nprintf "%s\\n" "${foo}"\n');
+    const printBar = file('print_bar.sh', '#!/bin/sh\nprintf "%s\\n" "${bar}"\n');
+    assert.equal(ok(['exec-env', p, `/bin/sh ${printFoo}`]).out, 'bar\n');
+    assert.equal(ok(['exec-env', p, `/bin/sh ${printBar}`]).out, 'baz\nbam\n');
+  });
+
+  it('exec_file', () => {
+    const p = file('test_exec_file.yaml', 'foo: bar\nbar: |-\n  baz\n  bam\n');
+    ok(['-e', '-i', p]);
+    assert.equal(ok(['exec-file', '--output-type', 'json', p, 'cat {}']).out, '{\n\t"foo": "bar",\n\t"bar": "baz\\nbam"\n}\n');
+  });
+
+  it('exec_file_filename', () => {
+    const p = file('test_exec_file_filename.yaml', 'foo: bar\nbar: |-\n  baz\n  bam\n');
+    ok(['-e', '-i', p]);
+    const out = ok(['exec-file', '--no-fifo', '--filename', 'foobar', p, 'echo {}']).out;
+    assert.ok(out.endsWith('foobar\n'), out);
   });
 
   it('decrypt_format', () => {

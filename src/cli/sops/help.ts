@@ -17,7 +17,11 @@ COMMANDS:
    unset        remove one value: sops unset FILE '["key"]' (--idempotent)
    rotate       new data key, every value re-encrypted; --add-age R, --rm-pgp FP, ... (stdout unless -i)
    updatekeys   make the file's master keys match its .sops.yaml creation rule (-y: without asking)
-   publish, keyservice   not supported (no destinations, no key service server)
+   exec-env     run a command with the decrypted values as environment variables: sops exec-env FILE 'COMMAND'
+   exec-file    run a command with the decrypted file as a FIFO: sops exec-file FILE 'cat {}' (--no-fifo, --filename)
+   filestatus   print {"encrypted":true|false} for a file
+   groups       add or delete key groups: sops groups add --file FILE --age R | sops groups delete --file FILE INDEX
+   publish, keyservice, completion   not supported (no destinations, no key service server; use helm secrets completion)
 
 OPTIONS (see 'sops help COMMAND'):
    --age, -a R  --pgp, -p FP  --kms, -k ARN  --gcp-kms ID  --azure-kv URL  --hc-vault-transit URI  --hckms ID
@@ -33,7 +37,11 @@ const PAGES: Record<string, string> = {
   set: 'sops set [--value-file | --value-stdin] [--idempotent] [--input-type T] [--output-type T] file PATH [VALUE]',
   unset: 'sops unset [--idempotent] [--input-type T] [--output-type T] file PATH',
   rotate: 'sops rotate [-i | --output FILE] [--add-KIND KEY] [--rm-KIND KEY] file   (KIND: age, pgp, kms, gcp-kms, azure-kv, hc-vault-transit, hckms)',
-  updatekeys: 'sops updatekeys [-y] [--input-type T] file...',
+  updatekeys: 'sops updatekeys [-y] [-r] [--input-type T] file...   (-r: FILE may be a directory)',
+  'exec-env': "sops exec-env [--pristine] [--background] [--user NAME] [--same-process] file 'COMMAND'",
+  'exec-file': "sops exec-file [--no-fifo] [--filename NAME] [--background] [--user NAME] [--input-type T] [--output-type T] file 'COMMAND {}'",
+  filestatus: 'sops filestatus [--input-type T] file',
+  groups: 'sops groups add --file FILE [-i] [--shamir-secret-sharing-threshold N] [--age R] [--pgp FP] [--kms ARN] ...\n   sops groups delete --file FILE [-i] [--shamir-secret-sharing-threshold N] INDEX',
 };
 
 export function commandHelp(name: string): string | undefined {

@@ -15,8 +15,6 @@ import { lockOptions, reportError, setStyle, warn, writeStdout } from '../consol
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
 
-type Run = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
-
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
 const KEYS = flags('string', 'kms,k', 'aws-profile', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'pgp,p', 'age,a');
 const RULES = [
@@ -53,8 +51,20 @@ const COMMANDS: Record<string, FlagSpec[]> = {
   edit: [...KEYS, ...TYPES, ...RULES, ...flags('bool', 'show-master-keys,s', 'ignore-mac'), ...ORDER, ...KEYSERVICE],
   set: [...TYPES, ...flags('bool', 'value-file', 'value-stdin', 'ignore-mac', 'idempotent'), ...flags('int', 'shamir-secret-sharing-threshold'), ...ORDER, ...KEYSERVICE],
   unset: [...TYPES, ...flags('bool', 'ignore-mac', 'idempotent'), ...flags('int', 'shamir-secret-sharing-threshold'), ...ORDER, ...KEYSERVICE],
-  rotate: [...flags('bool', 'in-place,i'), ...flags('string', 'output', 'encryption-context', 'filename-override'), ...TYPES, ...ADD_RM, ...ORDER, ...KEYSERVICE],
-  updatekeys: [...flags('bool', 'yes,y'), ...flags('string', 'input-type'), ...KEYSERVICE],
+  // -r/--recursive (a directory: every sops file below it) goes beyond sops, which has no such flag on these two.
+  rotate: [...flags('bool', 'in-place,i', 'recursive,r'), ...flags('string', 'output', 'encryption-context', 'filename-override'), ...TYPES, ...ADD_RM, ...ORDER, ...KEYSERVICE],
+  updatekeys: [...flags('bool', 'yes,y', 'recursive,r'), ...flags('string', 'input-type'), ...KEYSERVICE],
+  'exec-env': [...flags('bool', 'background', 'pristine', 'same-process'), ...flags('string', 'user'), ...ORDER, ...KEYSERVICE],
+  'exec-file': [...flags('bool', 'background', 'no-fifo'), ...flags('string', 'user', 'filename'), ...TYPES, ...ORDER, ...KEYSERVICE],
+  filestatus: flags('string', 'input-type'),
+  'groups add': [
+    ...flags('string', 'file,f', 'aws-profile', 'encryption-context'),
+    ...flags('slice', 'pgp', 'kms', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'),
+    ...flags('bool', 'in-place,i'),
+    ...flags('int', 'shamir-secret-sharing-threshold'),
+    ...KEYSERVICE,
+  ],
+  'groups delete': [...flags('string', 'file,f'), ...flags('bool', 'in-place,i'), ...flags('int', 'shamir-secret-sharing-threshold'), ...KEYSERVICE],
 };
 
 /** Options the file-command parser (../args.ts) takes under the same name: passed on as `--name=value`. */
@@ -63,7 +73,8 @@ const FORWARD = new Set([
   'azure-kv', 'hc-vault-transit', 'hckms', 'encryption-context', 'aws-profile', 'unencrypted-suffix', 'encrypted-suffix',
   'unencrypted-regex', 'encrypted-regex', 'unencrypted-comment-regex', 'encrypted-comment-regex', 'mac-only-encrypted',
   'shamir-secret-sharing-threshold', 'decryption-order', 'yes', 'verbose', 'filename-override', 'show-master-keys',
-  'value-file', 'value-stdin', 'idempotent', ...KIND_NAMES.flatMap((k) => [`add-${k}`, `rm-${k}`]),
+  'value-file', 'value-stdin', 'idempotent', 'recursive', 'background', 'pristine', 'user', 'no-fifo', 'filename', 'file',
+  ...KIND_NAMES.flatMap((k) => [`add-${k}`, `rm-${k}`]),
 ]);
 
 /** The parsed flags spelled for the plugin's commands; `only` limits them to what that command takes. */
@@ -174,17 +185,10 @@ async function encrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   return 0;
 }
 
-/** The plugin's own command modules, loaded when used. */
-const PLUGIN: Record<string, () => Promise<Run>> = {
-  edit: () => import('../edit.js').then((m) => m.run),
-  set: () => import('../set.js').then((m) => m.run),
-  unset: () => import('../set.js').then((m) => m.runUnset),
-  rotate: () => import('../rotate.js').then((m) => m.run),
-  updatekeys: () => import('../updatekeys.js').then((m) => m.run),
-};
-
+/** Runs one of the plugin's commands (src/cli/commands.ts) with the options spelled as it takes them. */
 async function plugin(name: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return (await PLUGIN[name]!())(argv, env);
+  const [{ runCommand }, { findCommand }] = await Promise.all([import('../command.js'), import('../commands.js')]);
+  return runCommand(findCommand(name)!, name, argv, env);
 }
 
 async function edit(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -247,6 +251,45 @@ async function updatekeys(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<numbe
   return plugin('updatekeys', [...forward(p), '--', ...p.positionals], env);
 }
 
+/** sops exec-env FILE COMMAND. --same-process (sops replaces itself with COMMAND) runs COMMAND as a child whose
+ * exit status is passed on: Node cannot replace its own process. */
+async function execEnv(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  if (p.positionals.length !== 2) throw new SopsError('error: missing file to decrypt', ExitCode.Generic);
+  if (isSet(p, 'same-process') && isSet(p, 'background')) {
+    throw new SopsError('Error: The --same-process flag cannot be used with --background', ExitCode.ConflictingParameters);
+  }
+  return plugin('exec-env', [...forward(p), '--', ...p.positionals], env);
+}
+
+async function execFile(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  if (p.positionals.length !== 2) throw new SopsError('error: missing file to decrypt', ExitCode.Generic);
+  return plugin('exec-file', [...forward(p), '--', ...p.positionals], env);
+}
+
+async function filestatus(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  if (p.positionals.length < 1) throw new SopsError('Error: no file specified', ExitCode.NoFileSpecified);
+  return plugin('filestatus', [...forward(p), '--', p.positionals[0]!], env);
+}
+
+/** sops groups add|delete: the subcommand's own flags, then the plugin's groups command. */
+async function groups(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const sub = argv[0];
+  if (sub !== 'add' && sub !== 'delete') {
+    process.stdout.write((commandHelp('groups') ?? SOPS_HELP) + '\n');
+    return sub === undefined ? 0 : 3;
+  }
+  const rest = argv.slice(1);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write((commandHelp('groups') ?? SOPS_HELP) + '\n');
+    return 0;
+  }
+  const p = parseFlags(rest, COMMANDS[`groups ${sub}`]!, true);
+  refuseKeyServices(p, env);
+  if (sub === 'add' && p.positionals.length) throw new SopsError('error: no positional arguments allowed', ExitCode.Generic);
+  if (sub === 'delete' && p.positionals.length !== 1) throw new SopsError('error: exactly one positional argument (index) required', ExitCode.Generic);
+  return plugin('groups', [sub, ...forward(p), '--', ...p.positionals], env);
+}
+
 /** The older form: `sops [-e|-d|-r|--set 'PATH VALUE'] [-i] FILE`, and `sops FILE` to edit. */
 async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const modes = ['encrypt', 'decrypt', 'rotate'].filter((m) => isSet(p, m));
@@ -275,10 +318,21 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   return edit(p, env);
 }
 
-/** sops subcommands the plugin's commands do not provide yet. */
-const NOT_YET = new Set(['exec-env', 'exec-file', 'filestatus', 'groups', 'completion']);
+/** sops subcommands the plugin's commands do not provide for bin/sops (the plugin's completion completes helm secrets). */
+const NOT_YET = new Set(['completion']);
 
-const SUBCOMMANDS: Record<string, (p: ParsedFlags, env: NodeJS.ProcessEnv) => Promise<number>> = { encrypt, decrypt, edit, set, unset, rotate, updatekeys };
+const SUBCOMMANDS: Record<string, (p: ParsedFlags, env: NodeJS.ProcessEnv) => Promise<number>> = {
+  encrypt,
+  decrypt,
+  edit,
+  set,
+  unset,
+  rotate,
+  updatekeys,
+  'exec-env': execEnv,
+  'exec-file': execFile,
+  filestatus,
+};
 
 /** sops's words for refusals the engine words its own way (matched on the engine's message, kept in this one table). */
 const SOPS_WORDS: [RegExp, (m: RegExpMatchArray) => SopsError][] = [
@@ -323,6 +377,7 @@ export async function sopsMain(argv: string[]): Promise<number> {
       // Never read as a file name to edit (the older form would create a file called so).
       throw new SopsError(`${name} is not available in this build of sops (helm-secrets-ts)`, ExitCode.Generic);
     }
+    if (name === 'groups') return await groups(app.positionals.slice(1), env);
     const sub = name !== undefined ? SUBCOMMANDS[name] : undefined;
     if (sub) {
       const rest = app.positionals.slice(1);
