@@ -253,9 +253,12 @@ describe('bin/sops: command line, messages and exit codes', function () {
     assert.equal(sops(['filestatus', plain]).out, '{"encrypted":false}\n');
     refused(['filestatus'], 100, 'Error: no file specified');
 
-    const add = sops(['groups', 'add', '--file', p, '-i', '--age', key2.recipient]);
+    const add = sops(['groups', 'add', '--file', p, '-i', '--age', key2.recipient, '--age', key.recipient]);
     assert.equal(add.code, 0, add.err);
-    assert.equal(parseYaml(readFileSync(p, 'utf8')).sops.key_groups.length, 2);
+    const groups = parseYaml(readFileSync(p, 'utf8')).sops.key_groups;
+    assert.equal(groups.length, 2);
+    // Both repeated --age values are in the new group (groups add takes a list, unlike encrypt's --age).
+    assert.deepEqual(groups[1].age.map((e: { recipient: string }) => e.recipient).sort(), [key.recipient, key2.recipient].sort());
     refused(['groups', 'add', '--file', p, 'extra'], 1, 'error: no positional arguments allowed');
     refused(['groups', 'delete', '--file', p], 1, 'error: exactly one positional argument (index) required');
     refused(['groups', 'delete', '-f', p, '-i', '0'], 1, /Shamir threshold is 2/);

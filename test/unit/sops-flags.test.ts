@@ -16,6 +16,8 @@ describe('bin/sops flag parser', () => {
     assert.equal(last(p, 'age'), 'age1y');
     assert.ok(isSet(p, 'in-place'));
     assert.deepEqual(p.positionals, ['f.yaml']);
+    assert.equal(p.kinds.get('age'), 'string');
+    assert.equal(parse(['--keyservice', 'a', '--keyservice=b']).kinds.get('keyservice'), 'slice');
   });
 
   it('booleans take =true/=false (and Go\'s other spellings) but never the next argument', () => {

@@ -15,6 +15,8 @@ export interface FlagSpec {
 export interface ParsedFlags {
   /** Canonical name → values in the order given ('true'/'false' for booleans). */
   values: Map<string, string[]>;
+  /** Canonical name → the kind of the flag that took the values (the same name can differ between commands). */
+  kinds: Map<string, FlagKind>;
   positionals: string[];
 }
 
@@ -36,6 +38,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
   const byName = new Map<string, FlagSpec>();
   for (const spec of table) for (const n of spec.names) byName.set(n, spec);
   const values = new Map<string, string[]>();
+  const kinds = new Map<string, FlagKind>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -73,8 +76,9 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
       throw usageError(`invalid value ${JSON.stringify(value)} for flag -${name}: parse error`);
     }
     values.set(canonical, [...(values.get(canonical) ?? []), value]);
+    kinds.set(canonical, spec.kind);
   }
-  return { values, positionals };
+  return { values, kinds, positionals };
 }
 
 /** The last value of a flag (Go keeps the last of a repeated string flag). */

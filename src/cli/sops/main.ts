@@ -1,8 +1,9 @@
 // bin/sops: the sops 3.13 command line (its subcommands and the older -e/-d/-r/--set/edit-by-default form) over this
 // project's engine and commands, with sops's messages and exit codes, so tools that run `sops` can be pointed at it.
 // This module only parses and maps: encrypt and decrypt call the engine (src/engine.ts) with the flags mapped by
-// the file-command parser (../args.ts); edit, set, unset, rotate and updatekeys run the plugin's own commands with
-// their options spelled as those commands take them. Messages are printed as sops prints them: the bare message.
+// the file-command parser (../args.ts); edit, set, unset, rotate, updatekeys, exec-env, exec-file, filestatus and
+// groups run the plugin's own commands (../commands.ts) with their options spelled as those commands take them.
+// sops's own argument checks come first, in its words. Messages are printed as sops prints them: the bare message.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError, asSopsError } from '../../errors.js';
@@ -82,10 +83,10 @@ function forward(p: ParsedFlags, only?: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (const [name, vals] of p.values) {
     if (!FORWARD.has(name) || (only && !only(name))) continue;
-    const spec = [...Object.values(COMMANDS).flat(), ...APP].find((s) => s.names[0] === name)!;
-    if (spec.kind === 'bool') {
+    const kind = p.kinds.get(name);
+    if (kind === 'bool') {
       if (vals[vals.length - 1] === 'true') out.push(`--${name}`);
-    } else if (spec.kind === 'slice') for (const v of vals) out.push(`--${name}=${v}`);
+    } else if (kind === 'slice') for (const v of vals) out.push(`--${name}=${v}`);
     // A string or int flag given twice: the last one counts, as in Go.
     else out.push(`--${name}=${vals[vals.length - 1]!}`);
   }
@@ -388,7 +389,11 @@ export async function sopsMain(argv: string[]): Promise<number> {
       const p = parseFlags(rest, [...COMMANDS[name!]!, ...SHARED], true);
       refuseKeyServices(p, env);
       // App-level options given before the subcommand (--config, --verbose, --indent, ...) apply to it too.
-      for (const [k, v] of app.values) if (!p.values.has(k)) p.values.set(k, v);
+      for (const [k, v] of app.values) {
+        if (p.values.has(k)) continue;
+        p.values.set(k, v);
+        p.kinds.set(k, app.kinds.get(k)!);
+      }
       if (isSet(p, 'verbose')) (await import('../../log.js')).setVerbose(true);
       return await sub(p, env);
     }
