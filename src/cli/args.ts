@@ -1,12 +1,11 @@
 // Parsing of the file commands' options (sops's flags plus helm-secrets's), into engine options.
 // Strict: an unknown flag is an error naming it, so typos never silently change what gets encrypted.
-import { parseArgs } from 'node:util';
 import { ExitCode, SopsError } from '../errors.js';
 import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
 import { setVerbose } from '../log.js';
-import { fileOptions, parseArgsOptions, type OptionTable } from './options.js';
+import { fileOptions, parseOwn, type OptionTable, type OptionValues } from './options.js';
 
 /** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
 const ENCRYPTING = new Set(['encrypt', 'enc', 'edit']);
@@ -27,23 +26,7 @@ export interface FileCommandArgs {
   common: CommonOptions;
   flags: EncryptFlags;
   /** Every parsed option, for the command's own flags beyond the shared ones. */
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
-}
-
-/** parseArgs's refusal as our one-line error (without its hint about positionals). */
-function parseError(err: unknown): SopsError {
-  const msg = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
-  return new SopsError(msg, ExitCode.Generic);
-}
-
-/** A command's own table, strictly (an unknown flag is an error naming it). */
-export function parseOwn(argv: string[], table: OptionTable): { values: FileCommandArgs['values']; positionals: string[] } {
-  try {
-    const p = parseArgs({ args: argv, options: parseArgsOptions(table), allowPositionals: true, strict: true });
-    return { values: p.values as FileCommandArgs['values'], positionals: p.positionals };
-  } catch (err) {
-    throw parseError(err);
-  }
+  values: OptionValues;
 }
 
 function intOption(name: string, v: string | undefined, min: number, max: number): number | undefined {

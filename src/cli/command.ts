@@ -3,7 +3,7 @@
 // options, prints generated help, applies quiet, and reports errors (one line each, per file for file commands).
 import type { FileCommandArgs } from './args.js';
 import { reportError, setQuiet } from './console.js';
-import { renderOptions, type OptionTable } from './options.js';
+import { parseOwn, renderOptions, type OptionTable, type OptionValues } from './options.js';
 
 export interface CommandContext {
   /** The name the command was called by (an alias included). */
@@ -14,7 +14,7 @@ export interface CommandContext {
   /** `parse: 'file'`: the file-command options, read into engine options. */
   args: FileCommandArgs;
   /** The parsed options of the command's own table (`parse: 'own'` and `'file'`). */
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  values: OptionValues;
   positionals: string[];
 }
 
@@ -74,8 +74,8 @@ export async function runCommand(cmd: Command, name: string, argv: string[], env
       }
       return await cmd.run(ctx);
     }
-    const { parseFileCommand, parseOwn } = await import('./args.js');
     if (cmd.parse === 'file') {
+      const { parseFileCommand } = await import('./args.js');
       const args = parseFileCommand(argv, env, name, cmd.options);
       ctx.args = args;
       ctx.values = args.values;

@@ -1,6 +1,9 @@
 // The option tables of the commands, in node:util parseArgs form with a help line each: what a command accepts is
 // what its help lists, both generated from these tables (src/cli/command.ts). Light: no engine, keys or stores here.
 
+import { parseArgs } from 'node:util';
+import { ExitCode, SopsError } from '../errors.js';
+
 /** One option: parseArgs's fields plus its help text and the name of its value. */
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -148,4 +151,18 @@ export function globalOptions(): OptionTable {
     help: { type: 'boolean', short: 'h', group, help: 'this help' },
     version: { type: 'boolean', short: 'v', group, help: 'print the version' },
   };
+}
+
+/** What parseArgs read, by option name. */
+export type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** A command's table, strictly (an unknown flag is an error naming it, in one line). */
+export function parseOwn(argv: string[], table: OptionTable): { values: OptionValues; positionals: string[] } {
+  try {
+    const p = parseArgs({ args: argv, options: parseArgsOptions(table), allowPositionals: true, strict: true });
+    return { values: p.values as OptionValues, positionals: p.positionals };
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+    throw new SopsError(msg, ExitCode.Generic);
+  }
 }

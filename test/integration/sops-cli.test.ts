@@ -1,310 +1,350 @@
-// bin/sops's own contract, beyond the translated functional tests: sops's flag syntax (Go style: -name, --name,
-// -name=V, -b=false), its messages and exit codes (cmd/sops/codes) for each refusal, the older -e/-d/-r/--set/edit
-// form, rotate to stdout unless -i, updatekeys, edit through $EDITOR, and nothing of helm-secrets leaking in
-// (no [helm-secrets] prefix, no HELM_SECRETS_BACKEND_ARGS).
-import { strict as assert } from 'node:assert';
+// The rest of sops's command line, run through the CLI: stdin and --filename-override (also as git's clean/smudge
+// filter), exec-env and exec-file (nothing left on disk), filestatus, groups add/delete, edit --show-master-keys,
+// completion scripts generated from the registry, and updatekeys/rotate over directories (-r).
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { ROOT } from '../helpers/paths.js';
-import { testEnv } from '../helpers/env.js';
-import { newAgeKey, type AgeKey } from '../helpers/git.js';
+import { join } from 'node:path';
+import { runCli, testEnv } from '../helpers/env.js';
+import { CLI } from '../helpers/paths.js';
+import { assertNoLeak, assertNoLeakInTree } from '../helpers/leakscan.js';
+import { ageKeygen, requireTool } from '../helpers/tools.js';
 
-const SOPS = join(ROOT, 'bin', 'sops');
+const R1 = 'age1rh2xsjg8avja92j3jhtttuczgmqkz89lezxt4e3mmp5ukl5j4f9smvteju';
+const R2 = 'age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr';
+const SECRET = 'correct-horse-battery-staple';
+const PLAIN = `db_password: ${SECRET}\nport: 5432\nname_unencrypted: plainname\n`;
 
-describe('bin/sops: command line, messages and exit codes', function () {
-  this.timeout(120000);
-  let dir: string;
-  let key: AgeKey;
-  let key2: AgeKey;
-  let env: NodeJS.ProcessEnv;
+let dir: string;
+const out = (b: Buffer) => b.toString('utf8');
 
-  function sops(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): { code: number; out: string; err: string } {
-    const r = spawnSync(SOPS, args, { cwd: dir, env: { ...env, ...opts.env }, input: opts.input ?? '', encoding: 'utf8' });
-    assert.doesNotMatch(r.stderr, /\[helm-secrets\]/, 'a helm-secrets message under bin/sops');
-    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-  }
-  function refused(args: string[], code: number, message: string | RegExp, opts?: { input?: string; env?: NodeJS.ProcessEnv }): void {
-    const r = sops(args, opts);
-    assert.equal(r.code, code, `sops ${args.join(' ')}: ${r.err}`);
-    if (typeof message === 'string') assert.equal(r.err, message + '\n');
-    else assert.match(r.err, message);
-  }
-  function encrypted(name: string, plain = 'a: 1\nb: secret\n'): string {
-    const p = join(dir, name);
-    writeFileSync(p, plain);
-    const r = sops(['encrypt', '-i', p]);
-    assert.equal(r.code, 0, r.err);
-    return p;
-  }
+function encryptedFile(name: string, plain = PLAIN, recipients = R1): string {
+  const f = join(dir, name);
+  mkdirSync(join(f, '..'), { recursive: true });
+  writeFileSync(f, plain);
+  const r = runCli(['encrypt', '-i', '--age', recipients, f]);
+  assert.equal(r.code, 0, r.stderr);
+  return f;
+}
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sops-cli-'));
-    key = await newAgeKey(dir, 'key1');
-    key2 = await newAgeKey(dir, 'key2');
-    writeFileSync(join(dir, 'keys.txt'), readFileSync(key.file, 'utf8') + readFileSync(key2.file, 'utf8'));
-    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - age: ${key.recipient}\n`);
-    env = testEnv({ SOPS_AGE_KEY_FILE: join(dir, 'keys.txt') });
-    delete env.EDITOR;
-    delete env.VISUAL;
+describe('sops command line: stdin, exec, filestatus, groups, show-master-keys, completion, -r', function () {
+  before(() => {
+    dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'hs-sopscli-'));
+    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - path_regex: secrets/.*\\.json$\n    age: ${R2}\n  - path_regex: secrets/.*\n    age: ${R1}\n  - age: ${R1}\n`);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--version and -v print the sops version line tools parse', () => {
-    for (const f of ['--version', '-v']) {
-      const r = sops([f]);
-      assert.equal(r.code, 0);
-      assert.equal(r.out, 'sops 3.13.2\n');
-    }
+  describe('stdin and --filename-override', () => {
+    it('encrypt: the override chooses the creation rule and the format', () => {
+      const y = runCli(['encrypt', '--filename-override', 'secrets/app.yaml'], { cwd: dir, input: PLAIN });
+      assert.equal(y.code, 0, y.stderr);
+      assert.match(out(y.stdout), new RegExp(`recipient: ${R1}`));
+      assert.match(out(y.stdout), /^db_password: ENC\[/m);
+      const j = runCli(['encrypt', '--filename-override', 'secrets/app.json', '-'], { cwd: dir, input: '{"db_password": "x-secret-x"}' });
+      assert.equal(j.code, 0, j.stderr);
+      const doc = JSON.parse(out(j.stdout));
+      assert.equal(doc.sops.age[0].recipient, R2);
+      assert.match(doc.db_password, /^ENC\[/);
+    });
+
+    it('encrypt from stdin without --filename-override, or with -i: sops\'s refusals', () => {
+      const r = runCli(['encrypt', '-'], { cwd: dir, input: PLAIN });
+      assert.equal(r.code, 8);
+      assert.match(r.stderr, /must specify --filename-override when reading from stdin/);
+      const i = runCli(['encrypt', '-i', '--filename-override', 'secrets/a.yaml', '-'], { cwd: dir, input: PLAIN });
+      assert.equal(i.code, 8);
+      assert.match(i.stderr, /cannot use --in-place when reading from stdin/);
+    });
+
+    it('decrypt: `-`, no FILE with input piped in, and the override naming the format', () => {
+      const enc = readFileSync(encryptedFile('secrets/in.yaml'));
+      for (const args of [['decrypt', '-'], ['decrypt'], ['view', '-'], ['decrypt', '--filename-override', 'secrets/in.yaml']]) {
+        const r = runCli(args, { cwd: dir, input: enc });
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(out(r.stdout), PLAIN);
+      }
+      const x = runCli(['decrypt', '--extract', '["db_password"]'], { cwd: dir, input: enc });
+      assert.equal(out(x.stdout), SECRET);
+      const notEnc = runCli(['decrypt', '-'], { cwd: dir, input: PLAIN });
+      assert.equal(notEnc.code, 1);
+      assert.equal(notEnc.stderr, '[helm-secrets] File is not encrypted: stdin\n');
+      const dec = runCli(['dec', '-'], { cwd: dir, input: enc });
+      assert.equal(dec.code, 8);
+      assert.match(dec.stderr, /cannot write FILE\.dec when reading from stdin/);
+    });
+
+    it('as git\'s clean and smudge filter: the blob is encrypted, the work tree plain', function () {
+      requireTool(this, 'git');
+      const repo = join(dir, 'filter-repo');
+      mkdirSync(join(repo, 'secrets'), { recursive: true });
+      writeFileSync(join(repo, '.sops.yaml'), `creation_rules:\n  - path_regex: secrets/.*\n    age: ${R1}\n`);
+      const env = testEnv({ GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: join(dir, 'gitconfig') });
+      const git = (...a: string[]) => {
+        const r = spawnSync('git', a, { cwd: repo, env, encoding: 'utf8' });
+        assert.equal(r.status, 0, `git ${a.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      const cli = `'${process.execPath}' '${CLI}'`;
+      git('init', '-q', '-b', 'main');
+      git('config', 'user.email', 't@example.com');
+      git('config', 'user.name', 'T');
+      git('config', 'filter.sops.clean', `${cli} encrypt --filename-override %f`);
+      git('config', 'filter.sops.smudge', `${cli} decrypt --filename-override %f`);
+      git('config', 'filter.sops.required', 'true');
+      writeFileSync(join(repo, '.gitattributes'), 'secrets/** filter=sops\n');
+      writeFileSync(join(repo, 'secrets', 'app.yaml'), PLAIN);
+      git('add', '.');
+      git('commit', '-q', '-m', 'x');
+      const blob = git('cat-file', '-p', 'HEAD:secrets/app.yaml');
+      assert.match(blob, /^sops:/m);
+      assertNoLeak(blob, [SECRET], 'the committed blob');
+      rmSync(join(repo, 'secrets', 'app.yaml'));
+      git('checkout', '--', 'secrets/app.yaml');
+      assert.equal(readFileSync(join(repo, 'secrets', 'app.yaml'), 'utf8'), PLAIN);
+    });
   });
 
-  it('no arguments: the help and "Error: no file specified" (100); --help and help COMMAND exit 0', () => {
-    const r = sops([]);
-    assert.equal(r.code, 100);
-    assert.match(r.out, /USAGE:/);
-    assert.equal(r.err, 'Error: no file specified\n');
-    assert.match(sops(['--help']).out, /COMMANDS:/);
-    assert.match(sops(['help', 'rotate']).out, /sops rotate/);
-    assert.match(sops(['decrypt', '--help']).out, /sops decrypt/);
+  describe('exec-env and exec-file', () => {
+    let priv: string;
+    let file: string;
+    beforeEach(() => {
+      priv = mkdtempSync(join(dir, 'priv-'));
+      file = encryptedFile('exec/secrets.yaml');
+    });
+    /** Nothing left: the private parent is empty, and no file anywhere under the test's places holds the secret. */
+    const nothingLeft = () => {
+      assert.deepEqual(readdirSync(priv), []);
+      // (the clean/smudge case's work tree is plain on purpose)
+      assertNoLeakInTree(dir, [SECRET], (p) => p.includes('/filter-repo/'));
+      for (const root of ['/dev/shm', process.env.TMPDIR ?? tmpdir()]) {
+        if (existsSync(root)) assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('helm-secrets-exec-')), [], root);
+      }
+    };
+    const env = () => testEnv({ HELM_SECRETS_PRIVATE_DIR: priv, KEEP_ME: 'here' });
+
+    it('exec-env: the values are the command\'s environment; its exit status is ours', () => {
+      const r = runCli(['exec-env', file, 'printf "%s|%s|%s" "$db_password" "$port" "$KEEP_ME"; exit 7'], { env: env() });
+      assert.equal(r.code, 7, r.stderr);
+      assert.equal(out(r.stdout), `${SECRET}|5432|here`);
+      assertNoLeak(r.stderr, [SECRET], 'stderr');
+      nothingLeft();
+    });
+
+    it('exec-env --pristine: only the decrypted values', () => {
+      const r = runCli(['exec-env', '--pristine', file, 'export -p'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(out(r.stdout), /db_password/);
+      assert.doesNotMatch(out(r.stdout), /KEEP_ME|SOPS_AGE_KEY_FILE/);
+    });
+
+    it('exec-env refuses nested values and keys with =, naming the key', () => {
+      const nested = encryptedFile('exec/nested.yaml', 'outer:\n    inner: value-123456\n');
+      const r = runCli(['exec-env', nested, 'true'], { env: env() });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cannot use complex value in environment; offending key outer/);
+      const missing = runCli(['exec-env', file], { env: env() });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /missing file to decrypt/);
+    });
+
+    it('exec-env --background: returns at once, the command runs on', async () => {
+      const mark = join(dir, 'bg-env-done');
+      const r = runCli(['exec-env', '--background', file, `sleep 0.3; printf %s "$port" > '${mark}'`], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(existsSync(mark), false);
+      for (let i = 0; i < 50 && !existsSync(mark); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(readFileSync(mark, 'utf8'), '5432');
+    });
+
+    it('exec-file: a FIFO in the private directory, read by the command, gone afterwards', () => {
+      const r = runCli(['exec-file', file, 'test -p {} && cat {}'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(out(r.stdout), PLAIN);
+      nothingLeft();
+    });
+
+    it('exec-file --no-fifo --filename: a 0600 file of that name, removed afterwards; --output-type', () => {
+      const r = runCli(['exec-file', '--no-fifo', '--filename', 'app.json', '--output-type', 'json', file, 'test -f {} && stat -c %a {} && basename {} && cat {}'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      const lines = out(r.stdout).split('\n');
+      assert.equal(lines[0], '600');
+      assert.equal(lines[1], 'app.json');
+      assert.equal(JSON.parse(lines.slice(2).join('\n')).db_password, SECRET);
+      nothingLeft();
+    });
+
+    it('exec-file: a command that never opens the FIFO does not hang it; a non-local --filename is refused', () => {
+      const r = runCli(['exec-file', file, 'exit 3'], { env: env() });
+      assert.equal(r.code, 3, r.stderr);
+      nothingLeft();
+      const bad = runCli(['exec-file', '--filename', '../x', file, 'cat {}'], { env: env() });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /not a local path/);
+      nothingLeft();
+    });
+
+    it('exec-file --background waits until the command has taken the plaintext; --no-fifo with it is refused', async () => {
+      const got = join(dir, 'bg-file-got');
+      const r = runCli(['exec-file', '--background', file, `sleep 0.2; grep -c port {} > '${got}'`], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      for (let i = 0; i < 50 && !(existsSync(got) && readFileSync(got, 'utf8') !== ''); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(readFileSync(got, 'utf8'), '1\n');
+      nothingLeft();
+      const both = runCli(['exec-file', '--background', '--no-fifo', file, 'cat {}'], { env: env() });
+      assert.equal(both.code, 8);
+      nothingLeft();
+    });
+
+    it('--user runs the command as that user (root only), else the switch is refused', () => {
+      const r = runCli(['exec-env', '--user', 'nobody', file, 'id -un; printf "%s" "$USER"'], { env: env() });
+      if (process.getuid?.() === 0) {
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(out(r.stdout), 'nobody\nnobody');
+        const f = runCli(['exec-file', '--user', 'nobody', file, 'id -un; grep -c port {}'], { env: env() });
+        assert.equal(f.code, 0, f.stderr);
+        assert.equal(out(f.stdout), 'nobody\n1\n');
+        nothingLeft();
+      } else assert.notEqual(r.code, 0);
+      const none = runCli(['exec-env', '--user', 'no-such-user-xyz', file, 'true'], { env: env() });
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no such user: no-such-user-xyz/);
+    });
   });
 
-  it('a file that does not exist: sops\'s message with the absolute path (100); 49 when keys were to change', () => {
-    const abs = resolve(dir, 'missing.yaml');
-    for (const args of [['decrypt', 'missing.yaml'], ['encrypt', 'missing.yaml'], ['-d', 'missing.yaml'], ['-e', 'missing.yaml'], ['rotate', 'missing.yaml']]) {
-      refused(args, 100, `Error: cannot operate on non-existent file "${abs}"`);
-    }
-    refused(['rotate', '--add-age', key2.recipient, 'missing.yaml'], 49, /^Error: cannot add or remove keys on non-existent file/);
+  describe('filestatus', () => {
+    it('prints sops\'s JSON for encrypted and plain files; an unparsable file is an error', () => {
+      const e = runCli(['filestatus', encryptedFile('fs/e.yaml')]);
+      assert.equal(e.code, 0, e.stderr);
+      assert.equal(out(e.stdout), '{"encrypted":true}\n');
+      writeFileSync(join(dir, 'fs/p.yaml'), PLAIN);
+      assert.equal(out(runCli(['filestatus', join(dir, 'fs/p.yaml')]).stdout), '{"encrypted":false}\n');
+      writeFileSync(join(dir, 'fs/bad.json'), '{"a": ');
+      const bad = runCli(['filestatus', join(dir, 'fs/bad.json')]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /cannot check file status/);
+      const none = runCli(['filestatus']);
+      assert.equal(none.code, 100);
+    });
   });
 
-  it('conflicting parameters: exit 8 with sops\'s words', () => {
-    const p = encrypted('conflict.yaml');
-    refused(['decrypt', '-i'], 8, 'Error: cannot use --in-place when reading from stdin');
-    refused(['encrypt', '-i'], 8, 'Error: cannot use --in-place when reading from stdin');
-    refused(['encrypt'], 8, 'Error: must specify --filename-override when reading from stdin', { input: 'a: 1\n' });
-    refused(['decrypt', '-i', '--output', join(dir, 'o.yaml'), p], 8, 'Error: cannot operate on both --output and --in-place');
-    assert.ok(!existsSync(join(dir, 'o.yaml')));
+  describe('groups add / groups delete', () => {
+    it('a second group makes both keys necessary; deleting it makes one enough again', function () {
+      const k1 = ageKeygen(this, 'hs-groups-1-');
+      const k2 = ageKeygen(this, 'hs-groups-2-');
+      try {
+        const f = encryptedFile('groups/s.yaml', PLAIN, k1.recipient);
+        const both = join(dir, 'both-keys.txt');
+        writeFileSync(both, readFileSync(k1.keyFile, 'utf8') + readFileSync(k2.keyFile, 'utf8'));
+        const only1 = testEnv({ SOPS_AGE_KEY_FILE: k1.keyFile });
+        const before = readFileSync(f, 'utf8');
+        const printed = runCli(['groups', 'add', '--file', f, '--age', k2.recipient], { env: only1 });
+        assert.equal(printed.code, 0, printed.stderr);
+        assert.match(out(printed.stdout), /key_groups:/);
+        assert.equal(readFileSync(f, 'utf8'), before, 'without -i FILE is untouched');
+        const add = runCli(['groups', 'add', '-i', '--file', f, '--age', k2.recipient], { env: only1 });
+        assert.equal(add.code, 0, add.stderr);
+        const after = readFileSync(f, 'utf8');
+        assert.match(after, /shamir_threshold: 2/);
+        // The values keep their ciphertext.
+        assert.equal(/db_password: (ENC\[[^\]]+\])/.exec(after)![1], /db_password: (ENC\[[^\]]+\])/.exec(before)![1]);
+        assert.equal(runCli(['decrypt', f], { env: only1 }).code, 128);
+        assert.equal(out(runCli(['decrypt', f], { env: testEnv({ SOPS_AGE_KEY_FILE: both }) }).stdout), PLAIN);
+        const del = runCli(['groups', 'delete', '-i', '--file', f, '1'], { env: testEnv({ SOPS_AGE_KEY_FILE: both }) });
+        // As in sops: a threshold of 2 cannot stand with one group left; it has to be lowered with the deletion.
+        assert.equal(del.code, 1);
+        assert.match(del.stderr, /impossible to satisfy: Shamir threshold is 2, but we only have 1 key groups/);
+        const del1 = runCli(['groups', 'delete', '-i', '--shamir-secret-sharing-threshold', '1', '--file', f, '1'], { env: testEnv({ SOPS_AGE_KEY_FILE: both }) });
+        assert.equal(del1.code, 0, del1.stderr);
+        assert.doesNotMatch(readFileSync(f, 'utf8'), /shamir_threshold: [1-9]|key_groups/);
+        assert.equal(out(runCli(['decrypt', f], { env: only1 }).stdout), PLAIN);
+        const range = runCli(['groups', 'delete', '--file', f, '5'], { env: only1 });
+        assert.equal(range.code, 1);
+        assert.match(range.stderr, /there is no key group 5/);
+      } finally {
+        rmSync(k1.dir, { recursive: true, force: true });
+        rmSync(k2.dir, { recursive: true, force: true });
+      }
+    });
   });
 
-  it('flags as Go parses them: unknown (1), missing value (1), -name=V, single dash, -b=false', () => {
-    const p = encrypted('flags.yaml');
-    refused(['decrypt', '--bogus', p], 1, 'Incorrect Usage: flag provided but not defined: -bogus');
-    refused(['--bogus', p], 1, 'Incorrect Usage: flag provided but not defined: -bogus');
-    refused(['decrypt', p, '--output'], 1, 'Incorrect Usage: flag needs an argument: -output');
-    assert.deepEqual(JSON.parse(sops(['decrypt', '-output-type=json', p]).out), { a: 1, b: 'secret' });
-    assert.deepEqual(JSON.parse(sops(['decrypt', '--output-type', 'json', p]).out), { a: 1, b: 'secret' });
-    // -i=false: not in place, so to stdout; the file stays encrypted.
-    assert.equal(sops(['decrypt', '-i=false', p]).out, 'a: 1\nb: secret\n');
-    assert.match(readFileSync(p, 'utf8'), /ENC\[/);
-    // Flags after the file (urfave/cli reorders a subcommand's arguments).
-    assert.equal(sops(['decrypt', p, '--extract', '["b"]']).out, 'secret');
+  describe('edit --show-master-keys', () => {
+    it('the editor sees the sops metadata; an edited value is saved with the same master keys', () => {
+      const f = encryptedFile('edit/s.yaml');
+      const seen = join(dir, 'seen.txt');
+      const editor = join(dir, 'editor.sh');
+      writeFileSync(editor, `#!/bin/sh\ncp "$1" '${seen}'\nsed -i 's/^port: 5432/port: 6543/' "$1"\n`);
+      chmodSync(editor, 0o755);
+      const r = runCli(['edit', '--show-master-keys', f], { env: testEnv({ EDITOR: editor }) });
+      assert.equal(r.code, 0, r.stderr);
+      const shown = readFileSync(seen, 'utf8');
+      rmSync(seen);
+      assert.match(shown, /^sops:$/m);
+      assert.match(shown, new RegExp(`recipient: ${R1}`));
+      assert.match(shown, /^db_password: correct-horse/m);
+      assert.equal(out(runCli(['decrypt', f]).stdout), PLAIN.replace('5432', '6543'));
+      assert.match(readFileSync(f, 'utf8'), new RegExp(`recipient: ${R1}`));
+    });
   });
 
-  it('the older form: sops -d FILE, sops -e FILE, --extract, and a warning for extra positionals', () => {
-    const p = join(dir, 'older.yaml');
-    writeFileSync(p, 'x: 1\nword: two\n');
-    const enc = sops(['-e', p]);
-    assert.equal(enc.code, 0, enc.err);
-    assert.match(enc.out, /ENC\[/);
-    writeFileSync(p, enc.out);
-    assert.equal(sops(['-d', p]).out, 'x: 1\nword: two\n');
-    assert.equal(sops(['-d', '--extract', '["word"]', p]).out, 'two');
-    // Key and rule flags in the older form.
-    writeFileSync(p, 'user: app\npassword: pw\n');
-    const ruled = sops(['-e', '--age', key2.recipient, '--encrypted-regex', '^pass', '--output-type', 'json', p]);
-    assert.equal(ruled.code, 0, ruled.err);
-    const doc = JSON.parse(ruled.out);
-    assert.equal(doc.user, 'app');
-    assert.match(doc.password, /^ENC\[/);
-    assert.equal(doc.sops.age[0].recipient, key2.recipient);
-    assert.equal(doc.sops.encrypted_regex, '^pass');
-    writeFileSync(p, enc.out);
-    const r = sops(['decrypt', p, 'other.yaml']);
-    assert.equal(r.code, 0);
-    assert.match(r.err, /More than one positional argument provided\. Only the first one will be used!/);
+  describe('completion', () => {
+    it('bash: generated from the registry, and it completes commands and options', function () {
+      requireTool(this, 'bash');
+      const r = runCli(['completion', 'bash']);
+      assert.equal(r.code, 0, r.stderr);
+      const script = join(dir, 'c.bash');
+      writeFileSync(script, r.stdout);
+      const run = (words: string[]) =>
+        spawnSync('bash', ['-c', `source '${script}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _helm_secrets_standalone; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).stdout.split('\n');
+      const cmds = run(['helm-secrets', 'e']);
+      for (const c of ['encrypt', 'enc', 'edit', 'exec-env', 'exec-file']) assert.ok(cmds.includes(c), cmds.join(' '));
+      const opts = run(['helm-secrets', 'encrypt', '--fil']);
+      assert.deepEqual(opts.filter(Boolean), ['--filename-override']);
+      assert.ok(run(['helm-secrets', 'exec-file', '--no']).includes('--no-fifo'));
+      assert.ok(run(['helm-secrets', 'completion', '']).includes('zsh'));
+      assert.notEqual(out(r.stdout).indexOf('__start_helm'), -1);
+    });
+
+    it('zsh and fish: every command and option of the registry', () => {
+      for (const shell of ['zsh', 'fish']) {
+        const r = runCli(['completion', shell]);
+        assert.equal(r.code, 0, r.stderr);
+        for (const word of ['encrypt', 'groups', 'filestatus', 'exec-env', 'no-fifo', 'show-master-keys', 'filename-override']) assert.match(out(r.stdout), new RegExp(word), `${shell}: ${word}`);
+      }
+      assert.match(out(runCli(['completion', 'fish']).stdout), /complete -c helm -f -n '__fish_seen_subcommand_from secrets; and not/);
+      const bad = runCli(['completion', 'tcsh']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /completion needs one shell: bash, zsh, fish/);
+    });
   });
 
-  it('--extract with a malformed path: 91', () => {
-    refused(['decrypt', '--extract', 'a.b', encrypted('extract.yaml')], 91, /^error parsing --extract path: /);
-  });
-
-  it('set and unset: argument counts (100), malformed paths and values (7), --set in the older form', () => {
-    const p = encrypted('set.yaml');
-    refused(['set', p], 100, 'Error: no file specified, or index and value are missing. Need precisely 3 positional arguments.');
-    refused(['set', '--value-stdin', p], 100, /Need precisely 2 positional arguments since --value-stdin is used\./);
-    refused(['set', p, 'a.b', '"x"'], 7, 'Invalid set index format');
-    refused(['set', p, '["a"]', 'not json'], 7, /JSON/);
-    refused(['unset', p], 100, 'Error: no file specified, or index is missing');
-    refused(['unset', p, 'nope'], 7, 'Invalid unset index format');
-    refused(['--set', 'no-path', p], 7, 'Invalid --set format');
-    assert.equal(sops(['--set', '["b"] "changed"', p]).code, 0);
-    assert.equal(sops(['decrypt', '--extract', '["b"]', p]).out, 'changed');
-  });
-
-  it('an encrypted file is not encrypted again (203); a bad MAC is 51; no key for the file is 128', () => {
-    const p = encrypted('again.yaml');
-    const before = readFileSync(p, 'utf8');
-    refused(['encrypt', '-i', p], 203, /already encrypted/i);
-    assert.equal(readFileSync(p, 'utf8'), before);
-    writeFileSync(p, before.replace(/mac: ENC\[AES256_GCM,data:./, (m) => m.slice(0, -1) + (m.endsWith('A') ? 'B' : 'A')));
-    refused(['decrypt', p], 51, /MAC/);
-    const other = encrypted('nokey.yaml');
-    refused(['decrypt', other], 128, /failed to get the data key/, { env: { SOPS_AGE_KEY_FILE: key2.file } });
-  });
-
-  it('rotate prints the result unless -i; -i and the older -r -i rewrite the file with a new data key', () => {
-    const p = encrypted('rotate.yaml');
-    const before = readFileSync(p, 'utf8');
-    const r = sops(['rotate', p]);
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^a: ENC\[/);
-    assert.notEqual(r.out, before);
-    assert.equal(readFileSync(p, 'utf8'), before, 'rotate without -i changed the file');
-    assert.equal(sops(['rotate', '-i', '--add-age', key2.recipient, p]).code, 0);
-    const md = parseYaml(readFileSync(p, 'utf8')).sops;
-    assert.deepEqual(md.age.map((e: { recipient: string }) => e.recipient).sort(), [key.recipient, key2.recipient].sort());
-    const mid = readFileSync(p, 'utf8');
-    assert.equal(sops(['-r', '-i', '--rm-age', key2.recipient, p]).code, 0);
-    assert.notEqual(readFileSync(p, 'utf8'), mid);
-    assert.equal(parseYaml(readFileSync(p, 'utf8')).sops.age.length, 1);
-    assert.equal(sops(['decrypt', p]).out, 'a: 1\nb: secret\n');
-  });
-
-  it('updatekeys -y follows the creation rule', () => {
-    const sub = join(dir, 'uk');
-    spawnSync('mkdir', [sub]);
-    writeFileSync(join(sub, '.sops.yaml'), `creation_rules:\n  - age: ${key.recipient}\n`);
-    const p = join(sub, 'uk.yaml');
-    writeFileSync(p, 'k: v\n');
-    assert.equal(sops(['encrypt', '-i', p]).code, 0);
-    writeFileSync(join(sub, '.sops.yaml'), `creation_rules:\n  - age: ${key.recipient},${key2.recipient}\n`);
-    const r = sops(['updatekeys', '-y', p]);
-    assert.equal(r.code, 0, r.err);
-    assert.equal(parseYaml(readFileSync(p, 'utf8')).sops.age.length, 2);
-    assert.equal(sops(['decrypt', p], { env: { SOPS_AGE_KEY_FILE: key2.file } }).out, 'k: v\n');
-  });
-
-  it('edit: `sops FILE` and `sops edit FILE` run $EDITOR; no change is 200 with sops\'s words; a new file is created', () => {
-    const p = encrypted('edit.yaml');
-    const editor = join(dir, 'editor.sh');
-    writeFileSync(editor, '#!/bin/sh\nsed -i "s/secret/edited/" "$1"\n');
-    chmodSync(editor, 0o755);
-    assert.equal(sops([p], { env: { EDITOR: editor } }).code, 0);
-    assert.equal(sops(['decrypt', p]).out, 'a: 1\nb: edited\n');
-    refused(['edit', p], 200, 'File has not changed, exiting.', { env: { EDITOR: 'true' } });
-    const fresh = join(dir, 'fresh.yaml');
-    writeFileSync(editor, '#!/bin/sh\nprintf "made: here\\n" > "$1"\n');
-    assert.equal(sops(['edit', fresh], { env: { EDITOR: editor } }).code, 0);
-    assert.equal(sops(['decrypt', fresh]).out, 'made: here\n');
-  });
-
-  it('publish, keyservice and remote key services are refused (1); completion is refused, never taken for a file', () => {
-    const p = encrypted('pub.yaml');
-    refused(['publish', p], 1, /^publish is not supported by this sops/);
-    refused(['keyservice'], 1, /^keyservice is not supported by this sops/);
-    refused(['decrypt', '--keyservice', 'tcp://127.0.0.1:5000', p], 1, /remote key services .* are not supported/);
-    refused(['decrypt', p], 1, /remote key services/, { env: { SOPS_KEYSERVICE: 'tcp://127.0.0.1:5000' } });
-    assert.equal(sops(['decrypt', '--enable-local-keyservice', p]).code, 0);
-    refused(['completion', 'bash'], 1, /^completion is not available/);
-    assert.ok(!existsSync(join(dir, 'completion')), 'a file named completion was created');
-  });
-
-  it('helm-secrets settings in the environment do not reach bin/sops', () => {
-    const p = encrypted('hs.yaml');
-    const r = sops(['decrypt', p], { env: { HELM_SECRETS_BACKEND_ARGS: '--bogus-flag', HELM_SECRETS_QUIET: 'true' } });
-    assert.equal(r.code, 0, r.err);
-    assert.equal(r.out, 'a: 1\nb: secret\n');
-  });
-
-  it('app-level options before the subcommand apply to it (--config, --indent)', () => {
-    const cfg = join(dir, 'other.sops.yaml');
-    writeFileSync(cfg, `creation_rules:\n  - age: ${key2.recipient}\n`);
-    const p = join(dir, 'cfg.yaml');
-    writeFileSync(p, 'n:\n  m: 1\n');
-    const r = sops(['--config', cfg, '--indent', '2', 'encrypt', p]);
-    assert.equal(r.code, 0, r.err);
-    const doc = parseYaml(r.out);
-    assert.equal(doc.sops.age[0].recipient, key2.recipient);
-    assert.match(r.out, /^ {2}m: ENC\[/m);
-  });
-
-  it('stdin: --filename-override picks the creation rule and the formats; decrypt reads stdin', () => {
-    const sub = join(dir, 'stdin');
-    spawnSync('mkdir', [sub]);
-    writeFileSync(join(sub, '.sops.yaml'), `creation_rules:\n  - path_regex: ^second/\n    age: ${key2.recipient}\n  - age: ${key.recipient}\n`);
-    const r = spawnSync(SOPS, ['encrypt', '--filename-override', 'second/app.json'], { cwd: sub, env, input: '{"k": "v"}', encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const doc = JSON.parse(r.stdout);
-    assert.equal(doc.sops.age[0].recipient, key2.recipient);
-    const d = spawnSync(SOPS, ['decrypt', '--filename-override', 'x.json', '--output-type', 'yaml'], { cwd: sub, env, input: r.stdout, encoding: 'utf8' });
-    assert.equal(d.status, 0, d.stderr);
-    assert.equal(d.stdout, 'k: v\n');
-    // Without the override the input type comes from the flags, as sops has it.
-    const t = spawnSync(SOPS, ['decrypt', '--input-type', 'json'], { cwd: sub, env, input: r.stdout, encoding: 'utf8' });
-    assert.equal(t.stdout, '{\n\t"k": "v"\n}\n', t.stderr);
-  });
-
-  it('filestatus prints {"encrypted":...}; groups add/delete change the key groups; exec-* argument checks', () => {
-    const p = encrypted('status.yaml');
-    assert.equal(sops(['filestatus', p]).out, '{"encrypted":true}\n');
-    const plain = join(dir, 'plain-status.yaml');
-    writeFileSync(plain, 'a: 1\n');
-    assert.equal(sops(['filestatus', plain]).out, '{"encrypted":false}\n');
-    refused(['filestatus'], 100, 'Error: no file specified');
-
-    const add = sops(['groups', 'add', '--file', p, '-i', '--age', key2.recipient, '--age', key.recipient]);
-    assert.equal(add.code, 0, add.err);
-    const groups = parseYaml(readFileSync(p, 'utf8')).sops.key_groups;
-    assert.equal(groups.length, 2);
-    // Both repeated --age values are in the new group (groups add takes a list, unlike encrypt's --age).
-    assert.deepEqual(groups[1].age.map((e: { recipient: string }) => e.recipient).sort(), [key.recipient, key2.recipient].sort());
-    refused(['groups', 'add', '--file', p, 'extra'], 1, 'error: no positional arguments allowed');
-    refused(['groups', 'delete', '--file', p], 1, 'error: exactly one positional argument (index) required');
-    refused(['groups', 'delete', '-f', p, '-i', '0'], 1, /Shamir threshold is 2/);
-    const del = sops(['groups', 'delete', '-f', p, '-i', '--shamir-secret-sharing-threshold', '1', '0']);
-    assert.equal(del.code, 0, del.err);
-    const md = parseYaml(readFileSync(p, 'utf8')).sops;
-    assert.equal(md.key_groups?.length ?? 1, 1);
-    assert.equal(sops(['decrypt', p], { env: { SOPS_AGE_KEY_FILE: key2.file } }).out, 'a: 1\nb: secret\n');
-
-    refused(['exec-env', p], 1, 'error: missing file to decrypt');
-    refused(['exec-file', p], 1, 'error: missing file to decrypt');
-    refused(['exec-env', '--same-process', '--background', p, 'true'], 8, 'Error: The --same-process flag cannot be used with --background');
-    // --pristine: only the decrypted values; --same-process: COMMAND's status is sops's.
-    const pristine = sops(['exec-env', '--pristine', p, '/usr/bin/env'], { env: { SOPS_AGE_KEY_FILE: key2.file } });
-    assert.equal(pristine.code, 0, pristine.err);
-    assert.doesNotMatch(pristine.out, /^HOME=/m);
-    assert.equal(sops(['exec-env', '--same-process', p, 'exit 7'], { env: { SOPS_AGE_KEY_FILE: key2.file } }).code, 7);
-  });
-
-  it('edit -s and the older `sops -s FILE` show the metadata in the editor; updatekeys -r and rotate -r take a directory', () => {
-    const p = encrypted('showkeys.yaml');
-    const editor = join(dir, 'grep-editor.sh');
-    writeFileSync(editor, `#!/bin/sh\ngrep -q "${key.recipient}" "$1" || exit 3\n`);
-    chmodSync(editor, 0o755);
-    refused(['edit', '-s', p], 200, 'File has not changed, exiting.', { env: { EDITOR: editor } });
-    refused(['-s', p], 200, 'File has not changed, exiting.', { env: { EDITOR: editor } });
-    // Without -s the recipient is not in the text: the editor fails, sops's edit fails, the file is kept.
-    const before = readFileSync(p, 'utf8');
-    assert.notEqual(sops(['edit', p], { env: { EDITOR: editor } }).code, 0);
-    assert.equal(readFileSync(p, 'utf8'), before);
-
-    const tree = join(dir, 'tree');
-    spawnSync('mkdir', ['-p', join(tree, 'sub')]);
-    writeFileSync(join(tree, '.sops.yaml'), `creation_rules:\n  - age: ${key.recipient}\n`);
-    for (const f of ['one.yaml', 'sub/two.yaml']) {
-      writeFileSync(join(tree, f), 'k: v\n');
-      assert.equal(sops(['encrypt', '-i', join(tree, f)]).code, 0);
-    }
-    writeFileSync(join(tree, '.sops.yaml'), `creation_rules:\n  - age: ${key.recipient},${key2.recipient}\n`);
-    const uk = sops(['updatekeys', '-y', '-r', tree]);
-    assert.equal(uk.code, 0, uk.err);
-    for (const f of ['one.yaml', 'sub/two.yaml']) assert.equal(parseYaml(readFileSync(join(tree, f), 'utf8')).sops.age.length, 2, f);
-    const old = readFileSync(join(tree, 'sub/two.yaml'), 'utf8');
-    const rot = sops(['rotate', '-i', '-r', tree]);
-    assert.equal(rot.code, 0, rot.err);
-    assert.notEqual(readFileSync(join(tree, 'sub/two.yaml'), 'utf8'), old);
-    assert.equal(sops(['decrypt', join(tree, 'sub/two.yaml')], { env: { SOPS_AGE_KEY_FILE: key2.file } }).out, 'k: v\n');
+  describe('updatekeys -r and rotate -r', () => {
+    it('every sops file below a directory, each reported; other files skipped and named', () => {
+      const tree = join(dir, 'tree');
+      const a = encryptedFile('tree/a/secrets.yaml');
+      const b = encryptedFile('tree/b/c/secrets.json', '{"k": "value-abcdef"}');
+      writeFileSync(join(tree, 'a', 'plain.yaml'), 'x: y\n');
+      writeFileSync(join(tree, '.sops.yaml'), `creation_rules:\n  - age: ${R1},${R2}\n`);
+      const noR = runCli(['updatekeys', '-y', tree]);
+      assert.equal(noR.code, 2);
+      assert.match(noR.stderr, /is a directory: use -r/);
+      const r = runCli(['updatekeys', '-y', '-r', tree]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /a\/plain\.yaml: skipped, not a sops file/);
+      assert.match(r.stderr, /a\/secrets\.yaml: keys updated/);
+      assert.match(r.stderr, /c\/secrets\.json: keys updated/);
+      for (const f of [a, b]) assert.match(readFileSync(f, 'utf8'), new RegExp(R2));
+      assert.equal(readFileSync(join(tree, 'a', 'plain.yaml'), 'utf8'), 'x: y\n');
+      const before = [a, b].map((f) => readFileSync(f, 'utf8'));
+      const rot = runCli(['rotate', '-r', tree]);
+      assert.equal(rot.code, 0, rot.stderr);
+      assert.equal((rot.stderr.match(/rotated/g) ?? []).length, 2);
+      assert.match(rot.stderr, /plain\.yaml: skipped/);
+      [a, b].forEach((f, i) => {
+        assert.notEqual(readFileSync(f, 'utf8'), before[i]);
+      });
+      assert.equal(out(runCli(['decrypt', a]).stdout), PLAIN);
+      assert.equal(readFileSync(join(tree, 'a', 'plain.yaml'), 'utf8'), 'x: y\n');
+    });
   });
 });

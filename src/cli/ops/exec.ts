@@ -175,7 +175,8 @@ export async function execFile(file: string, args: FileCommandArgs, o: ExecOptio
   const name = localName(o.filename, 'tmp-file');
   const user = o.user ? lookupUser(o.user) : undefined;
   const plain = await decryptBytes(await readInput(file), file, { ...args.common, warn });
-  const dir = PrivateDir.create(env, 'helm-secrets-exec-');
+  // Another user cannot enter our own private parents (XDG_RUNTIME_DIR is 0700): theirs is a shared tmpfs, /dev/shm.
+  const dir = PrivateDir.create(user ? { ...env, HELM_SECRETS_PRIVATE_DIR: undefined, XDG_RUNTIME_DIR: undefined } : env, 'helm-secrets-exec-');
   try {
     if (user) chownSync(dir.path, user.uid, user.gid);
     const path = join(dir.path, name);
