@@ -7,11 +7,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError, asSopsError } from '../../errors.js';
-import { decryptBytes, encryptBytes } from '../../engine.js';
-import { readInput, writeAtomic } from '../../io.js';
+import type { FileCommandArgs } from '../args.js';
 import { parseTreePath } from '../../sops/treepath.js';
-import { withFileLock } from '../../lock.js';
-import { parseFileCommand, type FileCommandArgs } from '../args.js';
 import { lockOptions, reportError, setStyle, warn, writeStdout } from '../console.js';
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
@@ -125,9 +122,16 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** The file-command options (keys, rules, formats, config) as the plugin maps them, for one engine call. */
-function engineArgs(p: ParsedFlags, env: NodeJS.ProcessEnv, command: 'encrypt' | 'decrypt'): FileCommandArgs {
+async function engineArgs(p: ParsedFlags, env: NodeJS.ProcessEnv, command: 'encrypt' | 'decrypt'): Promise<FileCommandArgs> {
   const argv = forward(p, (n) => n !== 'filename-override' && n !== 'in-place' && n !== 'output');
+  const { parseFileCommand } = await import('../args.js');
   return parseFileCommand(argv, env, command);
+}
+
+/** What encrypt and decrypt use, loaded when one runs (--version and --help load none of it). */
+async function engineParts() {
+  const [engine, io, lock] = await Promise.all([import('../../engine.js'), import('../../io.js'), import('../../lock.js')]);
+  return { ...engine, ...io, ...lock };
 }
 
 /** sops decrypt [file]: to stdout, --output FILE or in place (-i); stdin when no file is given. */
@@ -139,7 +143,8 @@ async function decrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   warnExtraPositionals(p.positionals);
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
-  const args = engineArgs(p, env, 'decrypt');
+  const args = await engineArgs(p, env, 'decrypt');
+  const { decryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
   const extract = last(p, 'extract');
   if (extract) {
     try {
@@ -173,7 +178,8 @@ async function encrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   warnExtraPositionals(p.positionals);
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
-  const args = engineArgs(p, env, 'encrypt');
+  const args = await engineArgs(p, env, 'encrypt');
+  const { encryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
   const name = override ?? file!;
   const run = async (): Promise<Uint8Array> => {
     const bytes = file === undefined ? await readStdin() : await readInput(file);
