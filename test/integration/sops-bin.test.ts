@@ -76,6 +76,10 @@ describe('bin/sops: command line, messages and exit codes', function () {
       refused(args, 100, `Error: cannot operate on non-existent file "${abs}"`);
     }
     refused(['rotate', '--add-age', key2.recipient, 'missing.yaml'], 49, /^Error: cannot add or remove keys on non-existent file/);
+    // The older form: -r or edit, keys to add to a file that is not there.
+    refused(['-r', '--add-age', key2.recipient, 'missing.yaml'], 49, /^Error: cannot add or remove keys on non-existent file .*, use `--kms` and `--pgp` instead\.\n$/);
+    refused(['--rm-pgp', 'ABCD', 'missing.yaml'], 49, /^Error: cannot add or remove keys on non-existent file/);
+    assert.ok(!existsSync(join(dir, 'missing.yaml')));
   });
 
   it('conflicting parameters: exit 8 with sops\'s words', () => {

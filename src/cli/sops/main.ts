@@ -307,6 +307,9 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (modes.length > 1) {
     warn('More than one command (--encrypt, --decrypt, --rotate, --set) has been specified. Only the changes made by the last one will be visible. Note that this behavior is deprecated and will cause an error eventually.');
   }
+  if (!existsSync(file) && ADD_RM.some((s) => last(p, s.names[0]!))) {
+    throw new SopsError(`Error: cannot add or remove keys on non-existent file ${JSON.stringify(resolve(file))}, use \`--kms\` and \`--pgp\` instead.`, ExitCode.CannotChangeKeysFromNonExistentFile);
+  }
   const mode = modes[modes.length - 1] ?? 'edit';
   if (mode === 'encrypt') return encrypt(p, env);
   if (mode === 'decrypt') return decrypt(p, env);
