@@ -55,8 +55,25 @@ export function helpPage(cmd: Command): string {
     const listed = cmd.listed;
     const text = renderOptions(cmd.options, 'Options', listed ? (n) => listed(n) : undefined);
     if (text) parts.push('\n' + text);
+    // The file commands share one table: what this command takes without using it is named too, so the help
+    // says exactly what the parser accepts. (--terraform is refused by name outside decrypt.)
+    const rest = listed ? Object.keys(cmd.options).filter((n) => !listed(n) && !cmd.options![n]!.hidden && n !== 'terraform') : [];
+    if (rest.length) parts.push(foldWords(`\nAccepted without effect here (shared with the other file commands): ${rest.map((n) => `--${n}`).join(', ')}`));
   }
   return parts.join('\n');
+}
+
+/** Text folded at 116 columns on spaces. */
+function foldWords(text: string): string {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > 116) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  return [...out, line].join('\n');
 }
 
 function wantsHelp(argv: readonly string[]): boolean {

@@ -5,11 +5,22 @@ import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js
 import { redactUrls } from '../redact.js';
 
 let quiet = false;
-/** 'sops' (bin/sops): errors are the bare message as sops prints them, notices are not printed, warnings say [sops]. */
+let prefix = '[helm-secrets] ';
+/** 'sops' (bin/sops): errors are the bare message as sops prints them and notices are not printed. */
 let style: 'helm-secrets' | 'sops' = 'helm-secrets';
 
+/**
+ * The tag in front of every message: `[helm-secrets] ` for this CLI; another entry point that runs the same
+ * operations (a sops-compatible one) sets its own.
+ */
+export function setMessagePrefix(p: string): void {
+  prefix = p;
+}
+
+/** bin/sops: sops's way of printing (bare errors, no notices), warnings tagged `[sops] `. */
 export function setStyle(s: 'helm-secrets' | 'sops'): void {
   style = s;
+  prefix = s === 'sops' ? '[sops] ' : '[helm-secrets] ';
 }
 
 export function setQuiet(q: boolean): void {
@@ -21,22 +32,22 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet && style === 'helm-secrets') process.stderr.write(`[helm-secrets] ${printable(redactUrls(msg))}\n`);
+  if (!quiet && style === 'helm-secrets') process.stderr.write(`${prefix}${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`[${style}] Warning: ${printable(redactUrls(msg))}\n`);
+  if (!quiet) process.stderr.write(`${prefix}Warning: ${printable(redactUrls(msg))}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
-  const prefix = style === 'sops' ? '' : '[helm-secrets] ';
+  const tag = style === 'sops' ? '' : prefix;
   if (err instanceof HelmSecretsError) {
-    process.stderr.write(`${prefix}${err.oneLine()}\n`);
+    process.stderr.write(`${tag}${err.oneLine()}\n`);
     return err.code;
   }
   const e = asSopsError(err, ExitCode.Generic, file);
-  process.stderr.write(`${prefix}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
+  process.stderr.write(`${tag}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
   return e.code;
 }
 

@@ -3,8 +3,6 @@ import type { Command } from './command.js';
 import { commonOptions, fileOptions, outputOptions } from './options.js';
 import type { Mode } from './ops/decrypt.js';
 
-const IGNORED = `The encryption options of 'helm secrets encrypt --help' are accepted here and have no effect.`;
-
 /** The options a decrypting command lists: where the result goes (those named in `out`) and the common ones. */
 function listed(out: readonly string[]): (n: string) => boolean {
   const common = commonOptions();
@@ -26,8 +24,7 @@ export const decrypt: Command = {
   description: `Decrypts FILE and prints the plaintext, or writes it with -i/--output (mode 0600).
 With FILE '-', or no FILE and input piped in, the encrypted file is read from stdin (sops 3.9); its format comes
 from --input-type, else --filename-override, else the content.
-Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 when no master key could be used.
-${IGNORED}`,
+Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 when no master key could be used.`,
   options: fileOptions(),
   listed: listed(['in-place', 'output', 'terraform']),
   parse: 'file',
@@ -39,8 +36,7 @@ export const dec: Command = {
   summary: 'decrypt FILE into FILE.dec',
   usage: 'helm secrets dec [options] FILE...',
   description: `Decrypts FILE into FILE.dec (mode 0600; name from HELM_SECRETS_DEC_PREFIX and HELM_SECRETS_DEC_SUFFIX).
-This writes PLAINTEXT to disk: remove it with 'helm secrets clean'.
-${IGNORED}`,
+This writes PLAINTEXT to disk: remove it with 'helm secrets clean'.`,
   options: fileOptions(),
   listed: listed(['output']),
   parse: 'file',
@@ -51,8 +47,7 @@ export const view: Command = {
   name: 'view',
   summary: 'print the decrypted file',
   usage: 'helm secrets view [options] FILE...',
-  description: `Prints the decrypted content of FILE.
-${IGNORED}`,
+  description: `Prints the decrypted content of FILE.`,
   options: fileOptions(),
   listed: listed([]),
   parse: 'file',

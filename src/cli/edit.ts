@@ -1,6 +1,6 @@
 // edit: descriptor (src/cli/command.ts); the work is in ops/edit.ts, loaded when it runs.
 import { helpPage, type Command } from './command.js';
-import { commonOptions, fileOptions, keyFlagOptions } from './options.js';
+import { fileOptions } from './options.js';
 
 export const edit: Command = {
   name: 'edit',
@@ -25,7 +25,7 @@ one: $XDG_RUNTIME_DIR or /dev/shm), overwritten with zeros and removed afterward
     ...fileOptions(),
     'show-master-keys': { type: 'boolean', short: 's', help: 'show the sops metadata (master keys) in the editor' },
   },
-  listed: (n) => n in keyFlagOptions() || n in commonOptions() || n === 'show-master-keys' || n.endsWith('-regex') || n.endsWith('-suffix'),
+  listed: (n) => !['in-place', 'output', 'terraform', 'extract', 'filename-override', 'yes'].includes(n),
   parse: 'file',
   async run(ctx) {
     const { runEdit } = await import('./ops/edit.js');

@@ -29,7 +29,7 @@ export const enc: Command = {
   description: `Encrypts FILE in place. When FILE.dec (HELM_SECRETS_DEC_PREFIX/HELM_SECRETS_DEC_SUFFIX) exists,
 encrypts that into FILE instead (the helm-secrets 2 workflow: dec, change FILE.dec, enc).`,
   options: fileOptions(),
-  listed: (n) => notTerraform(n) && n !== 'in-place' && n !== 'output',
+  listed: (n) => notTerraform(n) && n !== 'in-place',
   parse: 'file',
   async run(ctx) {
     const { runEncrypt } = await import('./ops/encrypt.js');

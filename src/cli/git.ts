@@ -4,7 +4,7 @@ import { helpPage, type Command } from './command.js';
 export const git: Command = {
   name: 'git',
   summary: "git integration: 'helm secrets git setup' installs the diff and merge drivers",
-  usage: 'helm secrets git setup [--global] [--command CMD] [--attributes-file FILE] [PATTERN...]\nhelm secrets git textconv FILE\nhelm secrets git merge BASE OURS THEIRS PATH',
+  usage: 'helm secrets git setup [--global] [--filter] [--command CMD] [--attributes-file FILE] [PATTERN...]\nhelm secrets git textconv FILE\nhelm secrets git merge BASE OURS THEIRS PATH\nhelm secrets git clean PATH < PLAINTEXT\nhelm secrets git smudge PATH < ENCRYPTED',
   description: `
 setup installs two drivers (in the repository's .git/config, or ~/.gitconfig with --global):
   diff.sopsdiffer.textconv   = CMD git textconv      git diff, git log -p and git show print decrypted diffs
@@ -13,6 +13,11 @@ setup installs two drivers (in the repository's .git/config, or ~/.gitconfig wit
 and adds 'PATTERN diff=sopsdiffer merge=sops' lines to .gitattributes at the top of the repository
 (default patterns: secrets*.yaml secrets*.yml secrets*.json; --attributes-file .git/info/attributes keeps
 them out of the tracked tree). CMD defaults to this program with its absolute path.
+
+--filter also installs a clean/smudge filter (filter.sops.clean = CMD git clean %f, smudge = CMD git smudge %f,
+required) and adds 'filter=sops' to the patterns: the work tree holds plaintext, the repository only encrypted
+blobs. clean keeps the data key and the ciphertext of unchanged values of the file in the index, so an untouched
+file cleans to the same blob; smudge checks out a file it cannot decrypt (no key) as it is, with a warning.
 
 textconv prints the decrypted file (git calls it; FILE stays untouched). A file that is not encrypted, or that
 cannot be decrypted here (no key), is printed as it is, with a warning on stderr: git diff never fails.
@@ -26,7 +31,7 @@ private file (0600, in a 0700 directory on tmpfs when available: $XDG_RUNTIME_DI
 temporary directory; never inside the repository) whose path is printed. Resolve with
 'helm secrets set FILE PATH VALUE' or 'helm secrets edit FILE', then 'git add FILE' and delete the view.`,
   parse: 'raw',
-  subcommands: ['setup', 'textconv', 'merge'],
+  subcommands: ['setup', 'textconv', 'merge', 'clean', 'smudge'],
   async run(ctx) {
     const { runGit } = await import('./ops/git.js');
     return runGit(ctx.argv, ctx.env, helpPage(git));

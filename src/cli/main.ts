@@ -1,5 +1,6 @@
-// Entry point of the CLI: global options, then one command. File commands are handled here;
-// anything else is a helm command, run through the wrapper with encrypted values decrypted on the fly.
+// Entry point of the CLI: global options, then one command of the registry (src/cli/commands.ts), run by the one
+// runner (src/cli/command.ts); anything else is a helm command, run through the wrapper with encrypted values
+// decrypted on the fly. Only the descriptors load before the command is known.
 import { isQuietEnv, reportError, setQuiet } from './console.js';
 import { takeSwitch } from '../helm/globalopts.js';
 import { runCommand } from './command.js';

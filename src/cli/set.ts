@@ -6,7 +6,7 @@ const IDEMPOTENT: OptionTable = {
   idempotent: { type: 'boolean', help: 'set: with --output-type, leave FILE as it is when the value is unchanged; unset: succeed without writing when PATH does not exist' },
 };
 
-const listed = (own: OptionTable) => (n: string) => n in own || (n in commonOptions() && n !== 'extract' && n !== 'filename-override');
+const listed = (own: OptionTable) => (n: string) => n in own || (n in commonOptions() && !['extract', 'filename-override', 'yes'].includes(n));
 
 const SET_OWN: OptionTable = {
   'value-file': { type: 'boolean', help: "VALUE is the name of a file holding the JSON value (keeps secrets out of 'ps')" },

@@ -1,6 +1,6 @@
 // updatekeys and rotate: descriptors (src/cli/command.ts); the work is in ops/updatekeys.ts and ops/rotate.ts.
 import type { Command } from './command.js';
-import { fileOptions, prefixedKeyOptions, type OptionTable } from './options.js';
+import { commonOptions, fileOptions, prefixedKeyOptions, type OptionTable } from './options.js';
 
 const RECURSIVE: OptionTable = {
   recursive: { type: 'boolean', short: 'r', help: 'FILE may be a directory: every sops file below it (others are reported as skipped)' },
@@ -17,7 +17,7 @@ its entry byte for byte. (Removing a key does not revoke what it could already r
 The changes are shown and confirmed on stdin unless -y is given.
 Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule is the source of truth.`,
   options: { ...fileOptions(), ...RECURSIVE },
-  listed: (n) => ['yes', 'recursive', 'shamir-secret-sharing-threshold', 'config', 'input-type', 'decryption-order', 'quiet', 'help'].includes(n),
+  listed: (n) => n in RECURSIVE || n === 'shamir-secret-sharing-threshold' || (n in commonOptions() && !['extract', 'filename-override', 'output-type'].includes(n)),
   parse: 'file',
   async run(ctx) {
     const { runUpdatekeys } = await import('./ops/updatekeys.js');
@@ -41,7 +41,7 @@ so a removed recipient that kept an old copy of the data key cannot read future 
 FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
 Differs from sops, which prints to stdout unless -i is given: here -i is the default.`,
   options: { ...fileOptions(), ...ROTATE_OWN },
-  listed: (n) => n in ROTATE_OWN || ['output', 'ignore-mac', 'input-type', 'config', 'decryption-order', 'quiet', 'help'].includes(n),
+  listed: (n) => n in ROTATE_OWN || n === 'output' || (n in commonOptions() && !['extract', 'filename-override', 'output-type', 'yes'].includes(n)),
   parse: 'file',
   async run(ctx) {
     const { runRotate } = await import('./ops/rotate.js');

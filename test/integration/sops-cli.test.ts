@@ -103,6 +103,46 @@ describe('sops command line: stdin, exec, filestatus, groups, show-master-keys, 
       git('checkout', '--', 'secrets/app.yaml');
       assert.equal(readFileSync(join(repo, 'secrets', 'app.yaml'), 'utf8'), PLAIN);
     });
+    it('git setup --filter: clean keeps the data key and unchanged ciphertext, smudge decrypts', function () {
+      requireTool(this, 'git');
+      const repo = join(dir, 'filter-repo2');
+      mkdirSync(repo, { recursive: true });
+      writeFileSync(join(repo, '.sops.yaml'), `creation_rules:\n  - age: ${R1}\n`);
+      const env = testEnv({ GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: join(dir, 'gitconfig2') });
+      const git = (...a: string[]) => {
+        const r = spawnSync('git', a, { cwd: repo, env, encoding: 'utf8' });
+        assert.equal(r.status, 0, `git ${a.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      git('init', '-q', '-b', 'main');
+      git('config', 'user.email', 't@example.com');
+      git('config', 'user.name', 'T');
+      const setup = spawnSync(process.execPath, [CLI, 'git', 'setup', '--filter', '--command', `'${process.execPath}' '${CLI}'`], { cwd: repo, env, encoding: 'utf8' });
+      assert.equal(setup.status, 0, setup.stderr);
+      assert.match(readFileSync(join(repo, '.gitattributes'), 'utf8'), /^secrets\*\.yaml diff=sopsdiffer merge=sops filter=sops$/m);
+      writeFileSync(join(repo, 'secrets.yaml'), PLAIN);
+      git('add', '.');
+      git('commit', '-q', '-m', 'x');
+      const first = git('cat-file', '-p', 'HEAD:secrets.yaml');
+      assert.match(first, /^sops:/m);
+      assertNoLeak(first, [SECRET], 'the committed blob');
+      // Touched, not changed: the same blob.
+      writeFileSync(join(repo, 'secrets.yaml'), PLAIN);
+      git('add', 'secrets.yaml');
+      assert.equal(git('cat-file', '-p', ':secrets.yaml'), first);
+      // One value changed: only its ciphertext (and the MAC, lastmodified) differ.
+      writeFileSync(join(repo, 'secrets.yaml'), PLAIN.replace('5432', '6543'));
+      git('add', 'secrets.yaml');
+      const second = git('cat-file', '-p', ':secrets.yaml');
+      const changed = second.split('\n').filter((l, i) => l !== first.split('\n')[i]);
+      assert.equal(changed.length, 3, changed.join('\n'));
+      assert.ok(changed.some((l) => l.startsWith('port: ENC[')));
+      assert.equal(/db_password: (ENC\[[^\]]+\])/.exec(second)![1], /db_password: (ENC\[[^\]]+\])/.exec(first)![1]);
+      git('commit', '-q', '-m', 'y');
+      rmSync(join(repo, 'secrets.yaml'));
+      git('checkout', '--', 'secrets.yaml');
+      assert.equal(readFileSync(join(repo, 'secrets.yaml'), 'utf8'), PLAIN.replace('5432', '6543'));
+    });
   });
 
   describe('exec-env and exec-file', () => {
@@ -116,7 +156,7 @@ describe('sops command line: stdin, exec, filestatus, groups, show-master-keys, 
     const nothingLeft = () => {
       assert.deepEqual(readdirSync(priv), []);
       // (the clean/smudge case's work tree is plain on purpose)
-      assertNoLeakInTree(dir, [SECRET], (p) => p.includes('/filter-repo/'));
+      assertNoLeakInTree(dir, [SECRET], (p) => p.includes('/filter-repo'));
       for (const root of ['/dev/shm', process.env.TMPDIR ?? tmpdir()]) {
         if (existsSync(root)) assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('helm-secrets-exec-')), [], root);
       }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { decryptBytes, isSopsEncrypted } from '../../engine.js';
+import { decryptBytes, encryptBytes, isSopsEncrypted } from '../../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../../errors.js';
 import { readInput, writeAtomic } from '../../io.js';
 import { storeNameFor, type StoreName } from '../../sops/store.js';
@@ -40,6 +40,7 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     { name: 'global', value: false },
     { name: 'command', value: true },
     { name: 'attributes-file', value: true },
+    { name: 'filter', value: false },
   ]);
   const unknown = x.rest.find((a) => a.startsWith('-'));
   if (unknown) throw new SopsError(`unknown option ${unknown}`, ExitCode.Generic);
@@ -53,13 +54,19 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   set('diff.sopsdiffer.binary', 'false');
   set('merge.sops.name', 'helm-secrets: three-way merge of SOPS-encrypted files');
   set('merge.sops.driver', `${cmd} git merge %O %A %B %P`);
+  const filter = x.bools.has('filter');
+  if (filter) {
+    set('filter.sops.clean', `${cmd} git clean %f`);
+    set('filter.sops.smudge', `${cmd} git smudge %f`);
+    set('filter.sops.required', 'true');
+  }
   info(`git config (${scope.slice(2)}): diff.sopsdiffer and merge.sops drivers installed`);
 
   const attrFile = join(top, x.values.get('attributes-file')?.at(-1) ?? '.gitattributes');
   const patterns = x.rest.length ? x.rest : DEFAULT_PATTERNS;
   const existing = existsSync(attrFile) ? readFileSync(attrFile, 'utf8') : '';
   const have = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
-  const add = patterns.map((p) => `${p} diff=sopsdiffer merge=sops`).filter((l) => !have.has(l));
+  const add = patterns.map((p) => `${p} diff=sopsdiffer merge=sops${filter ? ' filter=sops' : ''}`).filter((l) => !have.has(l));
   if (add.length) {
     const sep = existing === '' || existing.endsWith('\n') ? '' : '\n';
     await writeAtomic(attrFile, existing + sep + add.join('\n') + '\n');
@@ -149,6 +156,72 @@ async function merge(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 1;
 }
 
+async function stdinBytes(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The blob of PATH in git's index, or undefined when it has none. */
+function indexBlob(path: string, env: NodeJS.ProcessEnv): Uint8Array | undefined {
+  const r = spawnSync('git', ['cat-file', 'blob', `:${path}`], { env, maxBuffer: 256 * 1024 * 1024 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/**
+ * git's clean filter (`git clean %f`): the plaintext of the work tree on stdin, the encrypted file for the index on
+ * stdout. When the index already holds an encrypted PATH, its data key and master keys are kept and every value
+ * that did not change keeps its ciphertext, so an untouched file cleans to the very same blob (git sees no change)
+ * and an edit shows only the values it changed. A new file is encrypted for its creation rule. Input that is
+ * already encrypted (a checkout without the key) passes through.
+ */
+async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.length !== 1) throw new SopsError('git clean needs the path (git passes %f)', ExitCode.NoFileSpecified);
+  const path = argv[0]!;
+  const plain = await stdinBytes();
+  if (isSopsEncrypted(plain, path)) {
+    await writeStdout(plain);
+    return 0;
+  }
+  const previous = indexBlob(path, env);
+  if (previous && isSopsEncrypted(previous, path)) {
+    const { openEncrypted } = await import('../../engine.js');
+    const { sealIfChanged } = await import('../../edit/change.js');
+    const { cloneBranches } = await import('../../edit/treeops.js');
+    const opened = await openEncrypted(previous, path, { env, inputType: storeForContent(path, previous), warn });
+    let branches;
+    try {
+      branches = opened.store.loadPlain(plain);
+    } catch (err) {
+      throw asSopsError(err, ExitCode.CouldNotReadInputFile, path);
+    }
+    const sealed = sealIfChanged({ opened, original: previous, pristine: cloneBranches(opened.branches) }, branches);
+    await writeStdout(sealed ?? previous);
+    return 0;
+  }
+  await writeStdout(await encryptBytes(plain, path, { env, warn }));
+  return 0;
+}
+
+/** git's smudge filter (`git smudge %f`): the encrypted blob on stdin, the plaintext for the work tree on stdout. */
+async function smudgeFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.length !== 1) throw new SopsError('git smudge needs the path (git passes %f)', ExitCode.NoFileSpecified);
+  const path = argv[0]!;
+  const bytes = await stdinBytes();
+  if (!isSopsEncrypted(bytes, path)) {
+    await writeStdout(bytes);
+    return 0;
+  }
+  try {
+    await writeStdout(await decryptBytes(bytes, path, { env, inputType: storeForContent(path, bytes), warn }));
+  } catch (err) {
+    // A checkout must not fail for want of a key: the work tree then holds the encrypted file, which cleans back as it is.
+    warn(`${path}: cannot decrypt for the work tree (${asSopsError(err).message.split('\n')[0]}); checked out encrypted`);
+    await writeStdout(bytes);
+  }
+  return 0;
+}
+
 export async function runGit(argv: string[], env: NodeJS.ProcessEnv, usage: string): Promise<number> {
   const [sub, ...rest] = argv;
   try {
@@ -159,6 +232,10 @@ export async function runGit(argv: string[], env: NodeJS.ProcessEnv, usage: stri
         return await textconv(rest, env);
       case 'merge':
         return await merge(rest, env);
+      case 'clean':
+        return await cleanFilter(rest, env);
+      case 'smudge':
+        return await smudgeFilter(rest, env);
       case undefined:
       case 'help':
       case '--help':
@@ -166,7 +243,7 @@ export async function runGit(argv: string[], env: NodeJS.ProcessEnv, usage: stri
         process.stdout.write(usage + '\n');
         return sub === undefined ? 1 : 0;
       default:
-        throw new SopsError(`unknown git subcommand ${JSON.stringify(sub)} (setup, textconv, merge)`, ExitCode.Generic);
+        throw new SopsError(`unknown git subcommand ${JSON.stringify(sub)} (setup, textconv, merge, clean, smudge)`, ExitCode.Generic);
     }
   } catch (err) {
     return reportError(err);
