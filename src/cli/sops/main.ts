@@ -328,8 +328,8 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   return edit(p, env);
 }
 
-/** sops subcommands the plugin's commands do not provide for bin/sops (the plugin's completion completes helm secrets). */
-const NOT_YET = new Set(['completion']);
+/** sops subcommands bin/sops does not provide: the plugin's completion scripts complete `helm secrets`, not `sops`. */
+const UNSUPPORTED = new Set(['completion']);
 
 const SUBCOMMANDS: Record<string, (p: ParsedFlags, env: NodeJS.ProcessEnv) => Promise<number>> = {
   encrypt,
@@ -383,9 +383,9 @@ export async function sopsMain(argv: string[]): Promise<number> {
     if (name === 'publish' || name === 'keyservice') {
       throw new SopsError(`${name} is not supported by this sops (helm-secrets-ts): it has no ${name === 'publish' ? 'destinations to publish to' : 'key service server'}; use the sops binary for it`, ExitCode.Generic);
     }
-    if (name !== undefined && NOT_YET.has(name)) {
+    if (name !== undefined && UNSUPPORTED.has(name)) {
       // Never read as a file name to edit (the older form would create a file called so).
-      throw new SopsError(`${name} is not available in this build of sops (helm-secrets-ts)`, ExitCode.Generic);
+      throw new SopsError(`${name} is not available in this sops (helm-secrets-ts): use 'helm secrets completion bash|zsh|fish'`, ExitCode.Generic);
     }
     if (name === 'groups') return await groups(app.positionals.slice(1), env);
     const sub = name !== undefined ? SUBCOMMANDS[name] : undefined;
