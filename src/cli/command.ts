@@ -42,6 +42,8 @@ export interface Command {
   hidden?: boolean;
   /** Subcommands, for help and completion. */
   subcommands?: readonly string[];
+  /** Subcommands that are commands of their own (groups add, groups delete): their options complete too. */
+  children?: readonly Command[];
   run(ctx: CommandContext): Promise<number>;
 }
 

@@ -77,6 +77,7 @@ export const groups: Command = {
   description: `Run 'helm secrets groups add --help' or 'helm secrets groups delete --help' for their options.`,
   parse: 'raw',
   subcommands: SUBS.map((s) => s.name),
+  children: SUBS,
   async run(ctx) {
     const sub = SUBS.find((s) => s.name === ctx.argv[0]);
     if (!sub) {
