@@ -7,10 +7,13 @@ import { helpPage } from '../../src/cli/command.js';
 import { overview } from '../../src/cli/help.js';
 import { parseFileCommand } from '../../src/cli/args.js';
 import { parseOwn } from '../../src/cli/options.js';
+import { setVerbose } from '../../src/log.js';
 
 const sample = (type: string) => (type === 'string' ? ['2'] : []);
 
 describe('commands: help generated from the option tables', () => {
+  // Parsing --verbose turns on the process-wide log: leave it off for the suites after this one.
+  after(() => setVerbose(false));
   it('the registry has every command once, names and aliases unique', () => {
     const names = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
     assert.equal(new Set(names).size, names.length);
