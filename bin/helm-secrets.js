@@ -49,7 +49,8 @@ function loadBundle(name, cache) {
   return out;
 }
 
-if (require.main === module) {
+/** Runs the CLI as `entry`: 'helm-secrets' (this file), or 'sops' (bin/sops.js: sops's command line). */
+function start(entry) {
   var cli;
   // The front asks for the commands bundle through this, and the CLI for the precompiled AWS SDK (src/keys/sdk.ts);
   // without it (the bundle required directly), they require the file or the package.
@@ -63,10 +64,11 @@ if (require.main === module) {
     process.stderr.write('[helm-secrets] cannot load ' + BUNDLE + ': ' + (err && err.code ? err.code : String(err)) + " (run 'npm ci' in " + path.join(__dirname, '..') + ')\n');
     process.exit(1);
   }
-  cli.main(process.argv.slice(2)).then(
+  cli.main(process.argv.slice(2), entry).then(
     function (code) { process.exitCode = code; },
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }
   );
-} else {
-  module.exports = { loadBundle: loadBundle };
 }
+
+if (require.main === module) start('helm-secrets');
+else module.exports = { loadBundle: loadBundle, start: start };

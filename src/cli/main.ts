@@ -17,7 +17,9 @@ function printOverview(): void {
   process.stdout.write(overview() + '\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `entry` is the launcher that runs the bundle: bin/helm-secrets.js, or bin/sops (sops's command line). */
+export async function main(argv: string[], entry = 'helm-secrets'): Promise<number> {
+  if (entry === 'sops') return (await import('./sops/main.js')).sopsMain(argv);
   const env = process.env;
   let quiet = isQuietEnv(env);
   try {
