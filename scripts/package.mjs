@@ -308,7 +308,9 @@ async function main() {
     // The code every plugin carries: the entry point, the bundles and caches, the launchers.
     const code = join(stage, 'code');
     copyTree(join(root, 'bin'), join(code, 'bin'));
-    copyTree(join(root, 'dist'), join(code, 'dist'), (p) => p.endsWith('.tmp'));
+    // The AWS reference clients' code cache (2.3 MB) stays out: those runs wait on the network anyway, and each
+    // helm 4 plugin would carry it (the three would pass 25 MB).
+    copyTree(join(root, 'dist'), join(code, 'dist'), (p) => p.endsWith('.tmp') || p.endsWith('aws-refs.cjs.cache'));
     for (const f of ['plugin-entry', 'plugin-entry.cmd', 'wrapper', 'lib']) {
       if (existsSync(join(root, 'scripts', f))) copyTree(join(root, 'scripts', f), join(code, 'scripts', f));
     }
