@@ -1,5 +1,6 @@
 // The list of reference providers: one line per scheme, each importing its module (and its SDK) only when a
 // reference uses that scheme, so an echo-only run loads nothing else. A provider module exports `provider`.
+// Adding a provider is that module plus one line in `descriptors` (or, for tests, registerProvider()).
 import type { RefProvider, RefProviderDescriptor } from './types.js';
 
 function lazy(scheme: string, summary: string, importer: () => Promise<{ provider: RefProvider }>): RefProviderDescriptor {
@@ -18,7 +19,7 @@ function lazy(scheme: string, summary: string, importer: () => Promise<{ provide
   };
 }
 
-export const descriptors: readonly RefProviderDescriptor[] = [
+const descriptors: RefProviderDescriptor[] = [
   lazy('echo', 'the reference itself as the value (ref+echo://TEXT)', () => import('./echo.js')),
   lazy('file', 'a local file, raw or base64 (ref+file://PATH[?encode=base64][#/YAML/PATH])', () => import('./file.js')),
   lazy('envsubst', 'text with environment variables substituted (ref+envsubst://$VAR)', () => import('./envsubst.js')),
@@ -33,6 +34,17 @@ export const descriptors: readonly RefProviderDescriptor[] = [
 ];
 
 const byScheme = new Map(descriptors.map((d) => [d.scheme, d]));
+
+/**
+ * Adds a provider at run time, the way a line in the list does (the test that proves a new provider needs nothing
+ * else uses it). A scheme that is already registered is refused.
+ */
+export function registerProvider(scheme: string, summary: string, importer: () => Promise<{ provider: RefProvider }>): void {
+  if (byScheme.has(scheme)) throw new Error(`reference provider "${scheme}" is already registered`);
+  const d = lazy(scheme, summary, importer);
+  descriptors.push(d);
+  byScheme.set(scheme, d);
+}
 
 /** The provider for `scheme` (lower case, as parsed), or undefined when none is registered. */
 export function providerFor(scheme: string): RefProviderDescriptor | undefined {
