@@ -12,6 +12,7 @@ import { bigFile, prepareBig } from './cases/bigfile.js';
 import { cipherPerLeaf } from './cases/cipher.js';
 import { floor } from './cases/floor.js';
 import { peers } from './cases/peers.js';
+import { refsCase } from './cases/refs.js';
 import { wrapper } from './cases/wrapper.js';
 import { profile } from './profile.js';
 
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
     if (want(4)) rows.push(...cipherPerLeaf(ctx));
     if (want(1) || want(2) || want(7)) rows.push(...(await wrapper(ctx)).filter((r) => want(r.case)));
     if (want(5)) rows.push(...(await peers(ctx)));
+    if (want(7)) rows.push(...(await refsCase(ctx)));
     if (args.profile) {
       const input = await prepareBig(ctx, ctx.sizes.bigLeaves[1]);
       ctx.log('profiling decrypt and encrypt of the big file');

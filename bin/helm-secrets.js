@@ -24,7 +24,7 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
- * Compiles and runs dist/NAME.cjs ('cli', 'commands' or 'aws') once per process; `cache` false compiles without its cache (the
+ * Compiles and runs dist/NAME.cjs ('cli', 'commands', 'aws' or 'aws-refs') once per process; `cache` false compiles without its cache (the
  * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
  */
 var loaded = {};
@@ -49,7 +49,8 @@ function loadBundle(name, cache) {
   return out;
 }
 
-if (require.main === module) {
+/** Runs the CLI as `entry`: 'helm-secrets' (this file), or 'sops' (bin/sops.js: sops's command line). */
+function start(entry) {
   var cli;
   // dist/NAME.cjs from its code cache, once per process; undefined when the file is not there.
   var precompiled = function (name) {
@@ -69,10 +70,11 @@ if (require.main === module) {
   // commands bundle, the precompiled AWS SDK and the vendor bundles from here (src/packages.ts); without it (the
   // bundle required directly), it requires the file or the package.
   cli.exports.startRun({ precompiled: precompiled });
-  cli.main(process.argv.slice(2)).then(
+  cli.main(process.argv.slice(2), entry).then(
     function (code) { process.exitCode = code; },
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }
   );
-} else {
-  module.exports = { loadBundle: loadBundle };
 }
+
+if (require.main === module) start('helm-secrets');
+else module.exports = { loadBundle: loadBundle, start: start };

@@ -8,7 +8,8 @@
 //   dist/commands.cjs       everything the front imports dynamically (the commands, the engine, the helm wrapper,
 //                           the key kinds), loaded the first time the front needs one of them
 //   dist/commands.cjs.cache its code cache, trained on the commands users run most
-//   dist/aws.cjs (+.cache)  the AWS SDK, loaded only for KMS keys
+//   dist/aws.cjs (+.cache)  the AWS SDK for KMS keys (KMS, STS), loaded only for such keys
+//   dist/aws-refs.cjs (+.cache)  the AWS SDK for references (Secrets Manager, SSM, S3), loaded only for those
 // openpgp, re2js and the other key-service SDKs stay in node_modules and are required when a file uses them.
 // The two halves of the CLI share one copy of each module: a module of the front that the commands import is handed
 // to them by the front (src/cli/console.ts keeps its quiet flag in one place), never bundled twice.
@@ -126,14 +127,15 @@ await build({
     { name: 'front-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-front' }, (args) => ({ contents: `module.exports = require('hs:front').fromFront(${JSON.stringify(args.path)});`, resolveDir: root, loader: 'js' })); } },
   ],
 });
-// The AWS SDK apart, with a cache of its own: only runs with a KMS key load it.
+// The AWS SDK apart, with a cache of its own: only runs with a KMS key or an AWS reference load it.
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
+await build({ ...common, entryPoints: ['src/refs/aws-bundle.ts'], outfile: 'dist/aws-refs.cjs' });
 
 // The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): everything
 // outside them must be require()d. The AWS SDK imports two built-in modules that way (node:http for EC2 metadata,
 // node:async_hooks for Lambda); those become require(), which has the same named exports. Anything else left is
 // refused here rather than failing when that line runs.
-for (const name of ['cli', 'commands', 'aws']) {
+for (const name of ['cli', 'commands', 'aws', 'aws-refs']) {
   const file = join(root, 'dist', `${name}.cjs`);
   const code = readFileSync(file, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve(require($1))');
   writeFileSync(file, code);

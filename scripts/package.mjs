@@ -308,8 +308,17 @@ async function main() {
     // The code every plugin carries: the entry point, the bundles and caches, the launchers.
     const code = join(stage, 'code');
     copyTree(join(root, 'bin'), join(code, 'bin'));
-    copyTree(join(root, 'dist'), join(code, 'dist'), (p) => p.endsWith('.tmp'));
-    for (const f of ['plugin-entry', 'plugin-entry.cmd', 'wrapper']) copyTree(join(root, 'scripts', f), join(code, 'scripts', f));
+    // The AWS reference clients' code cache (2.3 MB) stays out: those runs wait on the network anyway, and each
+    // helm 4 plugin would carry it (the three would pass 25 MB).
+    copyTree(join(root, 'dist'), join(code, 'dist'), (p) => p.endsWith('.tmp') || p.endsWith('aws-refs.cjs.cache'));
+    for (const f of ['plugin-entry', 'plugin-entry.cmd', 'wrapper', 'lib']) {
+      if (existsSync(join(root, 'scripts', f))) copyTree(join(root, 'scripts', f), join(code, 'scripts', f));
+    }
+    // The post-renderer's manifest and launcher ride along, so that the wrapper can offer it to helm 4 for
+    // --evaluate-templates when it is not installed (src/helm/postrender.ts).
+    if (existsSync(join(root, 'plugins', 'helm-secrets-post-renderer'))) {
+      copyTree(join(root, 'plugins', 'helm-secrets-post-renderer'), join(code, 'plugins', 'helm-secrets-post-renderer'));
+    }
     const families = await vendorBundles(join(code, 'dist'));
     vendorCaches(code, families);
     // The code caches fit this node's V8 only (another node compiles the bundles from source, slower to start).
@@ -336,7 +345,8 @@ async function main() {
     for (const { dir, manifest } of [{ dir: root, manifest: mainManifest }, ...subs]) {
       const native = nativeManifest(manifest, version);
       const p = join(stage, 'helm4', native.name);
-      copyTree(code, p);
+      // A post-renderer is only a launcher: it runs the code of the installed `secrets` plugin, so it carries none.
+      if (native.type !== 'postrenderer/v1') copyTree(code, p);
       if (dir !== root) copyTree(dir, p, ownFiles(dir));
       writeFileSync(join(p, 'plugin.yaml'), manifestText(native));
       emit(p, native.name, `${native.name}-${version}.tgz`, native);

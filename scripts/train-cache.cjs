@@ -4,7 +4,8 @@
 // a throwaway age key and generated values in a private temporary directory, then saves the code V8 compiled for
 // each half. Then dist/aws.cjs.cache: the AWS SDK's
 // KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
-// the machine). Only this script writes caches, so they hold nothing from a user's run.
+// the machine); and dist/aws-refs.cjs.cache the same way for the Secrets Manager, SSM and S3 clients. Only this
+// script writes caches, so they hold nothing from a user's run.
 'use strict';
 const { existsSync, mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -44,6 +45,33 @@ async function trainAws() {
   kms.destroy();
   sts.destroy();
   save('aws', script);
+}
+
+/** One read of each reference store (Secrets Manager, SSM, S3), refused by a closed port: the SDK code they run. */
+async function trainAwsRefs() {
+  const { exports: aws, script } = loadBundle('aws-refs', false);
+  const config = {
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:9',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'training', secretAccessKey: 'training' },
+  };
+  const { SecretsManagerClient, GetSecretValueCommand } = aws.secretsManager();
+  const { SSMClient, GetParameterCommand, GetParametersByPathCommand } = aws.ssm();
+  const { S3Client, GetObjectCommand } = aws.s3();
+  const clients = [new SecretsManagerClient(config), new SSMClient(config), new S3Client(config)];
+  const [sm, ssm, s3] = clients;
+  // Each refusal is caught as soon as it is made, so none goes unhandled while another is awaited.
+  await Promise.all(
+    [
+      sm.send(new GetSecretValueCommand({ SecretId: 'training' })),
+      ssm.send(new GetParameterCommand({ Name: '/training', WithDecryption: true })),
+      ssm.send(new GetParametersByPathCommand({ Path: '/training', WithDecryption: true })),
+      s3.send(new GetObjectCommand({ Bucket: 'training', Key: 'training' })),
+    ].map((p) => p.catch(() => undefined)),
+  );
+  for (const c of clients) c.destroy();
+  save('aws-refs', script);
 }
 
 async function main() {
@@ -95,10 +123,16 @@ async function main() {
       const code = await run(argv);
       if (code !== 0) throw new Error(`training command "${argv.join(' ')}" exited with ${code}`);
     }
+    // bin/sops's entry, last (it switches the messages to sops's style for the rest of the process).
+    for (const argv of [['decrypt', 'a.yaml'], ['decrypt', '--output-type', 'json', 'c.json']]) {
+      const code = await run(argv, 'sops');
+      if (code !== 0) throw new Error(`training command "sops ${argv.join(' ')}" exited with ${code}`);
+    }
     process.stdout.write = stdout;
     save('cli', scripts.cli.script);
     save('commands', scripts.commands.script);
     await trainAws();
+    await trainAwsRefs();
   } finally {
     process.stdout.write = stdout;
     process.chdir(__dirname);

@@ -82,6 +82,26 @@ export class HelmSecretsError extends SopsError {
   }
 }
 
+/**
+ * A reference (`ref+SCHEME://...`) that could not be resolved: the message names the reference as written and the
+ * cause, never a resolved value. `reason` says which class of failure it was (src/refs/types.ts RefFailure). Exit 1,
+ * as helm-secrets exits when vals fails.
+ */
+export class RefError extends SopsError {
+  constructor(
+    message: string,
+    readonly reason: string,
+    file?: string,
+  ) {
+    super(message, ExitCode.Generic, file);
+    this.name = 'RefError';
+  }
+
+  override withFile(file: string): SopsError {
+    return this.file ? this : new RefError(this.message, this.reason, file);
+  }
+}
+
 /** helm-secrets' words for its own checks; every command uses these. */
 export const OwnCheck = {
   noFile: () => new HelmSecretsError('Error: secrets file required.'),

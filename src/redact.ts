@@ -4,8 +4,8 @@
 // `secrets+…-import://KEY?FILE` forms keep their `?`: what follows it there is a file path, not a query.
 
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-// A URL inside a longer message: up to the first blank or quote.
-const URL_IN_TEXT_RE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>]*/g;
+// A URL inside a longer message: up to the first blank or quote, and not the `:` that ends it in `URL: cause`.
+const URL_IN_TEXT_RE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^\s'"<>]*[^\s'"<>:])?/g;
 
 /** The URL with its userinfo and query values replaced by `***`. Text that is not a URL is returned unchanged. */
 export function redactUrl(url: string): string {

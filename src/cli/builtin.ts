@@ -82,3 +82,15 @@ export const downloader: Command = {
     return runDownloader(ctx.argv);
   },
 };
+
+export const postRenderer: Command = {
+  name: 'post-renderer',
+  summary: "helm's post-renderer for --evaluate-templates (called by helm)",
+  usage: 'helm secrets [--backend NAME] post-renderer',
+  parse: 'raw',
+  hidden: true,
+  async run(ctx) {
+    const { runPostRenderer } = await import('../helm/postrender.js');
+    return runPostRenderer(ctx.env);
+  },
+};

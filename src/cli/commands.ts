@@ -1,7 +1,7 @@
 // The command registry: every command's descriptor, in the order of the overview. Light: each descriptor imports
 // its work only when it runs, so `version` and `--help` load none of the engine, keys or stores.
 import type { Command } from './command.js';
-import { clean, dir, downloader, help, version } from './builtin.js';
+import { clean, dir, downloader, help, postRenderer, version } from './builtin.js';
 import { check } from './check.js';
 import { completion } from './completion.js';
 import { dec, decrypt, view } from './decrypt.js';
@@ -37,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   dir,
   help,
   downloader,
+  postRenderer,
 ];
 
 /** The command called `name` (or one of its aliases). */

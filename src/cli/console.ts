@@ -1,4 +1,4 @@
-// The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed, silenced by -q / HELM_SECRETS_QUIET.
+// The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed (bare, as sops prints them, for bin/sops), silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
 import { writeSync } from 'node:fs';
@@ -7,6 +7,8 @@ import { redactUrls } from '../redact.js';
 
 let quiet = false;
 let prefix = '[helm-secrets] ';
+/** 'sops' (bin/sops): errors are the bare message as sops prints them and notices are not printed. */
+let style: 'helm-secrets' | 'sops' = 'helm-secrets';
 
 /**
  * The tag in front of every message: `[helm-secrets] ` for this CLI; another entry point that runs the same
@@ -14,6 +16,12 @@ let prefix = '[helm-secrets] ';
  */
 export function setMessagePrefix(p: string): void {
   prefix = p;
+}
+
+/** bin/sops: sops's way of printing (bare errors, no notices), warnings tagged `[sops] `. */
+export function setStyle(s: 'helm-secrets' | 'sops'): void {
+  style = s;
+  prefix = s === 'sops' ? '[sops] ' : '[helm-secrets] ';
 }
 
 export function setQuiet(q: boolean): void {
@@ -25,7 +33,7 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet) process.stderr.write(`${prefix}${printable(redactUrls(msg))}\n`);
+  if (!quiet && style === 'helm-secrets') process.stderr.write(`${prefix}${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
@@ -34,12 +42,13 @@ export function warn(msg: string): void {
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
+  const tag = style === 'sops' ? '' : prefix;
   if (err instanceof HelmSecretsError) {
-    process.stderr.write(`${prefix}${err.oneLine()}\n`);
+    process.stderr.write(`${tag}${err.oneLine()}\n`);
     return err.code;
   }
   const e = asSopsError(err, ExitCode.Generic, file);
-  process.stderr.write(`${prefix}Error: ${e.oneLine()}\n`);
+  process.stderr.write(`${tag}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
   return e.code;
 }
 

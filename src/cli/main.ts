@@ -7,6 +7,7 @@ import { runCommand } from './command.js';
 import { findCommand } from './commands.js';
 import { VERSION } from './builtin.js';
 import { overview } from './help.js';
+import { defaultBackend, loadBackend } from '../helm/backends.js';
 
 export { VERSION };
 export { startRun, type EntryHooks } from './entry.js';
@@ -17,9 +18,18 @@ function printOverview(): void {
   process.stdout.write(overview() + '\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `entry` is the launcher that runs the bundle: bin/helm-secrets.js, or bin/sops (sops's command line). */
+export async function main(argv: string[], entry = 'helm-secrets'): Promise<number> {
+  if (entry === 'sops') return (await import('./sops/main.js')).sopsMain(argv);
   const env = process.env;
   let quiet = isQuietEnv(env);
+  try {
+    // helm-secrets loads the configured backend before reading any option: an unknown or disallowed one stops
+    // every command, whatever -b says later.
+    defaultBackend(env);
+  } catch (err) {
+    return reportError(err);
+  }
   let i = 0;
   // helm-secrets global options come before the command.
   for (; i < argv.length; i++) {
@@ -36,10 +46,16 @@ export async function main(argv: string[]): Promise<number> {
       env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
     } else if (a.startsWith('--backend-args=')) {
       env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
-    } else if (a === '--backend' || a === '-b') {
-      i++; // sops is built in; the option is accepted for compatibility and has no effect
-    } else if (a.startsWith('--backend=')) {
-      /* accepted, no effect */
+    } else if (a === '--backend' || a === '-b' || a.startsWith('--backend=')) {
+      // The run's secret backend (src/helm/backends.ts), checked now as helm-secrets does; in the environment, so
+      // the getter and the post-renderer that helm runs for this command use it too.
+      const name = a.startsWith('--backend=') ? a.slice('--backend='.length) : (argv[++i] ?? '');
+      try {
+        if (name !== '') loadBackend(name, env);
+      } catch (err) {
+        return reportError(err);
+      }
+      if (name !== '') env.HELM_SECRETS_BACKEND = name;
     } else {
       const took = takeSwitch(argv, i, env);
       if (took === 0) break;

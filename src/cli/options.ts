@@ -142,12 +142,12 @@ export function globalOptions(): OptionTable {
   const group = 'Available Options (before the command)';
   return {
     quiet: { type: 'boolean', short: 'q', group, help: 'no [helm-secrets] messages (HELM_SECRETS_QUIET)' },
-    'backend-args': { type: 'string', short: 'a', arg: 'ARGS', group, help: 'sops flags for every decryption and encryption, e.g. -a "--verbose" (HELM_SECRETS_BACKEND_ARGS); flags that do not apply are refused by name' },
-    backend: { type: 'string', short: 'b', arg: 'NAME', group, help: 'accepted for compatibility; the sops engine is built in (HELM_SECRETS_BACKEND)' },
+    'backend-args': { type: 'string', short: 'a', arg: 'ARGS', group, help: 'the backend\'s flags (sops: e.g. -a "--verbose"; refused by name when they do not apply) (HELM_SECRETS_BACKEND_ARGS)' },
+    backend: { type: 'string', short: 'b', arg: 'NAME', group, help: 'secret backend: sops (default), vals, noop, or a script path (HELM_SECRETS_BACKEND)' },
     'ignore-missing-values': { type: 'string', arg: '[true|false]', group, help: 'missing values files count as empty (HELM_SECRETS_IGNORE_MISSING_VALUES)' },
     'decrypt-secrets-in-tmp-dir': { type: 'string', arg: '[true|false]', group, help: 'hand helm decrypted values as files in a private temporary directory instead of a pipe (HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR)' },
-    'evaluate-templates': { type: 'string', arg: '[true|false]', group, help: 'needs the vals backend; refused (HELM_SECRETS_EVALUATE_TEMPLATES)' },
-    'evaluate-templates-decode-secrets': { type: 'string', arg: '[true|false]', group, help: 'goes with --evaluate-templates' },
+    'evaluate-templates': { type: 'string', arg: '[true|false]', group, help: 'resolve ref+…:// in the rendered manifests (HELM_SECRETS_EVALUATE_TEMPLATES)' },
+    'evaluate-templates-decode-secrets': { type: 'string', arg: '[true|false]', group, help: 'and inside base64 Secret data' },
     help: { type: 'boolean', short: 'h', group, help: 'this help' },
     version: { type: 'boolean', short: 'v', group, help: 'print the version' },
   };

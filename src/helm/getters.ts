@@ -16,7 +16,7 @@ export function goUrlScheme(spec: string): string | undefined {
 }
 
 /** helm's plugins directory: HELM_PLUGINS (set by helm for its plugins), else helm's default data home. */
-function pluginsDir(env: NodeJS.ProcessEnv): string {
+export function pluginsDir(env: NodeJS.ProcessEnv): string {
   if (env.HELM_PLUGINS) return env.HELM_PLUGINS;
   if (env.HELM_DATA_HOME) return join(env.HELM_DATA_HOME, 'plugins');
   const home = env.HOME || homedir();

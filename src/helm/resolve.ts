@@ -3,7 +3,7 @@
 import { lstatSync, promises as fs, constants as fsc, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
-import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
+import { ExitCode, HelmSecretsError, SopsError, asSopsError, printable } from '../errors.js';
 import { fileKind, readInput } from '../io.js';
 import type { RefKind } from './args.js';
 import { redactUrl } from '../redact.js';
@@ -14,6 +14,8 @@ import { helmHasGetter } from './getters.js';
 import type { TlsFiles } from './http.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
+import { backendArgsAreSops, backendFor, hasValsRef, type Backend } from './backends.js';
+import { customDecryptFile, customDecryptLiteral, customIsFileEncrypted } from './custombackend.js';
 
 export type Outcome =
   /** Hand the reference to helm exactly as written. */
@@ -34,6 +36,8 @@ export interface ResolveContext {
   warn?: (msg: string) => void;
   /** CA, client certificate and TLS checking for http(s) URLs (helm's flags, or what helm hands the getter). */
   tls?: TlsFiles;
+  /** The type helm-secrets hands a backend: `yaml` for the wrapper's -f, else `auto` (from the name/content). */
+  fileType?: 'yaml' | 'auto';
 }
 
 // A sops value as sops writes it: ENC[AES256_GCM,data:…]. Content with one and without sops metadata (metadata cut
@@ -150,7 +154,7 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
 async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, warn?: (msg: string) => void): Promise<Uint8Array> {
   // Backend arguments (-a, --backend-args, HELM_SECRETS_BACKEND_ARGS) are sops flags for this call; a bad one is
   // its own error, not a decryption failure.
-  const b = backendDecryptOptions(env, 'decrypting values for helm');
+  const b: ReturnType<typeof backendDecryptOptions> = backendArgsAreSops(env) ? backendDecryptOptions(env, 'decrypting values for helm') : { verbose: false, ignoreMac: false };
   if (b.verbose) setVerbose(true);
   const type = b.inputType ?? sniffStore(bytes);
   try {
@@ -200,8 +204,9 @@ function remoteName(spec: string): string {
 }
 
 /** Fetched bytes as helm gets them: decrypted when they are a sops file, refused when they still hold ENC[...]. */
-async function fromBytes(bytes: Uint8Array, name: string, noop: boolean, keyImport: KeyImport | undefined, ctx: ResolveContext): Promise<Outcome> {
-  if (noop) return { action: 'content', bytes, decrypted: false };
+async function fromBytes(bytes: Uint8Array, name: string, forced: string | undefined, keyImport: KeyImport | undefined, ctx: ResolveContext): Promise<Outcome> {
+  const other = await otherBackend(backendFor(forced, ctx.env), bytes, name, undefined, ctx);
+  if (other) return other;
   if (!isSopsEncrypted(bytes, name)) {
     refuseCiphertext(bytes, name);
     return { action: 'content', bytes, decrypted: false };
@@ -279,21 +284,16 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
       if (!helmHasGetter(src.spec, env)) {
         // No getter for this scheme that we know of: helm reads the reference from disk, so it is a local path like
         // any other. When there is no such file, helm is asked (a getter we did not find may serve it).
-        const local = await resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, noop: src.noop, keyImport: src.keyImport, viaProtocol: src.viaProtocol }, ctx, true);
+        const local = await resolveLocal({ type: 'local', path: src.spec, ignoreMissing: false, ...(src.backend !== undefined ? { backend: src.backend } : {}), keyImport: src.keyImport, viaProtocol: src.viaProtocol }, ctx, true);
         if (local.action !== 'keep') return local;
       }
       const bytes = await viaHelm(src.spec, ignoreMissing, ctx);
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
-      return fromBytes(bytes, remoteName(src.spec), src.noop, src.keyImport, ctx);
+      return fromBytes(bytes, remoteName(src.spec), src.backend, src.keyImport, ctx);
     }
     case 'literal': {
-      const bytes = Buffer.from(src.value, 'utf8');
-      if (src.noop) return { action: 'content', bytes, decrypted: false };
-      if (!isSopsEncrypted(bytes, 'literal.json')) {
-        refuseCiphertext(bytes, 'secrets+literal://');
-        return { action: 'content', bytes, decrypted: false };
-      }
-      return { action: 'content', bytes: await decrypt(bytes, 'literal.json', env, ctx.warn), decrypted: true };
+      const value = await resolveLiteral(src.value, backendFor(src.backend, env), ctx, 'secrets+literal://');
+      return { action: 'content', bytes: Buffer.from(value, 'utf8'), decrypted: value !== src.value };
     }
     case 'http': {
       const url = expandUrl(src.url, env);
@@ -309,7 +309,8 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
       if (!bytes) return { action: 'content', bytes: EMPTY, decrypted: false };
       // Named as written (before ${VAR} expansion), redacted, without the query.
       const name = remoteName(src.url);
-      if (src.noop) return { action: 'content', bytes, decrypted: false };
+      const other = await otherBackend(backendFor(src.backend, env), bytes, name, undefined, ctx);
+      if (other) return other;
       if (!isSopsEncrypted(bytes, name)) {
         refuseCiphertext(bytes, name);
         return { action: 'content', bytes, decrypted: false };
@@ -324,6 +325,8 @@ export async function resolveSource(src: Source, ctx: ResolveContext): Promise<O
 async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: ResolveContext, keepMissing = false): Promise<Outcome> {
   const env = ctx.env;
   const path = src.path;
+  // The backend is loaded (and the allow-list checked) before the file is looked at, as helm-secrets does.
+  const backend = backendFor(src.backend, env);
   await checkValuesPath(path, env);
   let bytes: Uint8Array;
   try {
@@ -341,10 +344,95 @@ async function resolveLocal(src: Extract<Source, { type: 'local' }>, ctx: Resolv
     const reused = await reuseDecrypted(path, ctx);
     if (reused) return { action: 'content', bytes: reused, decrypted: false, skipped: true };
   }
-  if (src.noop || !isSopsEncrypted(bytes, path)) {
-    if (!src.noop) refuseCiphertext(bytes, path);
+  const other = await otherBackend(backend, bytes, path, path, ctx);
+  if (other) return other;
+  if (!isSopsEncrypted(bytes, path)) {
+    refuseCiphertext(bytes, path);
     // Our own prefixes (`?`, `sops!`, `secrets://`) mean nothing to helm: give it the bare path.
     return { action: 'path', path };
   }
   return { action: 'content', bytes: await decrypt(bytes, path, await keyEnv(src.keyImport, ctx), ctx.warn), decrypted: true };
+}
+
+/**
+ * What a backend other than sops makes of one file: its plaintext, or undefined when the backend finds nothing to
+ * decrypt in it (helm-secrets' backend_is_file_encrypted). noop finds something always and passes it. `path` is the
+ * local file when there is one; remote bytes a custom backend must read as a file go to `scratch` (private).
+ */
+export async function decryptWithBackend(
+  backend: Backend,
+  bytes: Uint8Array,
+  name: string,
+  path: string | undefined,
+  type: string,
+  env: NodeJS.ProcessEnv,
+  scratch?: () => Promise<string>,
+): Promise<Uint8Array | undefined> {
+  switch (backend.kind) {
+    case 'sops':
+      throw new Error('decryptWithBackend: sops is the engine');
+    case 'noop':
+      return bytes;
+    case 'vals': {
+      if (!hasValsRef(bytes)) return undefined;
+      const { valsEvalFile } = await import('./vals.js');
+      return valsEvalFile(bytes, name, type, env);
+    }
+    case 'custom': {
+      let file = path;
+      if (file === undefined) {
+        if (!scratch) throw new SopsError(`${printable(name)}: no private directory to hand it to the secret backend`);
+        file = join(await scratch(), `b-${Math.random().toString(36).slice(2)}-${basename(name).replace(/[^A-Za-z0-9_.-]/g, '_') || 'values'}`);
+        await fs.writeFile(file, bytes, { mode: 0o600, flag: 'wx' });
+      }
+      if (!(await customIsFileEncrypted(backend, file, { env }))) return undefined;
+      return customDecryptFile(backend, type, file, { env });
+    }
+  }
+}
+
+/** A backend other than sops on one values reference (undefined for sops: the engine's path above). */
+async function otherBackend(backend: Backend, bytes: Uint8Array, name: string, path: string | undefined, ctx: ResolveContext): Promise<Outcome | undefined> {
+  if (backend.kind === 'sops') return undefined;
+  if (backend.kind === 'noop') return path !== undefined ? { action: 'path', path } : { action: 'content', bytes, decrypted: false };
+  const plain = await decryptWithBackend(backend, bytes, name, path, ctx.fileType ?? 'auto', ctx.env, ctx.keyDir);
+  if (plain) return { action: 'content', bytes: plain, decrypted: true };
+  refuseCiphertext(bytes, name);
+  return path !== undefined ? { action: 'path', path } : { action: 'content', bytes, decrypted: false };
+}
+
+const VALS_REF_RE = /^ref\+[A-Za-z0-9]+:\/\//;
+
+/**
+ * One literal value (`secrets+literal://…`, a `--set` value) through its backend: helm-secrets' decrypt_literal.
+ * sops decrypts a sops JSON document and passes anything else; noop passes; vals resolves a value holding `ref+`;
+ * a custom backend's script decides. A vals reference is never passed on unresolved: with another backend it is
+ * refused. `what` names the literal's place in messages (never its value).
+ */
+export async function resolveLiteral(value: string, backend: Backend, ctx: ResolveContext, what: string): Promise<string> {
+  switch (backend.kind) {
+    case 'noop':
+      return value;
+    case 'vals': {
+      if (!hasValsRef(value)) return value;
+      const { valsGet } = await import('./vals.js');
+      return valsGet(value, ctx.env, what);
+    }
+    case 'custom': {
+      const out = await customDecryptLiteral(backend, value, { env: ctx.env });
+      if (out === undefined) throw new HelmSecretsError(`Unable to decrypt literal value of ${printable(what)} (secret backend ${printable(backend.name)})`);
+      return out;
+    }
+    case 'sops': {
+      const bytes = Buffer.from(value, 'utf8');
+      if (!isSopsEncrypted(bytes, 'literal.json')) {
+        refuseCiphertext(bytes, what);
+        if (VALS_REF_RE.test(value.trim())) {
+          throw new SopsError(`${printable(what)}: a vals reference (ref+…://) needs the vals backend (vals!REF, -b vals or HELM_SECRETS_BACKEND=vals); refusing to hand it to helm unresolved`);
+        }
+        return value;
+      }
+      return Buffer.from(await decrypt(bytes, 'literal.json', ctx.env, ctx.warn)).toString('utf8');
+    }
+  }
 }

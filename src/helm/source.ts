@@ -2,6 +2,7 @@
 // the key it imports. Parsing only; reading and key set-up live in resolve.ts.
 import { SopsError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { splitForced } from './backends.js';
 
 export type KeyImport =
   | { kind: 'gpg-file'; path: string }
@@ -11,37 +12,33 @@ export type KeyImport =
 
 export type Source =
   /** A local path; `viaProtocol` is true when it came from `secrets…://` (it must then be read by us). */
-  | { type: 'local'; path: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean }
-  | { type: 'http'; url: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean }
-  /** `secrets+literal://`: the value itself; `noop` when written `noop!value`. */
-  | { type: 'literal'; value: string; noop: boolean }
+  | { type: 'local'; path: string; ignoreMissing: boolean; backend?: string; keyImport?: KeyImport; viaProtocol: boolean }
+  | { type: 'http'; url: string; ignoreMissing: boolean; backend?: string; keyImport?: KeyImport; viaProtocol: boolean }
+  /** `secrets+literal://`: the value itself; `backend` when written `backend!value`. */
+  | { type: 'literal'; value: string; backend?: string }
   /**
    * Any other `scheme://`: another getter plugin's (helm-git's `git+https://`, helm-s3's `s3://`, …). It is fetched
    * through helm's own getters and decrypted here (src/helm/viahelm.ts), never handed to helm to read itself.
    * `viaProtocol` when it came from `secrets…://`.
    */
-  | { type: 'other'; spec: string; ignoreMissing: boolean; noop: boolean; keyImport?: KeyImport; viaProtocol: boolean };
+  | { type: 'other'; spec: string; ignoreMissing: boolean; backend?: string; keyImport?: KeyImport; viaProtocol: boolean };
 
-const BACKENDS = new Set(['sops', 'noop', 'vals']);
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** Strips helm-secrets' `?` (ignore if missing) and `backend!` prefixes; only `sops` and `noop` are supported here. */
-function prefixes(spec: string): { rest: string; ignoreMissing: boolean; noop: boolean } {
+/**
+ * Strips helm-secrets' `?` (ignore if missing) and `backend!` prefixes. `protocol`: after `secrets…://`, where
+ * whatever precedes the first `!` names a backend (src/helm/backends.ts decides; it is loaded, and refused when
+ * unknown or not allowed, when the reference is resolved).
+ */
+function prefixes(spec: string, protocol: boolean): { rest: string; ignoreMissing: boolean; backend?: string } {
   let rest = spec;
   let ignoreMissing = false;
   if (rest.startsWith('?')) {
     rest = rest.slice(1);
     ignoreMissing = true;
   }
-  let noop = false;
-  const bang = rest.indexOf('!');
-  if (bang > 0 && BACKENDS.has(rest.slice(0, bang))) {
-    const backend = rest.slice(0, bang);
-    if (backend === 'vals') throw new SopsError(`the vals backend is not supported (only sops is built in): ${redactUrl(spec)}`);
-    noop = backend === 'noop';
-    rest = rest.slice(bang + 1);
-  }
-  return { rest, ignoreMissing, noop };
+  const forced = splitForced(rest, protocol);
+  return forced.backend !== undefined ? { rest: forced.rest, ignoreMissing, backend: forced.backend } : { rest: forced.rest, ignoreMissing };
 }
 
 // What Kubernetes accepts (DNS-1123 label for a namespace, subdomain for a secret name, a data key's characters):
@@ -75,12 +72,12 @@ const IMPORTS = ['secrets+gpg-import://', 'secrets+gpg-import-kubernetes://', 's
 export function parseSource(spec: string): Source {
   if (spec.startsWith('secrets+literal://')) return literal(spec.slice('secrets+literal://'.length));
   if (spec.startsWith('secrets://')) {
-    const p = prefixes(spec.slice('secrets://'.length));
-    return inner(p.rest, p.ignoreMissing, p.noop, undefined, spec);
+    const p = prefixes(spec.slice('secrets://'.length), true);
+    return inner(p.rest, p.ignoreMissing, p.backend, undefined, spec);
   }
   const proto = IMPORTS.find((x) => spec.startsWith(x));
   if (proto) {
-    const p = prefixes(spec.slice(proto.length));
+    const p = prefixes(spec.slice(proto.length), true);
     const q = p.rest.indexOf('?');
     const name = proto.slice(0, -3);
     if (q < 0) throw new SopsError(`Invalid syntax: ${name}://[path to key]?[path secrets.yaml]`);
@@ -91,12 +88,13 @@ export function parseSource(spec: string): Source {
     else if (name === 'secrets+age-import') keyImport = { kind: 'age-file', path: keyPart };
     else if (name === 'secrets+gpg-import-kubernetes') keyImport = { kind: 'gpg-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
     else keyImport = { kind: 'age-kubernetes', ...kubernetesLocation(keyPart, spec, name) };
-    return inner(path, p.ignoreMissing, p.noop, keyImport, spec);
+    return inner(path, p.ignoreMissing, p.backend, keyImport, spec);
   }
-  const p = prefixes(spec);
-  if (/^https?:\/\//i.test(p.rest)) return { type: 'http', url: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
-  if (SCHEME_RE.test(p.rest)) return { type: 'other', spec: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
-  return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, noop: p.noop, viaProtocol: false };
+  const p = prefixes(spec, false);
+  const b = p.backend !== undefined ? { backend: p.backend } : {};
+  if (/^https?:\/\//i.test(p.rest)) return { type: 'http', url: p.rest, ignoreMissing: p.ignoreMissing, ...b, viaProtocol: false };
+  if (SCHEME_RE.test(p.rest)) return { type: 'other', spec: p.rest, ignoreMissing: p.ignoreMissing, ...b, viaProtocol: false };
+  return { type: 'local', path: p.rest, ignoreMissing: p.ignoreMissing, ...b, viaProtocol: false };
 }
 
 /**
@@ -104,39 +102,21 @@ export function parseSource(spec: string): Source {
  * getter's reference (`secrets://git+https://…`, `secrets+age-import://KEY?s3://…`). One level only: a protocol of
  * this plugin inside another would have helm call this getter again for the inner one.
  */
-function inner(rest: string, ignoreMissing: boolean, noop: boolean, keyImport: KeyImport | undefined, spec: string): Source {
-  const ki = keyImport ? { keyImport } : {};
-  if (/^https?:\/\//i.test(rest)) return { type: 'http', url: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+function inner(rest: string, ignoreMissing: boolean, backend: string | undefined, keyImport: KeyImport | undefined, spec: string): Source {
+  const ki = { ...(keyImport ? { keyImport } : {}), ...(backend !== undefined ? { backend } : {}) };
+  if (/^https?:\/\//i.test(rest)) return { type: 'http', url: rest, ignoreMissing, ...ki, viaProtocol: true };
   if (SCHEME_RE.test(rest)) {
     if (/^secrets[+:]/i.test(rest)) throw new SopsError(`nested secrets protocols are not supported: ${redactUrl(spec)}`);
-    return { type: 'other', spec: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+    return { type: 'other', spec: rest, ignoreMissing, ...ki, viaProtocol: true };
   }
-  return { type: 'local', path: rest, ignoreMissing, noop, ...ki, viaProtocol: true };
+  return { type: 'local', path: rest, ignoreMissing, ...ki, viaProtocol: true };
 }
 
 /**
- * `secrets+literal://[backend!]value`: as in helm-secrets, everything before the first `!` names a backend. Only
- * sops (the default) and noop exist here; any other backend, and a vals reference (`ref+…://`), is an error rather
- * than a value: handing the reference's text to helm as the secret would deploy the wrong thing, silently.
+ * `secrets+literal://[backend!]value`: as in helm-secrets, everything before the first `!` names a backend (loaded,
+ * and refused when unknown or not allowed, when the literal is resolved); the rest is the value.
  */
 function literal(rest: string): Source {
-  let value = rest;
-  let noop = false;
-  const bang = rest.indexOf('!');
-  if (bang >= 0) {
-    const backend = rest.slice(0, bang);
-    value = rest.slice(bang + 1);
-    if (backend === 'noop') noop = true;
-    else if (backend !== 'sops') {
-      throw new SopsError(
-        backend === 'vals'
-          ? 'secrets+literal://: the vals backend is not supported (only sops is built in)'
-          : `secrets+literal://: unknown backend '${backend.length > 40 ? backend.slice(0, 40) + '…' : backend}' (only sops and noop are supported)`,
-      );
-    }
-  }
-  if (/^ref\+[A-Za-z0-9]+:\/\//.test(value.trim())) {
-    throw new SopsError('secrets+literal://: vals references (ref+…://) are not supported (only sops is built in)');
-  }
-  return { type: 'literal', value, noop };
+  const forced = splitForced(rest, true);
+  return forced.backend !== undefined ? { type: 'literal', value: forced.rest, backend: forced.backend } : { type: 'literal', value: forced.rest };
 }

@@ -13,6 +13,9 @@ import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
 import { tlsFromHelmArgs } from './tlsflags.js';
+import { backendArgsAreSops, defaultBackend, loadBackend } from './backends.js';
+import { resolveLiterals } from './literals.js';
+import { offerPostRenderer, postRendererArgs, type PostRender } from './postrender.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -51,9 +54,13 @@ function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[
     else if (a === '-q' || a === '--quiet') quiet = true;
     else if (a === '-a' || a === '--backend-args') env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
     else if (a.startsWith('--backend-args=')) env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
-    else if (a === '-b' || a === '--backend') i++;
-    else if (a.startsWith('--backend=')) continue;
-    else break;
+    else if (a === '-b' || a === '--backend' || a.startsWith('--backend=')) {
+      const name = a.startsWith('--backend=') ? a.slice('--backend='.length) : (argv[++i] ?? '');
+      if (name !== '') {
+        loadBackend(name, env);
+        env.HELM_SECRETS_BACKEND = name;
+      }
+    } else break;
   }
   return { rest: argv.slice(i), quiet };
 }
@@ -84,7 +91,14 @@ function sourceName(src: Source): string {
 /** Runs `helm <argv>` with encrypted values decrypted; resolves to the exit code to leave with. */
 export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
-  const lead = leadingOptions([...argv], env);
+  let lead: { rest: string[]; quiet: boolean };
+  try {
+    defaultBackend(env);
+    lead = leadingOptions([...argv], env);
+  } catch (err) {
+    process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+    return 1;
+  }
   const args = lead.rest;
   const quiet =
     !!opts.quiet || lead.quiet || isTrue(env.HELM_SECRETS_QUIET) || (env.ARGOCD_APP_NAME !== undefined && env.HELM_SECRETS_QUIET === undefined);
@@ -97,18 +111,18 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     process.stdout.write(helmCommandUsage(args[0]));
     return 0;
   }
-  const backend = env.HELM_SECRETS_BACKEND;
-  if (backend && backend !== 'sops') say(quiet, `Note: HELM_SECRETS_BACKEND=${backend} is ignored; the sops engine is built in`);
-  if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES)) {
-    // helm-secrets runs its vals backend as a post-renderer then; without vals that cannot be done, and quietly
-    // rendering the expressions unevaluated would deploy them as they are.
-    process.stderr.write('[helm-secrets] --evaluate-templates (HELM_SECRETS_EVALUATE_TEMPLATES=true) needs the vals backend, which this plugin does not have\n');
+  let postRender: PostRender = { args: [], offerShipped: false };
+  try {
+    // helm-secrets renders first and resolves the references in the manifests after, in a post-renderer.
+    if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES)) postRender = await postRendererArgs(env);
+  } catch (err) {
+    process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
     return 1;
   }
 
   try {
     // Backend arguments that do not apply are refused before anything runs, encrypted values or not.
-    backendDecryptOptions(env, `helm ${args[0]}`);
+    if (backendArgsAreSops(env)) backendDecryptOptions(env, `helm ${args[0]}`);
   } catch (err) {
     const e = asSopsError(err);
     process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
@@ -145,6 +159,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
           keyDir: async () => delivery.privateDir(),
           warn: (msg) => say(quiet, `Warning: ${msg}`),
           tls,
+          fileType: refs[i].kind === 'values' ? 'yaml' : 'auto',
         }),
       ),
     );
@@ -163,6 +178,10 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       else if (o.skipped) say(quiet, `Decrypt skipped: ${name}`);
     });
     helmArgv = rewriteArgs(args, refs, replacement);
+    helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => say(quiet, `Warning: ${msg}`), tls }, (key, bytes) =>
+      escapeFor({ kind: 'set-file' } as FileRef, delivery.add(key, bytes)),
+    );
+    helmArgv.push(...postRender.args);
   } catch (err) {
     await stale;
     dropEarly();
@@ -174,7 +193,20 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   }
   await stale;
 
-  const code = await runHelm(helm, helmArgv, helmEnvironment(env, helmArgv), delivery, (f) => (forward = f));
+  // The post-renderer resolves references with the user's credentials (VAULT_TOKEN, ...): helm passes them on.
+  const childEnv = postRender.args.length ? env : helmEnvironment(env, helmArgv);
+  if (postRender.offerShipped) {
+    try {
+      offerPostRenderer(childEnv, await delivery.privateDir());
+    } catch (err) {
+      dropEarly();
+      delivery.wipe();
+      process.removeListener('exit', wipeAtExit);
+      process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+      return 1;
+    }
+  }
+  const code = await runHelm(helm, helmArgv, childEnv, delivery, (f) => (forward = f));
   dropEarly();
   delivery.wipe();
   process.removeListener('exit', wipeAtExit);

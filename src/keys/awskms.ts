@@ -1,27 +1,12 @@
 // The AWS KMS master key: Encrypt/Decrypt of the data key with the key's ARN and encryption context,
 // in the ARN's region, optionally as an assumed role or a named profile, as sops's kms key source does.
 import { hostname } from 'node:os';
-import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { assumeAwsRole, awsClientConfig, explainAws, isAwsTransient, quietAwsNodeVersionWarning } from './awsclient.js';
+import { createdAtNow, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 
 const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
-
-/** Error names the KMS and STS services use for conditions that pass (throttling, internal faults). */
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
 
 export interface KmsKeyRef {
   arn: string;
@@ -119,7 +104,6 @@ function refFromFields(f: KeyFields): KmsKeyRef {
 
 type KmsSdk = typeof import('@aws-sdk/client-kms');
 type KMSClient = import('@aws-sdk/client-kms').KMSClient;
-type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
 /** Builds a client for the ARN's region (after assuming `role`), runs `op` with retries, and closes it. */
 async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClient, signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -127,77 +111,21 @@ async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClien
   if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
   const region = m[1]!;
   const { KMSClient } = kmsSdk();
-  const base = clientConfig(ref, region, ctx.env, 'KMS');
+  const base = awsClientConfig({ region, profile: ref.aws_profile, env: ctx.env, service: 'KMS' });
   let credentials = base.credentials;
-  if (ref.role) credentials = await assumeRole(ref, region, ctx);
+  if (ref.role) credentials = await assumeAwsRole(ref.role, stsSessionName(), { region, profile: ref.aws_profile }, ctx);
   const client = new KMSClient({ ...base, credentials });
   try {
-    return await withRetries(ctx, (signal) => op(client, signal), isTransient, (err) => explainFor(ref, err));
+    return await withRetries(ctx, (signal) => op(client, signal), isAwsTransient, (err) => explainAws(err, ref.aws_profile));
   } finally {
     client.destroy();
   }
 }
 
-/**
- * Region, endpoint and credentials from the context's environment. The SDK's own retries are
- * off (maxAttempts 1) so retry.ts alone bounds the time spent. Explicit AWS_ACCESS_KEY_ID /
- * AWS_SECRET_ACCESS_KEY are used unless a profile is named, as the SDK's chain does.
- */
-function clientConfig(ref: KmsKeyRef, region: string, env: NodeJS.ProcessEnv, service: 'KMS' | 'STS') {
-  const cfg: {
-    region: string;
-    maxAttempts: number;
-    endpoint?: string;
-    profile?: string;
-    credentials?: AwsCredentials;
-  } = { region, maxAttempts: 1 };
-  if (!/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) {
-    const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
-    if (endpoint) cfg.endpoint = endpoint;
-  }
-  if (ref.aws_profile) cfg.profile = ref.aws_profile;
-  else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    cfg.credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-  }
-  return cfg;
-}
-
-async function assumeRole(ref: KmsKeyRef, region: string, ctx: KeyContext): Promise<AwsCredentials> {
-  const { STSClient, AssumeRoleCommand } = (quietNodeVersionWarning(), sdk<typeof import('@aws-sdk/client-sts')>('@aws-sdk/client-sts'));
-  const sts = new STSClient(clientConfig(ref, region, ctx.env, 'STS'));
-  try {
-    const out = await withRetries(
-      ctx,
-      (abortSignal) => sts.send(new AssumeRoleCommand({ RoleArn: ref.role, RoleSessionName: stsSessionName() }), { abortSignal }),
-      isTransient,
-      (err) => explainFor(ref, err),
-    );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-  } catch (err) {
-    throw new Error(`failed to assume role '${ref.role}': ${(err as Error).message}`);
-  } finally {
-    sts.destroy();
-  }
-}
-
-/**
- * The SDK prints a multi-line notice about Node 20 on first use, which would break the one-line
- * stderr of every command; a user who sets the variable either way keeps their choice.
- */
 /** The KMS client package, with the SDK's Node.js version warning (printed when a client is made) quieted first. */
 function kmsSdk(): KmsSdk {
-  quietNodeVersionWarning();
+  quietAwsNodeVersionWarning();
   return sdk<KmsSdk>('@aws-sdk/client-kms');
-}
-
-function quietNodeVersionWarning(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 /** `sops@<hostname>` with the characters sops strips removed, at most 64 characters. */
@@ -205,30 +133,4 @@ export function stsSessionName(host = hostname()): string {
   // Same character class as sops's Go pattern, including its `@-_` range.
   const name = `sops@${host.replace(/[^a-zA-Z0-9=,.@-_]+/g, '')}`;
   return name.length >= 64 ? name.slice(0, 64) : name;
-}
-
-function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (e?.name && TRANSIENT_NAMES.has(e.name)) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  if (e?.$retryable) return true;
-  return isNetworkError(err);
-}
-
-/** Like explain, and says which profile had no credentials, since the SDK does not. */
-function explainFor(ref: KmsKeyRef, err: unknown): string {
-  const msg = explain(err);
-  if (/CredentialsProviderError|Could not load credentials/.test(msg)) {
-    return `could not load AWS credentials${ref.aws_profile ? ` for profile "${ref.aws_profile}"` : ''}: ${msg.replace(/^(Error: )?CredentialsProviderError: /, '')}`;
-  }
-  return msg;
-}
-
-/** The service's error name and message in one line, e.g. "AccessDeniedException: User … is not authorized". */
-function explain(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  const msg = (e?.message ?? String(err)).replace(/\s*\r?\n\s*/g, ' ').trim();
-  if (e?.name && e.name !== 'Error' && !msg.startsWith(e.name)) return `${e.name}: ${msg || 'no message'}`;
-  return msg;
 }

@@ -1,16 +1,10 @@
 // The Azure Key Vault master key: RSA-OAEP-256 encrypt/decrypt of the data key with vault_url/name/version,
 // the result stored base64url without padding as sops stores it; a missing version is pinned to the latest.
-import { readFileSync } from 'node:fs';
-import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { azureClientOptions, azureCredential, explainAzure, isAzureTransient } from './azureclient.js';
+import { createdAtNow, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
 import { redactUrl } from '../redact.js';
-
-/** Our variables: a static bearer token for Key Vault, and a PEM CA bundle for private endpoints. */
-export const AZURE_ENV = {
-  token: 'HELM_SECRETS_AZURE_ACCESS_TOKEN',
-  caFile: 'HELM_SECRETS_AZURE_KV_CA_FILE',
-} as const;
 
 export interface AzureKeyRef {
   vault_url: string;
@@ -42,8 +36,8 @@ export const azureKvKind: KeyKind = {
     const out = await withRetries(
       ctx,
       (abortSignal) => client.encrypt({ algorithm: 'RSA-OAEP-256', plaintext: part }, { abortSignal }),
-      isTransient,
-      explain,
+      isAzureTransient,
+      explainAzure,
     );
     return {
       kind: 'azure_kv',
@@ -66,8 +60,8 @@ export const azureKvKind: KeyKind = {
     const out = await withRetries(
       ctx,
       (abortSignal) => client.decrypt({ algorithm: 'RSA-OAEP-256', ciphertext: Buffer.from(enc, 'base64url') }, { abortSignal }),
-      isTransient,
-      explain,
+      isAzureTransient,
+      explainAzure,
     );
     return new Uint8Array(out.result);
   },
@@ -86,7 +80,6 @@ function refFromFields(f: KeyFields): AzureKeyRef {
 }
 
 type CryptographyClient = import('@azure/keyvault-keys').CryptographyClient;
-type TokenCredential = import('@azure/core-auth').TokenCredential;
 
 interface Session {
   crypto(ref: AzureKeyRef): CryptographyClient;
@@ -96,34 +89,17 @@ interface Session {
 /** Loads the SDK, picks the credential, and fixes the client options shared by every call. */
 async function openSession(ctx: KeyContext): Promise<Session> {
   const { CryptographyClient, KeyClient } = sdk<typeof import('@azure/keyvault-keys')>('@azure/keyvault-keys');
-  const credential = await tokenCredential(ctx.env);
-  const caFile = ctx.env[AZURE_ENV.caFile];
-  const options = {
-    // The SDK's own retries are off so retry.ts alone bounds the time spent.
-    retryOptions: { maxRetries: 0 },
-    ...(caFile ? { tlsOptions: { ca: readFileSync(caFile, 'utf8') } } : {}),
-    // Vaults outside *.vault.azure.net (sovereign clouds, private endpoints) answer the challenge with their own resource.
-    disableChallengeResourceVerification: /^(1|true)$/i.test(ctx.env.HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK ?? ''),
-  };
+  const credential = azureCredential(ctx.env);
+  const options = azureClientOptions(ctx.env);
   return {
     crypto: (ref) => new CryptographyClient(`${ref.vault_url}/keys/${ref.name}/${ref.version}`, credential, options),
     keyClient: (vaultUrl) => new KeyClient(vaultUrl, credential, options),
   };
 }
 
-/** HELM_SECRETS_AZURE_ACCESS_TOKEN as a fixed token, else DefaultAzureCredential as sops uses. */
-async function tokenCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
-  const token = env[AZURE_ENV.token];
-  if (token) {
-    return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-  }
-  const { DefaultAzureCredential } = sdk<typeof import('@azure/identity')>('@azure/identity');
-  return new DefaultAzureCredential();
-}
-
 async function latestVersion(ref: AzureKeyRef, session: Session, ctx: KeyContext): Promise<string> {
   const client = session.keyClient(ref.vault_url);
-  const key = await withRetries(ctx, (abortSignal) => client.getKey(ref.name, { abortSignal }), isTransient, explain).catch(
+  const key = await withRetries(ctx, (abortSignal) => client.getKey(ref.name, { abortSignal }), isAzureTransient, explainAzure).catch(
     (err: Error) => {
       throw new Error(`failed to fetch Azure Key to retrieve key version: ${err.message}`);
     },
@@ -131,18 +107,4 @@ async function latestVersion(ref: AzureKeyRef, session: Session, ctx: KeyContext
   const version = key.properties.version;
   if (!version) throw new Error(`Azure Key Vault returned no version for key ${ref.name}`);
   return version;
-}
-
-function isTransient(err: unknown): boolean {
-  const status = (err as { statusCode?: number })?.statusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  if ((err as { code?: string })?.code === 'REQUEST_SEND_ERROR') return true;
-  return isNetworkError(err);
-}
-
-function explain(err: unknown): string {
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  const msg = String(e?.message ?? err).replace(/\s*\r?\n\s*/g, ' ').trim();
-  if (e?.statusCode) return `${e.code ? `${e.code} ` : ''}(status ${e.statusCode}): ${msg}`;
-  return msg;
 }

@@ -123,7 +123,7 @@ function isLoopback(host: string): boolean {
  * that server must be allow-listed (`all` included); (2) a token never goes over plain http to a non-loopback host
  * unless that address itself is listed (`all` does not count). Throws a message naming the variable that allows it.
  */
-function checkDestination(ref: VaultKeyRef & { named: boolean }, url: URL, willSendToken: boolean, env: NodeJS.ProcessEnv): void {
+export function checkDestination(ref: Pick<VaultKeyRef, 'vault_address'> & { named: boolean }, url: URL, willSendToken: boolean, env: NodeJS.ProcessEnv): void {
   const list = allowlist(env);
   const address = ref.vault_address;
   const shown = redactUrl(address);
@@ -189,13 +189,13 @@ async function transit(
   );
 }
 
-interface TlsSettings {
+export interface TlsSettings {
   ca?: Buffer;
   rejectUnauthorized?: boolean;
 }
 
 /** VAULT_CACERT (a PEM file) and VAULT_SKIP_VERIFY, as the Vault CLI reads them. */
-async function tlsOptions(env: NodeJS.ProcessEnv): Promise<TlsSettings> {
+export async function tlsOptions(env: NodeJS.ProcessEnv): Promise<TlsSettings> {
   const out: TlsSettings = {};
   if (env.VAULT_CACERT) out.ca = await readFile(env.VAULT_CACERT);
   if (env.VAULT_SKIP_VERIFY && /^(1|t|true)$/i.test(env.VAULT_SKIP_VERIFY)) out.rejectUnauthorized = false;
@@ -209,18 +209,27 @@ function post(
   tls: TlsSettings,
   signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
+  return vaultRequest('POST', url, headers, payload, tls, signal);
+}
+
+/** One HTTP(S) call to Vault (the transit key here, the KV reference provider in src/refs/vault.ts). */
+export function vaultRequest(
+  method: 'GET' | 'POST',
+  url: URL,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  tls: TlsSettings,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(
-      url,
-      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(payload) }, signal, ...(url.protocol === 'https:' ? tls : {}) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const length: Record<string, number> = payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) };
+    const req = send(url, { method, headers: { ...headers, ...length }, signal, ...(url.protocol === 'https:' ? tls : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
     req.end(payload);
   });

@@ -88,7 +88,8 @@ export async function withRetries<T>(
       const retry = err instanceof CallTimeoutError || err instanceof TransientError || transient(err);
       if (!retry || attempt === attempts) {
         const cause = err instanceof CallTimeoutError ? err.message : explain(err);
-        throw new Error(attempt > 1 ? `${cause} (after ${attempt} attempts)` : cause);
+        // The service's own error rides along as the cause, for callers that tell "not found" from the rest.
+        throw new Error(attempt > 1 ? `${cause} (after ${attempt} attempts)` : cause, { cause: err });
       }
       await sleep(backoff(attempt));
     }

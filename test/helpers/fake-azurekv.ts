@@ -1,5 +1,6 @@
 // A local Azure Key Vault for tests: the keys REST API (get key, encrypt, decrypt with RSA-OAEP-256
-// on a real RSA key) over HTTPS with a throwaway self-signed certificate, bearer challenge included.
+// on a real RSA key) and the secrets REST API (get secret, current or one version) over HTTPS with a throwaway
+// self-signed certificate, bearer challenge included.
 import { spawnSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface FakeAzureKv {
   fallback: Behaviour;
   /** Creates an RSA key and returns its version. */
   createKey(name: string): string;
+  /** Sets a secret (a new current version) and returns its version. */
+  setSecret(name: string, value: string): string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
   if (r.status !== 0) throw new Error('openssl could not make a test certificate');
 
   const keys = new Map<string, { versions: Map<string, { priv: KeyObject; pub: KeyObject }>; latest: string }>();
+  const secrets = new Map<string, { versions: Map<string, string>; latest: string }>();
   const state: Pick<FakeAzureKv, 'calls' | 'plan' | 'fallback'> = { calls: [], plan: [], fallback: 'ok' };
   const hanging = new Set<() => void>();
   let vaultUrl = '';
@@ -65,8 +69,20 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
       if (typeof b === 'object') await new Promise((r) => setTimeout(r, b.delayMs));
       if (b === 'throttle') return reply(429, { error: { code: 'Throttled', message: 'Request was not processed because too many requests were received.' } }, { 'retry-after': '0' });
       if (b === 'unavailable') return reply(503, { error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } });
+      const secretPath = /^\/secrets\/([^/]+)(?:\/([^/]*))?\/?$/.exec(url.pathname);
       if (b === 'denied' || authorization !== `Bearer ${token}`) {
-        return reply(403, { error: { code: 'Forbidden', message: 'The user, group or application does not have keys encrypt permission.' } });
+        const permission = secretPath ? 'secrets get' : 'keys encrypt';
+        return reply(403, { error: { code: 'Forbidden', message: `The user, group or application does not have ${permission} permission.` } });
+      }
+      if (secretPath && req.method === 'GET') {
+        const secret = secrets.get(secretPath[1]!);
+        const version = secretPath[2] || secret?.latest || '';
+        const value = secret?.versions.get(version);
+        if (value === undefined) {
+          return reply(404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${secretPath[1]}/${version} was not found in this key vault.` } });
+        }
+        const now = Math.floor(Date.now() / 1000);
+        return reply(200, { value, id: `${vaultUrl}/secrets/${secretPath[1]}/${version}`, attributes: { enabled: true, created: now, updated: now, recoveryLevel: 'Purgeable' } });
       }
 
       const m = /^\/keys\/([^/]+)(?:\/([^/]*))?(?:\/(encrypt|decrypt))?\/?$/.exec(url.pathname);
@@ -129,6 +145,14 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
       k.versions.set(version, { priv: privateKey, pub: publicKey });
       k.latest = version;
       keys.set(name, k);
+      return version;
+    },
+    setSecret(name: string, value: string): string {
+      const version = randomBytes(16).toString('hex');
+      const secret = secrets.get(name) ?? { versions: new Map<string, string>(), latest: version };
+      secret.versions.set(version, value);
+      secret.latest = version;
+      secrets.set(name, secret);
       return version;
     },
     stop: () =>

@@ -32,9 +32,10 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startMoto(): Promise<Moto> {
+/** `serverEnv` is added to moto's own environment (INITIAL_NO_AUTH_ACTION_COUNT=0 turns on its IAM checks). */
+export async function startMoto(serverEnv: NodeJS.ProcessEnv = {}): Promise<Moto> {
   const port = await freePort();
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, ...serverEnv } });
   let exited = false;
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 30_000;

@@ -14,7 +14,7 @@ const CACHE = join(ROOT, 'dist', 'commands.cjs.cache');
 const AGE_FILE = join(HS_VECTORS, 'tests', 'assets', 'values', 'sops', 'secrets.age.yaml');
 
 /** Runs the entry point's loader for one bundle in a fresh node: what it exports and whether V8 took the cache. */
-function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' = 'cli'): string {
+function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs' = 'cli'): string {
   const code = `const { loadBundle } = require(${JSON.stringify(bin)}); const { script, exports: e } = loadBundle('${name}'); console.log(Object.keys(e).sort().join(','), script.cachedDataRejected);`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -22,13 +22,15 @@ function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' = 'cli'): st
 }
 
 describe('the bundled CLI and its code cache', () => {
-  it('the build leaves code caches this node accepts, for both halves of the CLI and for the AWS SDK bundle', () => {
+  it('the build leaves code caches this node accepts, for both halves of the CLI and for the AWS SDK bundles', () => {
     assert.ok(statSync(join(ROOT, 'dist', 'cli.cjs.cache')).size > 10_000, 'dist/cli.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI), 'VERSION,main,startRun false');
     assert.ok(statSync(CACHE).size > 100_000, 'dist/commands.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'commands'), 'link,load false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws.cjs.cache')).size > 100_000, 'dist/aws.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws'), 'kms,sts false');
+    assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
+    assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
   });
 
   /** A copy of bin/ and dist/ in a fresh directory (node_modules linked), for tests that damage the build. */
@@ -63,6 +65,20 @@ describe('the bundled CLI and its code cache', () => {
       const again = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
       assert.equal(again.stdout.trim(), pkg.version, again.stderr);
       assert.equal(view(bin), plain);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the AWS clients of the references come from their bundle alone, with no node_modules beside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-bundle-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      for (const f of ['helm-secrets.js', 'package.json']) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
+      cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+      const refs = `const { loadBundle } = require(${JSON.stringify(join(dir, 'bin', 'helm-secrets.js'))}); const a = loadBundle('aws-refs').exports; console.log([typeof a.secretsManager().SecretsManagerClient, typeof a.ssm().SSMClient, typeof a.s3().S3Client].join());`;
+      const loaded = spawnSync(process.execPath, ['-e', refs], { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      assert.equal(loaded.stdout.trim(), 'function,function,function', loaded.stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

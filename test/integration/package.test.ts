@@ -154,10 +154,23 @@ describe('release packages installed without npm', function () {
       await rendersDemoChart(HELM.v4, h);
     });
 
+    it('--evaluate-templates through the installed post-renderer, which runs the secrets plugin', async () => {
+      const plain = join(keys.dir, 'refs.yaml');
+      writeFileSync(plain, 'global_secret: ref+echo://from-the-post-renderer\n');
+      const r = await run(HELM.v4, ['secrets', '--evaluate-templates', 'template', 'rel', CHART, '-f', secrets, '-f', plain], h.env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /global_secret: from-the-post-renderer/);
+      assert.match(r.stdout, /port: "?8443"?/);
+    });
+
     it('installs no node_modules, under 25 MB for all the helm 4 plugins together', () => {
       const sizes = helm4Names().map((n) => [n, treeSize(join(h.plugins, n))] as const);
       for (const [n, s] of sizes) assert.equal(s.nodeModules, false, n);
-      for (const n of helm4Names()) assert.equal(readFileSync(join(h.plugins, n, 'dist', 'NODE_VERSION'), 'utf8'), `${process.version}\n`);
+      // The post-renderer is a launcher that runs the secrets plugin's code: it carries none of its own.
+      for (const n of helm4Names()) {
+        if (n === 'secrets-post-renderer') assert.equal(existsSync(join(h.plugins, n, 'dist')), false, n);
+        else assert.equal(readFileSync(join(h.plugins, n, 'dist', 'NODE_VERSION'), 'utf8'), `${process.version}\n`);
+      }
       const total = sizes.reduce((a, [, s]) => a + s.bytes, 0);
       assert.ok(total < 25e6, `${total} bytes`);
       process.stderr.write(`      installed: ${sizes.map(([n, s]) => `${n} ${(s.bytes / 1e6).toFixed(1)} MB`).join(', ')}; total ${(total / 1e6).toFixed(1)} MB\n`);

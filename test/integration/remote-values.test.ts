@@ -275,11 +275,14 @@ describe('remote values: every source kind through every way in', function () {
           }
         }
 
-        it('secrets+literal:// naming vals is an error in the getter, not a value', async () => {
-          for (const lit of ['secrets+literal://vals!ref+vault://secret/x#key', 'secrets+literal://ref+awssecrets://x']) {
+        it('secrets+literal:// with a reference that cannot be resolved, or a reference without the vals backend, is an error in the getter, not a value', async () => {
+          for (const [lit, why] of [
+            ['secrets+literal://vals!ref+nosuchstore://secret/x#key', /vals error: ref\+nosuchstore:\/\/secret\/x#key: /],
+            ['secrets+literal://ref+awssecrets://x', /a vals reference \(ref\+…:\/\/\) needs the vals backend/],
+          ] as const) {
             const r = await run(['template', 'rel', chart, '-f', lit], {});
             assert.notEqual(r.code, 0);
-            assert.match(r.stderr, /not supported \(only sops is built in\)/);
+            assert.match(r.stderr, why);
             assert.doesNotMatch(r.stdout.toString(), /ref\+/);
           }
         });

@@ -13,6 +13,9 @@ import { withFileLock } from '../../lock.js';
 import { fetchRemote, isRemote, remoteFileName } from '../../helm/remote.js';
 import { redactUrl } from '../../redact.js';
 import { storeNameFor } from '../../sops/store.js';
+import { Unsupported, defaultBackend, type Backend } from '../../helm/backends.js';
+import { decryptWithBackend } from '../../helm/resolve.js';
+import { Delivery } from '../../helm/deliver.js';
 
 export function decPath(file: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.HELM_SECRETS_DEC_PREFIX ?? '';
@@ -60,6 +63,12 @@ export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<num
     return reportError(new SopsError('--terraform takes exactly one input file', ExitCode.ConflictingParameters));
   }
   const env = args.common.env ?? process.env;
+  const backend = defaultBackend(env);
+  if (backend.kind !== 'sops') {
+    let code = 0;
+    for (const file of args.files) code = (await decryptOther(mode, file, backend, args, env)) || code;
+    return code;
+  }
   let remote = 0;
   const code = await eachFile(args.files, async (file) => {
     if (isRemote(file, env)) remote = (await decryptRemote(mode, file, args, env)) || remote;
@@ -137,5 +146,47 @@ async function decryptRemote(mode: Mode, url: string, args: FileCommandArgs, env
     return 0;
   } catch (err) {
     return reportError(err);
+  }
+}
+
+/**
+ * decrypt / dec / view with a backend other than sops (noop, vals, a custom script), as helm-secrets runs them: the
+ * file must exist and hold something for the backend ("File is not encrypted" otherwise); vals cannot write in
+ * place; the plaintext goes where the command sends it (stdout, --output, FILE.dec), as with sops.
+ */
+async function decryptOther(mode: Mode, file: string, backend: Backend, args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  const scratch = new Delivery('dir', env);
+  try {
+    const remote = isRemote(file, env);
+    let bytes: Uint8Array;
+    try {
+      bytes = remote ? await fetchRemote(file, env) : await readInput(file);
+    } catch (err) {
+      throw isMissingFile(err) ? OwnCheck.missing(file) : err;
+    }
+    const inPlace = mode === 'decrypt' && args.inPlace && !args.terraform;
+    if (inPlace && remote) throw new SopsError(`${redactUrl(file)}: a URL cannot be decrypted in place; use decrypt (stdout) or --output FILE`, ExitCode.ConflictingParameters);
+    if (inPlace && backend.kind === 'noop') return 0; // noop's in-place decryption leaves the file as it is
+    if (inPlace && backend.kind === 'vals') throw Unsupported.valsInPlace();
+    const name = remote ? remoteFileName(file) : file;
+    const plain = await decryptWithBackend(backend, bytes, name, remote ? undefined : file, 'auto', env, async () => scratch.privateDir());
+    if (!plain) throw OwnCheck.notEncrypted(file);
+    if (args.terraform) await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
+    else if (inPlace) {
+      await withFileLock(file, lockOptions(env, 'decrypt -i'), () => writeAtomic(file, plain));
+      info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
+    } else if (mode === 'dec' && !remote) {
+      const target = args.output ?? decPath(file, env);
+      await writeAtomic(target, plain, 0o600);
+      info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
+    } else if (args.output) {
+      await writeAtomic(args.output, plain, 0o600);
+      info(`Decrypted ${file} to ${args.output}`);
+    } else await writeStdout(plain);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    scratch.wipe();
   }
 }

@@ -10,6 +10,8 @@ import { attachMetadata, metadataToMapping, parseMetadata, splitMetadata, type M
 import { metadataKeyOf } from '../../sops/store.js';
 import { commit, openSession, seal } from '../../edit/change.js';
 import { askYesNo, runEditor } from '../../edit/editor.js';
+import { Unsupported, defaultBackend, type Backend } from '../../helm/backends.js';
+import { callCustom } from '../../helm/custombackend.js';
 import { PrivateDir } from '../../edit/private.js';
 import { branchesEqual, reservedKeyOf } from '../../edit/treeops.js';
 import { getStore } from '../../sops/stores/index.js';
@@ -161,6 +163,8 @@ export async function runEdit(args: FileCommandArgs, env: NodeJS.ProcessEnv, usa
     // A new file in a directory that does not exist could never be saved: refuse before the editor opens.
     const dir = dirname(file);
     if (!existsSync(resolve(cwd, dir))) throw OwnCheck.noDirectory(dir);
+    const backend = defaultBackend(runEnv);
+    if (backend.kind !== 'sops') return await editOther(backend, resolve(cwd, file), runEnv);
     // The lock is held while the editor is open: a set or another edit of the same file waits (bounded) for
     // this one to save, instead of being overwritten by it.
     return await withFileLock(resolve(cwd, file), lockOptions(runEnv, 'edit'), async () =>
@@ -169,4 +173,17 @@ export async function runEdit(args: FileCommandArgs, env: NodeJS.ProcessEnv, usa
   } catch (err) {
     return reportError(asSopsError(err), file);
   }
+}
+
+/**
+ * edit with another backend, as helm-secrets does: noop opens the file itself in the editor (it is plaintext), a
+ * custom backend's _custom_backend_edit_file runs in the file's directory with the terminal, vals cannot edit.
+ */
+async function editOther(backend: Backend, path: string, env: NodeJS.ProcessEnv): Promise<number> {
+  if (backend.kind === 'vals') throw Unsupported.valsEdit();
+  if (backend.kind === 'noop') {
+    await runEditor(path, env);
+    return 0;
+  }
+  return (await callCustom(backend, 'edit_file', ['yaml', basename(path)], { env, cwd: dirname(path), interactive: true })).code;
 }

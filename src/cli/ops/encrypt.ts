@@ -12,6 +12,9 @@ import { withFileLock } from '../../lock.js';
 import { verboseLog } from '../../log.js';
 import { eachFile } from '../command.js';
 import { checkStdinUse, readStdinInput, readsStdin } from './stdin.js';
+import { basename, dirname, resolve } from 'node:path';
+import { Unsupported, hasValsRef, defaultBackend, type Backend } from '../../helm/backends.js';
+import { callCustom, customIsFileEncrypted } from '../../helm/custombackend.js';
 
 export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs): Promise<number> {
   // sops needs the name for the creation rule and the format: without --filename-override, no FILE stays
@@ -28,6 +31,12 @@ export async function runEncrypt(mode: 'encrypt' | 'enc', args: FileCommandArgs)
     return reportError(new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters));
   }
   const env = args.common.env ?? process.env;
+  const backend = defaultBackend(env);
+  if (backend.kind !== 'sops') {
+    let code = 0;
+    for (const file of args.files) code = (await encryptOther(file, backend, args, env).catch((err: unknown) => reportError(err, file))) || code;
+    return code;
+  }
   const name = (file: string) => args.filenameOverride ?? file;
   const one = async (file: string): Promise<void> => {
     // helm-secrets 2/3: `enc secrets.yaml` encrypts secrets.yaml.dec into secrets.yaml when it exists.
@@ -90,4 +99,24 @@ export async function encryptStdin(mode: 'encrypt' | 'enc', args: FileCommandArg
     info(`Encrypted stdin to ${args.output}`);
   } else await writeStdout(enc);
   return 0;
+}
+
+/**
+ * encrypt with another backend, as helm-secrets does: a file the backend already finds something in is "Already
+ * encrypted" (always, for noop); noop and vals cannot encrypt; a custom script's _custom_backend_encrypt_file runs in
+ * the file's directory and writes the file (-i), --output, or stdout.
+ */
+async function encryptOther(file: string, backend: Backend, args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInput(file);
+  } catch (err) {
+    throw isMissingFile(err) ? OwnCheck.missing(file) : err;
+  }
+  if (backend.kind === 'noop') throw OwnCheck.alreadyEncrypted(basename(file));
+  if (backend.kind === 'vals') throw hasValsRef(bytes) ? OwnCheck.alreadyEncrypted(basename(file)) : Unsupported.encrypt();
+  const path = resolve(file);
+  if (await customIsFileEncrypted(backend, path, { env })) throw OwnCheck.alreadyEncrypted(basename(file));
+  const output = args.inPlace ? basename(path) : args.output ? resolve(args.output) : '';
+  return (await callCustom(backend, 'encrypt_file', ['yaml', basename(path), output], { env, cwd: dirname(path), interactive: true })).code;
 }

@@ -1,0 +1,61 @@
+// The backend decisions of src/helm/backends.ts (names, prefixes, the allow-list) and how --set values are split
+// into pairs (src/helm/literals.ts), without running anything.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backendFor, isBackendName, loadBackend, splitForced, valsFormat } from '../../src/helm/backends.js';
+import { splitPairs } from '../../src/helm/literals.js';
+
+describe('secret backends: decisions', () => {
+  let dir: string;
+  let script: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hs-backends-unit-'));
+    script = join(dir, 'b.sh');
+    writeFileSync(script, '_custom_backend_decrypt_literal() { printf x; }\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('built-in names, script files, and helm-secrets\' refusals', () => {
+    assert.deepEqual(loadBackend('vals', {}), { name: 'vals', kind: 'vals' });
+    assert.equal(loadBackend(script, {}).kind, 'custom');
+    assert.throws(() => loadBackend('nonexists', {}), /^HelmSecretsError: Can't find secret backend: nonexists$/);
+    assert.throws(() => loadBackend('noop', { HELM_SECRETS_ALLOWED_BACKENDS: 'sops,vals' }), /secret backend 'noop' not allowed/);
+    // Exact entries only: no trimming, no prefixes.
+    assert.throws(() => loadBackend('vals', { HELM_SECRETS_ALLOWED_BACKENDS: 'sops, vals' }), /not allowed/);
+    assert.throws(() => loadBackend('val', { HELM_SECRETS_ALLOWED_BACKENDS: 'vals' }), /not allowed/);
+    assert.equal(backendFor(undefined, { HELM_SECRETS_BACKEND: 'noop' }).kind, 'noop');
+    assert.equal(backendFor(undefined, {}).kind, 'sops');
+    assert.equal(isBackendName(dir), false, 'a directory is no script');
+  });
+
+  it('prefixes: on the command line only names of backends count; after a protocol anything before the first !', () => {
+    assert.deepEqual(splitForced('vals!a.yaml', false), { backend: 'vals', rest: 'a.yaml' });
+    assert.deepEqual(splitForced('nonexists!a.yaml', false), { rest: 'nonexists!a.yaml' });
+    assert.deepEqual(splitForced(`${script}!a!b.yaml`, false), { backend: script, rest: 'a!b.yaml' });
+    assert.deepEqual(splitForced('nonexists!a.yaml', true), { backend: 'nonexists', rest: 'a.yaml' });
+    assert.deepEqual(splitForced('!a.yaml', true), { rest: 'a.yaml' });
+    assert.deepEqual(splitForced('a.yaml', true), { rest: 'a.yaml' });
+  });
+
+  it('vals output format from the name, as helm-secrets picks it', () => {
+    assert.equal(valsFormat('x.json', 'auto'), 'json');
+    assert.equal(valsFormat('x.yaml.json', 'auto'), 'yaml');
+    assert.equal(valsFormat('x.txt', 'auto'), 'yaml');
+    assert.equal(valsFormat('x.json', 'yaml'), 'yaml');
+  });
+
+  it('--set values split into pairs as helm reads them: escapes and {lists} keep their commas', () => {
+    const v = 'a=1,b=x\\,y,c={p,q},d';
+    assert.deepEqual(
+      splitPairs(v).map((p) => [p.key, p.value, p.list, v.slice(p.start, p.end)]),
+      [
+        ['a', '1', false, 'a=1'],
+        ['b', 'x\\,y', false, 'b=x\\,y'],
+        ['c', '{p,q}', true, 'c={p,q}'],
+        ['', 'd', false, 'd'],
+      ],
+    );
+  });
+});
