@@ -52,18 +52,24 @@ function loadBundle(name, cache) {
 /** Runs the CLI as `entry`: 'helm-secrets' (this file), or 'sops' (bin/sops.js: sops's command line). */
 function start(entry) {
   var cli;
-  // The front asks for the commands bundle through this, and the CLI for the precompiled AWS SDK (src/keys/sdk.ts);
-  // without it (the bundle required directly), they require the file or the package.
-  globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
+  // dist/NAME.cjs from its code cache, once per process; undefined when the file is not there.
+  var precompiled = function (name) {
     if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
     return loadBundle(name).exports;
   };
+  // The vendor bundles of a packaged plugin (dist/vendor/*, scripts/package.mjs) are third-party code outside the
+  // CLI's bundles: their stubs find each other through this global.
+  globalThis[Symbol.for('helm-secrets.precompiled')] = precompiled;
   try {
     cli = loadBundle('cli');
   } catch (err) {
     process.stderr.write('[helm-secrets] cannot load ' + BUNDLE + ': ' + (err && err.code ? err.code : String(err)) + " (run 'npm ci' in " + path.join(__dirname, '..') + ')\n');
     process.exit(1);
   }
+  // The contract with the bundle (src/cli/entry.ts EntryHooks): this process runs one command, and the CLI gets the
+  // commands bundle, the precompiled AWS SDK and the vendor bundles from here (src/packages.ts); without it (the
+  // bundle required directly), it requires the file or the package.
+  cli.exports.startRun({ precompiled: precompiled });
   cli.main(process.argv.slice(2), entry).then(
     function (code) { process.exitCode = code; },
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }

@@ -96,12 +96,14 @@ await build({
     redirect('hs-commands', wanted, ['dynamic-import']),
     virtual('hs', {
       'hs:front-entry': `import { offer } from 'hs:link';\noffer({\n${frontModules.map((f) => `  ${JSON.stringify(f)}: () => require(${spec(f)}),`).join('\n')}\n});\nexport * from ${spec(ENTRY)};\n`,
-      'hs:link': `let modules, commands;
+      // The entry point offers the commands bundle (with its cache) through startRun (src/cli/entry.ts, which
+      // hands the loader to src/packages.ts, a module of the front); required directly, the file is required.
+      'hs:link': `import { precompiledBundle } from './src/packages.ts';
+let modules, commands;
 export function offer(m) { modules = m; }
 export function fromCommands(path) {
   if (!commands) {
-    const precompiled = globalThis[Symbol.for('helm-secrets.precompiled')];
-    commands = (precompiled && precompiled('commands')) || require(require('node:path').join(__dirname, 'commands.cjs'));
+    commands = precompiledBundle('commands') || require(require('node:path').join(__dirname, 'commands.cjs'));
     commands.link(modules);
   }
   return commands.load(path);

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Command } from './command.js';
+import { writeStdout } from './console.js';
 
 export const VERSION: string = pkg.version;
 
@@ -19,7 +20,7 @@ export const help: Command = {
   async run(ctx) {
     const { helpFor, overview } = await import('./help.js');
     const name = ctx.argv[0];
-    process.stdout.write(((name ? helpFor(name) : undefined) ?? overview()) + '\n');
+    await writeStdout(((name ? helpFor(name) : undefined) ?? overview()) + '\n');
     return 0;
   },
 };
@@ -32,7 +33,7 @@ export const version: Command = {
   options: HELP,
   parse: 'own',
   async run() {
-    process.stdout.write(VERSION + '\n');
+    await writeStdout(VERSION + '\n');
     return 0;
   },
 };
@@ -50,7 +51,7 @@ export const dir: Command = {
   options: HELP,
   parse: 'own',
   async run(ctx) {
-    process.stdout.write(pluginDir(ctx.env) + '\n');
+    await writeStdout(pluginDir(ctx.env) + '\n');
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 // Entry point of the CLI: global options, then one command of the registry (src/cli/commands.ts), run by the one
 // runner (src/cli/command.ts); anything else is a helm command, run through the wrapper with encrypted values
 // decrypted on the fly. Only the descriptors load before the command is known.
-import { isQuietEnv, reportError, setQuiet } from './console.js';
+import { isQuietEnv, reportError, setQuiet, writeStdout } from './console.js';
 import { takeSwitch } from '../helm/globalopts.js';
 import { runCommand } from './command.js';
 import { findCommand } from './commands.js';
@@ -10,6 +10,7 @@ import { overview } from './help.js';
 import { defaultBackend, loadBackend } from '../helm/backends.js';
 
 export { VERSION };
+export { startRun, type EntryHooks } from './entry.js';
 
 /** The overview, generated from the registry. help.ts is light and part of the front bundle (dist/cli.cjs), so
  * `--help` never loads the commands bundle. */
@@ -38,7 +39,7 @@ export async function main(argv: string[], entry = 'helm-secrets'): Promise<numb
       printOverview();
       return 0;
     } else if (a === '-v' || a === '--version') {
-      process.stdout.write(VERSION + '\n');
+      await writeStdout(VERSION + '\n');
       return 0;
     } else if (a === '-a' || a === '--backend-args') {
       // sops flags for every engine call (src/config/backendargs.ts); in the environment, so the getter gets them too.

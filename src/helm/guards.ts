@@ -1,6 +1,6 @@
 // The path guards for shared environments (Argo CD, CI): a repository must not make the plugin read files
 // outside itself. Each guard is opt-in through helm-secrets' HELM_SECRETS_VALUES_ALLOW_* / KEY_LOCATION_PREFIX.
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, promises as fsp, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SopsError, printable } from '../errors.js';
 
@@ -19,7 +19,7 @@ export async function checkValuesPath(rawPath: string, env: NodeJS.ProcessEnv): 
     throw new SopsError(`Values filepath '${shown}' contains '..'. Path traversal is not allowed.`);
   }
   if (!allowed(env, 'HELM_SECRETS_VALUES_ALLOW_SYMLINKS')) {
-    const st = await lstat(path).catch(() => undefined);
+    const st = lstatOrNone(path);
     if (st?.isSymbolicLink()) throw symlinkRefused(path);
     // A symlinked directory on the way (repo/link/secrets.yaml, link -> /elsewhere) leaves the repository just
     // the same. Components of a relative path only: an absolute one may pass system links (/tmp on macOS).
@@ -27,11 +27,23 @@ export async function checkValuesPath(rawPath: string, env: NodeJS.ProcessEnv): 
       const parts = path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
       for (let i = 1; i < parts.length; i++) {
         const dir = parts.slice(0, i).join('/');
-        if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink()) {
+        if (lstatOrNone(dir)?.isSymbolicLink()) {
           throw new SopsError(`Values file '${shown}' is reached through a symlink ('${printable(dir)}'). Symlinks are not allowed.`);
         }
       }
     }
+  }
+}
+
+/**
+ * lstat, or undefined when it fails. Synchronous, without an exception for a missing file: run for every values file
+ * and each directory on its way, where a promise per call and an error with its stack per miss add up.
+ */
+function lstatOrNone(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
 
@@ -52,10 +64,10 @@ function below(dir: string, p: string): boolean {
 /** The real path of `path`; for a file that does not exist (yet), its directory's real path and its name. */
 async function realOrParent(path: string): Promise<string> {
   try {
-    return await realpath(path);
+    return await fsp.realpath(path);
   } catch {
     try {
-      return join(await realpath(dirname(path)), basename(path));
+      return join(await fsp.realpath(dirname(path)), basename(path));
     } catch {
       return resolve(path);
     }
@@ -73,7 +85,7 @@ export async function checkKeyLocation(path: string, env: NodeJS.ProcessEnv): Pr
   const refused = new SopsError(`Key location '${printable(path)}' is not allowed (it must be inside ${printable(prefix)})`);
   let dir: string;
   try {
-    dir = await realpath(prefix);
+    dir = await fsp.realpath(prefix);
   } catch {
     throw refused;
   }

@@ -3,7 +3,6 @@
 // decrypt them under. A reference with no getter is a local path, as helm reads it.
 import { SopsError, printable, HelmSecretsError } from '../errors.js';
 import { redactUrl } from '../redact.js';
-import { Delivery } from './deliver.js';
 import { helmHasGetter } from './getters.js';
 import { expandUrl } from './guards.js';
 
@@ -36,7 +35,8 @@ export async function fetchRemote(spec: string, env: NodeJS.ProcessEnv): Promise
       throw new HelmSecretsError(`File does not exist: ${shown} (${err instanceof HttpFailure ? err.reason : 'request failed'})`);
     }
   }
-  const { fetchViaHelm } = await import('./viahelm.js');
+  // The private scratch directory (deliver.ts: node:child_process, node:stream) only for a fetch through helm.
+  const [{ fetchViaHelm }, { Delivery }] = await Promise.all([import('./viahelm.js'), import('./deliver.js')]);
   const scratch = new Delivery('dir', env);
   try {
     return await fetchViaHelm(spec, env, scratch.privateDir());

@@ -1,6 +1,6 @@
 // Turns one parsed values reference into what helm should get: the reference unchanged, another path, or
 // plaintext bytes to hand over privately. Shared by the wrapper and the getter; the plaintext stays in memory.
-import { promises as fs, constants as fsc } from 'node:fs';
+import { lstatSync, promises as fs, constants as fsc, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, HelmSecretsError, SopsError, asSopsError, printable } from '../errors.js';
@@ -227,7 +227,14 @@ const EMPTY = new Uint8Array(0);
 async function reuseDecrypted(path: string, ctx: ResolveContext): Promise<Uint8Array | undefined> {
   const env = ctx.env;
   const dec = decryptedName(path, env);
-  const lst = await fs.lstat(dec).catch(() => undefined);
+  // Synchronous and without an exception for the usual answer (no such file): a rejected promise builds an error with
+  // its stack for every values file of the command.
+  let lst: Stats | undefined;
+  try {
+    lst = lstatSync(dec, { throwIfNoEntry: false });
+  } catch {
+    lst = undefined;
+  }
   if (!lst) return undefined;
   // In the repository the name is the user's path plus a suffix: every guard applies. In HELM_SECRETS_DEC_DIR (chosen
   // by whoever runs helm, an absolute path) only the file itself is the repository's business.

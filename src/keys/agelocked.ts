@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import { base32 } from '@scure/base';
 import { errorMessage } from '../errors.js';
 import { dearmor, parseHeader } from './agefile.js';
-import { agentForget, agentPassphrase } from './gpgagent.js';
-import { askOnTerminal, NoTerminalError } from './prompt.js';
+// gpg-agent (node:child_process, node:net) and the terminal prompt (node:tty) load only when a locked file is opened:
+// a run with a plain key does not pay for those built-ins.
+const agent = (): Promise<typeof import('./gpgagent.js')> => import('./gpgagent.js');
+const prompt = (): Promise<typeof import('./prompt.js')> => import('./prompt.js');
 
 /** An identity source whose text is encrypted: where it came from (for messages) and the binary age file. */
 export interface LockedSource {
@@ -66,7 +68,7 @@ async function open(src: LockedSource, cacheKey: string, env: NodeJS.ProcessEnv)
   try {
     return await d.decrypt(src.contents, 'text');
   } catch (err) {
-    await agentForget(env, cacheKey).catch(() => undefined);
+    await (await agent()).agentForget(env, cacheKey).catch(() => undefined);
     if (/no identity matched/.test(errorMessage(err))) throw new Error(`incorrect passphrase for ${where}`);
     throw new Error(`failed to decrypt ${where}: ${errorMessage(err)}`);
   }
@@ -74,6 +76,8 @@ async function open(src: LockedSource, cacheKey: string, env: NodeJS.ProcessEnv)
 
 async function passphrase(env: NodeJS.ProcessEnv, cacheKey: string, desc: string, where: string): Promise<string> {
   let agentProblem: string | undefined;
+  const { agentForget, agentPassphrase } = await agent();
+  const { askOnTerminal, NoTerminalError } = await prompt();
   try {
     const p = await agentPassphrase(env, cacheKey, desc);
     if (p) return p;

@@ -1,7 +1,7 @@
 // Reading private key files (age identity files, SSH keys for age, PGP key files). As ssh does, a key file that its
 // group or others can write is reported: one line on stderr naming the file and its mode, printed even with -q
 // since it is about the safety of the key. The file is still used (refusing would break a deploy over a mode bit).
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { printable } from '../errors.js';
 
 const warned = new Set<string>();
@@ -16,16 +16,17 @@ export function looseKeyFileWarning(path: string, mode: number): string | undefi
 
 /** Reads a key file; warns once per file when group or others can write it (checked on the descriptor read). */
 export async function readKeyFile(path: string): Promise<Buffer> {
-  const fh = await fs.open(path, 'r');
+  // Synchronous, as src/io.ts readInput: loading node:fs's promises API costs more than reading a key.
+  const fd = openSync(path, 'r');
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     const warning = st.isFile() ? looseKeyFileWarning(path, st.mode) : undefined;
     if (warning && !warned.has(path)) {
       warned.add(path);
       process.stderr.write(warning + '\n');
     }
-    return await fh.readFile();
+    return readFileSync(fd);
   } finally {
-    await fh.close().catch(() => {});
+    closeSync(fd);
   }
 }

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/paths.js';
 
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\//, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
+// config/memo.ts is only the flag the entry point sets for a run (startRun): no config code.
+const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\//, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts|memo\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
 
 function modulesLoadedBy(argv: string[]): { loaded: string[]; code: number | null } {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'sops-trace-'));

@@ -1,0 +1,74 @@
+// What the CLI prints on stdout reaches the reader whole: on Linux the bytes go straight to descriptor 1
+// (src/cli/console.ts writeStdout), in pieces when the pipe is full, and through process.stdout when the descriptor
+// would block. Checked with 1.5 MB of plaintext against a reader that waits before it reads, a pipe whose write end
+// is non-blocking, and the same decryption written to a file.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { identityToRecipient } from 'age-encryption';
+import { testEnv } from '../helpers/env.js';
+import { CLI } from '../helpers/paths.js';
+
+/** Runs the CLI with stdout a pipe nobody reads for `waitMs`, then reads it all. */
+function slowReader(args: string[], env: NodeJS.ProcessEnv, waitMs: number): Promise<{ code: number | null; out: Buffer; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), waitMs);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code, out: Buffer.concat(out), err }));
+  });
+}
+
+describe('stdout: large output through a pipe', () => {
+  let dir: string;
+  let enc: string;
+  let expected: Buffer;
+  const env = testEnv();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hs-stdout-'));
+    const identity = readFileSync(env.SOPS_AGE_KEY_FILE!, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    const recipient = await identityToRecipient(identity);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(`g${i}:`);
+      for (let j = 0; j < 10; j++) lines.push(`  k${j}: value-${i}-${j}-${'x'.repeat(30)}`);
+    }
+    writeFileSync(join(dir, 'plain.yaml'), lines.join('\n') + '\n');
+    enc = join(dir, 'enc.yaml');
+    const r = spawnSync(process.execPath, [CLI, 'encrypt', '--age', recipient, '--output', enc, join(dir, 'plain.yaml')], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    // The reference: the same decryption written to a file (src/io.ts writeAtomic), not through stdout.
+    const d = spawnSync(process.execPath, [CLI, 'decrypt', '--output', join(dir, 'dec.yaml'), enc], { env, encoding: 'utf8' });
+    assert.equal(d.status, 0, d.stderr);
+    expected = readFileSync(join(dir, 'dec.yaml'));
+    assert.ok(expected.length > 1_000_000, `${expected.length} bytes`);
+    assert.match(expected.toString('utf8', 0, 40), /^g0:\n {4}k0: value-0-0-x/);
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a reader that waits before reading gets every byte', async () => {
+    const r = await slowReader(['decrypt', enc], env, 500);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.length, expected.length);
+    assert.ok(r.out.equals(expected));
+  });
+
+  it('a non-blocking pipe (set by another process) gets every byte', function () {
+    if (process.platform === 'win32') this.skip();
+    // bash makes fd 1 a pipe whose reader waits; a node sets it non-blocking (process.stdout's handle, as a parent
+    // process sharing the pipe might) and runs the CLI's entry point in the same process.
+    const setNonBlocking = `if(process.stdout._handle.setBlocking(false)!==0)process.exit(9);process.argv=[process.argv[0],${JSON.stringify(CLI)},'decrypt',${JSON.stringify(enc)}];require(${JSON.stringify(CLI)}).start('helm-secrets');`;
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" -e "$0" | (sleep 0.5; cat)`, setNonBlocking], { env, maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stdout.length, expected.length, r.stderr.toString());
+    assert.ok(r.stdout.equals(expected));
+  });
+});
