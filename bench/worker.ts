@@ -45,7 +45,7 @@ async function run(job: Job): Promise<Omit<JobResult, 'maxRssKb'>> {
       const out = await encryptBytes(bytes, job.file, {
         env: process.env,
         cwd: dirname(job.file),
-        flags: { age: [job.recipient] },
+        flags: { keys: { age: [job.recipient] } },
       });
       const ms = performance.now() - t0;
       return { ms, bytes: out.byteLength };

@@ -21,6 +21,7 @@ import { IvStash } from './sops/cipher.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, type EncryptionRule } from './sops/rules.js';
 import { getPath, parseTreePath } from './sops/treepath.js';
 import type { KeyContext, KeySpec } from './keys/types.js';
+import { entrySchemas } from './keys/registry.js';
 import type { KeyFlags } from './config/keyspecs.js';
 
 export interface CommonOptions {
@@ -111,6 +112,16 @@ export async function outputStoreFor(opts: CommonOptions, path: string, input: S
   return opts.outputType && storeNameFor(path, opts.outputType) !== input.name ? storeFor(opts, path, opts.outputType) : input;
 }
 
+/** A file's `sops` block, read with every key kind the registry knows (commands that inspect metadata use this). */
+export function readMetadata(m: Mapping): Metadata {
+  return parseMetadata(m, entrySchemas());
+}
+
+/** The `sops` block for `md`, as sops writes it, with every key kind the registry knows. */
+export function metadataMapping(md: Metadata): Mapping {
+  return metadataToMapping(md, entrySchemas());
+}
+
 /** Parses, recovers the data key, decrypts and verifies the MAC. Every error names `path`. */
 export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenOptions = {}): Promise<OpenedFile> {
   try {
@@ -123,7 +134,7 @@ export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenO
     }
     const metaMapping = splitMetadata(branches, metadataKeyOf(store.name));
     if (!metaMapping) throw new SopsError('sops metadata not found: the file is not encrypted', ExitCode.Generic);
-    const metadata = parseMetadata(metaMapping);
+    const metadata = readMetadata(metaMapping);
     const ctx = keyContext(opts);
     const { recoverDataKey } = await import('./keys/datakey.js');
     const dataKey = await recoverDataKey(metadata.keyGroups, metadata.shamirThreshold, ctx);
@@ -250,6 +261,6 @@ export function sealTree(branches: Branches, store: Store, metadata: Metadata, d
   const macHex = encryptBranches(branches, { dataKey, rule, macOnlyEncrypted: metadata.macOnlyEncrypted, stash });
   metadata.lastModified = nowLastModified();
   metadata.mac = encryptMac(macHex, dataKey, metadata.lastModified);
-  attachMetadata(branches, metadataToMapping(metadata), metadataKeyOf(store.name));
+  attachMetadata(branches, metadataMapping(metadata), metadataKeyOf(store.name));
   return store.emitEncrypted(branches);
 }

@@ -17,22 +17,10 @@ function quote(v: string): string {
   return /^[A-Za-z0-9_.\-/@:+]+$/.test(v) ? v : JSON.stringify(printable(v));
 }
 
-/** sops's logger name and the field that names the key, per key kind (metadata field name). */
-const KEY_LOGGERS: Readonly<Record<string, [string, string]>> = {
-  pgp: ['PGP', 'fingerprint'],
-  age: ['AGE', 'recipient'],
-  kms: ['AWSKMS', 'arn'],
-  gcp_kms: ['GCPKMS', 'resourceID'],
-  azure_kv: ['AZKV', 'key'],
-  hc_vault: ['VAULT_TRANSIT', 'path'],
-  hckms: ['HCKMS', 'key'],
-};
-
-/** A key attempt's line, e.g. `[PGP] ... msg="Decryption succeeded" fingerprint=...`. */
-export function keyLog(kind: string, msg: string, name: string): void {
+/** A key attempt's line, e.g. `[PGP] ... msg="Decryption succeeded" fingerprint=...`; the logger is the kind's (its descriptor). */
+export function keyLog(logger: readonly [name: string, field: string], msg: string, name: string): void {
   if (!verbose) return;
-  const [logger, field] = KEY_LOGGERS[kind] ?? [kind.toUpperCase(), 'key'];
-  verboseLog(logger, msg, name ? { [field]: name } : {});
+  verboseLog(logger[0], msg, name ? { [logger[1]]: name } : {});
 }
 
 /** One info line of logger `name` (SOPS, PGP, AGE, ...), with fields in name order, when verbose. */

@@ -42,7 +42,7 @@ async function writeBig(ctx: Ctx, leaves: number): Promise<BigInput & { exact: b
   writeFileSync(plainFile, g.yaml, { mode: 0o600 });
   writeFileSync(jsonFile, g.json, { mode: 0o600 });
   const { encryptBytes, decryptBytes } = await import('../../src/engine.js');
-  const enc = await encryptBytes(Buffer.from(g.yaml), plainFile, { env: ctx.env, cwd: ctx.dir, flags: { age: [ctx.recipient] } });
+  const enc = await encryptBytes(Buffer.from(g.yaml), plainFile, { env: ctx.env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } });
   writeFileSync(encFile, enc, { mode: 0o600 });
   const dec = Buffer.from(await decryptBytes(enc, encFile, { env: ctx.env })).toString('utf8');
   const exact = dec === g.yaml;

@@ -35,7 +35,7 @@ async function preparePeerFile(ctx: Ctx, kms: Kms, leaves: number): Promise<Peer
   const env = { ...ctx.env, ...kms.env };
   const expectSha = createHash('sha256').update(JSON.stringify(g.tree)).digest('hex');
   try {
-    const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { kms: [kms.arn] } });
+    const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { keys: { kms: [kms.arn] } } });
     writeFileSync(ourFile, enc, { mode: 0o600 });
     const ourEnv = { ...env, SOPS_AGE_KEY_FILE: join(ctx.dir, 'no-age-key.txt') };
     deepStrictEqual(JSON.parse(Buffer.from(await decryptBytes(enc, ourFile, { env: ourEnv })).toString()), g.tree);
@@ -43,7 +43,7 @@ async function preparePeerFile(ctx: Ctx, kms: Kms, leaves: number): Promise<Peer
   } catch {
     // our kms kind is not available: fall through to the age file plus an added kms entry
   }
-  const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { age: [ctx.recipient] } });
+  const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } });
   writeFileSync(ourFile, enc, { mode: 0o600 });
   const opened = await openEncrypted(enc, ourFile, { env });
   const wrapped = await kms.encrypt(opened.dataKey);

@@ -44,7 +44,7 @@ async function writeValues(ctx: Ctx, prefix: string, count: number): Promise<{ p
     const p = join(ctx.dir, `${prefix}${i}.dec.yaml`);
     const e = join(ctx.dir, `${prefix}${i}.secrets.yaml`);
     writeFileSync(p, yaml, { mode: 0o600 });
-    writeFileSync(e, await encryptBytes(Buffer.from(yaml), e, { env: ctx.env, cwd: ctx.dir, flags: { age: [ctx.recipient] } }), { mode: 0o600 });
+    writeFileSync(e, await encryptBytes(Buffer.from(yaml), e, { env: ctx.env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } }), { mode: 0o600 });
     plain.push(p);
     enc.push(e);
   }

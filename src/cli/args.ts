@@ -6,6 +6,7 @@ import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
 import { setVerbose } from '../log.js';
+import { keyFlags } from '../keys/registry.js';
 
 /** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
 const ENCRYPTING = new Set(['encrypt', 'enc', 'edit']);
@@ -21,13 +22,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   config: { type: 'string' },
   indent: { type: 'string' },
-  age: { type: 'string', short: 'a', multiple: true },
-  pgp: { type: 'string', short: 'p', multiple: true },
-  kms: { type: 'string', short: 'k', multiple: true },
-  'gcp-kms': { type: 'string', multiple: true },
-  'azure-kv': { type: 'string', multiple: true },
-  'hc-vault-transit': { type: 'string', multiple: true },
-  hckms: { type: 'string', multiple: true },
   'encryption-context': { type: 'string' },
   'aws-profile': { type: 'string' },
   'unencrypted-suffix': { type: 'string' },
@@ -44,6 +38,13 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   terraform: { type: 'boolean' },
 } as const;
+
+/** Each key kind's flag (src/keys/registry.ts): repeatable, with its one-letter alias. */
+function keyOptions() {
+  return Object.fromEntries(
+    keyFlags().map((f) => [f.name, { type: 'string' as const, multiple: true as const, ...(f.short ? { short: f.short } : {}) }]),
+  );
+}
 
 export interface FileCommandArgs {
   files: string[];
@@ -93,7 +94,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
   const extra = backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command');
   let parsed;
   try {
-    parsed = parseArgs({ args: [...extra, ...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...extra, ...argv], options: { ...OPTIONS, ...keyOptions() }, allowPositionals: true, strict: true });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
     throw new SopsError(msg, ExitCode.Generic);
@@ -127,13 +128,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
     keyTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
   };
   const flags: EncryptFlags = {
-    age: list(v.age),
-    pgp: list(v.pgp),
-    kms: list(v.kms),
-    gcpKms: list(v['gcp-kms']),
-    azureKv: list(v['azure-kv']),
-    hcVaultTransit: list(v['hc-vault-transit']),
-    hckms: list(v.hckms),
+    keys: Object.fromEntries(keyFlags().map((f) => [f.name, list((v as Record<string, unknown>)[f.name] as string[] | undefined)])),
     encryptionContext: v['encryption-context'],
     awsProfile: v['aws-profile'],
     rule: rules[0],

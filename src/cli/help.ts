@@ -1,4 +1,5 @@
 // Help texts: the overview and one page per command, printed by --help, `help CMD` and `CMD --help`.
+import { keyFlags } from '../keys/registry.js';
 
 const COMMON = `Options for every file command:
   --input-type TYPE     yaml, json, dotenv, ini or binary (default: from the extension)
@@ -11,13 +12,11 @@ const COMMON = `Options for every file command:
   --key-timeout SEC     time limit of one call to a key service
   -q, --quiet           no [helm-secrets] messages (HELM_SECRETS_QUIET=true)`;
 
+/** Stands for the key flags' lines (src/keys/registry.ts keyFlags()), filled in when a page is asked for. */
+const KEY_FLAGS = '\u0000key-flags';
+
 const ENCRYPTION = `Encryption options (override the creation rule of .sops.yaml; see also SOPS_* variables):
-  -a, --age R           age recipient(s), comma separated (SOPS_AGE_RECIPIENTS)
-  -p, --pgp FP          PGP fingerprint(s) (SOPS_PGP_FP)
-  -k, --kms ARN         AWS KMS key ARN(s), ARN+ROLE_ARN to assume a role (SOPS_KMS_ARN)
-  --gcp-kms ID          GCP KMS resource id(s) (SOPS_GCP_KMS_IDS)
-  --azure-kv URL        Azure Key Vault key URL(s) (SOPS_AZURE_KEYVAULT_URLS)
-  --hc-vault-transit U  Vault transit key URI(s) (SOPS_VAULT_URIS)
+${KEY_FLAGS}
   --encryption-context K:V,K2:V2   AWS KMS encryption context
   --aws-profile NAME    AWS profile for KMS
   --unencrypted-suffix S | --encrypted-suffix S | --unencrypted-regex R | --encrypted-regex R |
@@ -116,7 +115,12 @@ Run 'helm secrets COMMAND --help' for a command's options.`;
 
 export function helpFor(cmd: string): string | undefined {
   if (cmd === 'help') return OVERVIEW;
-  return PAGES[cmd];
+  const lines = () =>
+    keyFlags()
+      .filter((f) => f.supported)
+      .map((f) => f.helpLine)
+      .join('\n');
+  return PAGES[cmd]?.replace(KEY_FLAGS, lines);
 }
 
 export function registerHelp(cmd: string, text: string): void {

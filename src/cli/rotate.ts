@@ -8,28 +8,37 @@ import type { KeySpec } from '../keys/types.js';
 import { SOPS_COMPAT_VERSION } from '../sops/metadata.js';
 import { newer } from '../edit/change.js';
 import { extractFlags } from '../edit/cmdargs.js';
-import { keyIdentity, keyLabel, specOf } from '../edit/keydiff.js';
+import { specOf } from '../edit/keydiff.js';
+import { keyIdentity } from '../sops/keyentry.js';
+import { keyFlags, keySummary as keyLabel } from '../keys/registry.js';
 import { parseFileCommand } from './args.js';
 import { info, lockOptions, reportError, setQuiet, warn, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
 import { registerHelp } from './help.js';
 
+/** `  --add-age R, --add-pgp FP, ...`: the key flags of the kinds that can encrypt, with `prefix`. */
+function keyFlagList(prefix: string): string {
+  return `  ${keyFlags()
+    .filter((f) => f.supported)
+    .map((f) => `--${prefix}-${f.name} ${f.valueName}`)
+    .join(', ')}`;
+}
+
 export const HELP = `Usage: helm secrets rotate [options] FILE...
 Generates a new data key, re-encrypts every value with it (fresh IVs) and wraps it for the file's master keys,
 so a removed recipient that kept an old copy of the data key cannot read future versions.
 FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
-  --add-age R, --add-pgp FP, --add-kms ARN, --add-gcp-kms ID, --add-azure-kv URL, --add-hc-vault-transit URI,
-  --add-hckms ID        add master keys (to the first key group)
-  --rm-age R, --rm-pgp FP, --rm-kms ARN, --rm-gcp-kms ID, --rm-azure-kv URL, --rm-hc-vault-transit URI,
-  --rm-hckms ID         remove master keys (from every key group)
+${keyFlagList('add')}
+                        add master keys (to the first key group)
+${keyFlagList('rm')}
+                        remove master keys (from every key group)
   --ignore-mac, --input-type, --config, --decryption-order, -q/--quiet   as for the other file commands
 Differs from sops, which prints to stdout unless -i is given: here -i is the default.`;
 
 registerHelp('rotate', HELP);
 
-const KINDS = ['age', 'pgp', 'kms', 'gcp-kms', 'azure-kv', 'hc-vault-transit', 'hckms'] as const;
 const FLAGS = [
-  ...KINDS.flatMap((k) => [
+  ...keyFlags().flatMap(({ name: k }) => [
     { name: `add-${k}`, value: true },
     { name: `rm-${k}`, value: true },
   ]),
@@ -44,7 +53,7 @@ async function specsFor(values: Map<string, string[]>, prefix: 'add' | 'rm', env
   for (const [k, v] of Object.entries(env)) if (!k.startsWith('SOPS_')) clean[k] = v;
   return (
     keySpecsFromFlags(
-      { age: get('age'), pgp: get('pgp'), kms: get('kms'), gcpKms: get('gcp-kms'), azureKv: get('azure-kv'), hcVaultTransit: get('hc-vault-transit'), hckms: get('hckms') },
+      { keys: Object.fromEntries(keyFlags().map((f) => [f.name, get(f.name)])) },
       clean,
     ) ?? []
   );

@@ -1,14 +1,16 @@
 // updatekeys FILE...: make a file's master keys (groups, threshold) match its .sops.yaml creation rule by
 // re-wrapping the same data key. Values, MAC and lastmodified are untouched; keys that stay keep their entries.
 import { resolve } from 'node:path';
-import { openEncrypted } from '../engine.js';
+import { metadataMapping, openEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import type { KeyContext, KeyEntry, KeySpec } from '../keys/types.js';
 import { metadataKeyOf } from '../sops/store.js';
-import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from '../sops/metadata.js';
+import { attachMetadata, splitMetadata, type Metadata } from '../sops/metadata.js';
 import { askYesNo } from '../edit/editor.js';
-import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../edit/keydiff.js';
+import { diffKeyGroups, type GroupDiff } from '../edit/keydiff.js';
+import { keyIdentity } from '../sops/keyentry.js';
+import { keySummary as keyLabel } from '../keys/registry.js';
 import { parseFileCommand } from './args.js';
 import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
 import { withFileLock } from '../lock.js';
@@ -116,7 +118,7 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
   const branches = opened.store.loadEncrypted(bytes);
   const key = metadataKeyOf(opened.store.name);
   splitMetadata(branches, key);
-  attachMetadata(branches, metadataToMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }), key);
+  attachMetadata(branches, metadataMapping({ ...md, keyGroups, shamirThreshold: plan.threshold }), key);
   await writeAtomic(file, opened.store.emitEncrypted(branches));
   info(`${file}: keys updated`);
 }

@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Decrypter } from 'age-encryption';
 import { clearIdentitySources, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
 import { decryptX25519, dearmor, parseX25519Identity, type X25519Key } from './agefile.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
@@ -12,22 +12,14 @@ const ageLib = () => import('age-encryption');
 
 const NO_MATCH = "no identity matched any of the file's recipients";
 
-export const ageKind: KeyKind = {
-  field: 'age',
-  id: 'age',
-  entryFields: ['enc', 'recipient'],
-
-  describe(fields: KeyFields): string {
-    return String(fields.recipient ?? '');
-  },
-
+export const ageKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, _ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
     e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : checkRecipient(recipient));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
-    return { kind: 'age', fields: { enc, recipient } };
+    return { kind: spec.kind, fields: { enc, recipient } };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {

@@ -1,5 +1,5 @@
 // Entry of dist/aws.cjs, the AWS SDK built apart from the CLI so that it has a V8 code cache of its own and costs
 // nothing to commands that do not use KMS (see src/keys/sdk.ts and scripts/build.mjs). Each package is initialised
 // only when asked for: STS only when a key names a role.
-export const kms = (): unknown => require('@aws-sdk/client-kms');
-export const sts = (): unknown => require('@aws-sdk/client-sts');
+export const clientKms = (): unknown => require('@aws-sdk/client-kms');
+export const clientSts = (): unknown => require('@aws-sdk/client-sts');

@@ -3,7 +3,8 @@
 import { hostname } from 'node:os';
 import { createdAtNow, isNetworkError, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { splitArnAndRole } from './kinds/awskms.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
 const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
 
@@ -35,10 +36,9 @@ export interface KmsKeyRef {
  * come from --encryption-context / the creation rule.
  */
 export function parseKmsArn(raw: string, context?: Record<string, string>, awsProfile = ''): KmsKeyRef {
-  const s = raw.replace(/ /g, '');
-  const i = s.indexOf('+arn:');
-  const ref: KmsKeyRef = { arn: i > 0 ? s.slice(0, i) : s, aws_profile: awsProfile };
-  if (i > 0) ref.role = s.slice(i + 1);
+  const { arn, role } = splitArnAndRole(raw);
+  const ref: KmsKeyRef = { arn, aws_profile: awsProfile };
+  if (role) ref.role = role;
   if (context && Object.keys(context).length > 0) ref.context = context;
   return ref;
 }
@@ -71,16 +71,7 @@ export function parseKmsContext(input: unknown): Record<string, string> | undefi
   return undefined;
 }
 
-export const awsKmsKind: KeyKind = {
-  field: 'kms',
-  id: 'kms',
-  entryFields: ['arn', 'aws_profile', 'context', 'created_at', 'enc', 'role'],
-
-  describe(f: KeyFields): string {
-    const arn = String(f.arn ?? '');
-    return f.role ? `${arn}+${String(f.role)}` : arn;
-  },
-
+export const awsKmsKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields);
     const { EncryptCommand } = kmsSdk();
@@ -93,7 +84,7 @@ export const awsKmsKind: KeyKind = {
     fields.created_at = createdAtNow();
     fields.enc = Buffer.from(out.CiphertextBlob).toString('base64');
     if (ref.role) fields.role = ref.role;
-    return { kind: 'kms', fields };
+    return { kind: spec.kind, fields };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {

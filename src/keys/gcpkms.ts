@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createdAtNow, isNetworkError, retrySettings, withRetries } from './retry.js';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 const RESOURCE_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 
@@ -28,21 +28,13 @@ export function parseGcpKmsIds(raw: string): { resource_id: string }[] {
   return raw.split(',').map((s) => ({ resource_id: s.replace(/ /g, '') }));
 }
 
-export const gcpKmsKind: KeyKind = {
-  field: 'gcp_kms',
-  id: 'gcp_kms',
-  entryFields: ['created_at', 'enc', 'resource_id'],
-
-  describe(f: KeyFields): string {
-    return String(f.resource_id ?? '');
-  },
-
+export const gcpKmsKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const name = String(spec.fields.resource_id ?? '').replace(/ /g, '');
     const res = await kmsCall(name, ctx, 'encrypt', { name, plaintext: Buffer.from(part) });
     if (!res.ciphertext) throw new Error('GCP KMS returned no ciphertext');
     return {
-      kind: 'gcp_kms',
+      kind: spec.kind,
       fields: { created_at: createdAtNow(), enc: Buffer.from(res.ciphertext).toString('base64'), resource_id: name },
     };
   },

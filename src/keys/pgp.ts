@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
 import { delimiter } from 'node:path';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
 type OpenPGP = typeof import('openpgp');
 type PgpKey = import('openpgp').Key;
@@ -22,16 +22,7 @@ export const PGP_ENV = {
 
 const ARMORED_PUBLIC = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
 
-export const pgpKind: KeyKind = {
-  field: 'pgp',
-  id: 'pgp',
-  entryFields: ['created_at', 'enc', 'fp'],
-
-  describe(fields: KeyFields): string {
-    const fp = String(fields.fp ?? '');
-    return fp.trimStart().startsWith(ARMORED_PUBLIC) ? '(armored public key)' : fp;
-  },
-
+export const pgpKind: KeyOps = {
   /**
    * The spec names a fingerprint (`fp`), or carries an armored public key in `public_key`
    * (or as `fp` itself); with an armored key the entry's fp becomes that key's fingerprint.
@@ -50,7 +41,7 @@ export const pgpKind: KeyKind = {
       if (!fp) throw new Error('pgp key has no fingerprint');
       enc = await wrapForFingerprint(fp, part, ctx);
     }
-    return { kind: 'pgp', fields: { created_at: rfc3339Now(), enc, fp } };
+    return { kind: spec.kind, fields: { created_at: rfc3339Now(), enc, fp } };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {

@@ -8,8 +8,8 @@ const load = createRequire(import.meta.url);
 
 /** The packages dist/aws.cjs exports, as functions of these names that require them. */
 const PRECOMPILED: Record<string, [bundle: string, exportName: string]> = {
-  '@aws-sdk/client-kms': ['aws', 'kms'],
-  '@aws-sdk/client-sts': ['aws', 'sts'],
+  '@aws-sdk/client-kms': ['aws', 'clientKms'],
+  '@aws-sdk/client-sts': ['aws', 'clientSts'],
 };
 
 type Precompiled = (bundle: string) => Record<string, unknown> | undefined;
