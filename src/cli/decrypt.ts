@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { readInput, writeAtomic } from '../io.js';
 import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../errors.js';
-import { decSuffix, sniffStore } from '../helm/resolve.js';
+import { decSuffix } from '../helm/resolve.js';
+import { storeOfContent } from '../sops/store.js';
 import type { FileCommandArgs } from './args.js';
 import { info, lockOptions, reportError, warn, writeStdout } from './console.js';
 import { withFileLock } from '../lock.js';
@@ -31,7 +32,7 @@ async function readEncrypted(file: string, args: FileCommandArgs): Promise<{ byt
     throw isMissingFile(err) ? OwnCheck.missing(file) : err;
   }
   if (!isSopsEncrypted(bytes)) throw OwnCheck.notEncrypted(file);
-  return { bytes, inputType: args.common.inputType ?? sniffStore(bytes) };
+  return { bytes, inputType: args.common.inputType ?? storeOfContent(bytes) };
 }
 
 export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<number> {

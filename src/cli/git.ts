@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
-import { storeNameFor, type StoreName } from '../sops/store.js';
+import { storeNameFor, storeOfContent, type StoreName } from '../sops/store.js';
 import { extractFlags } from '../edit/cmdargs.js';
 import { describeConflict, renderConflictView } from '../edit/conflictview.js';
 import { mergeEncrypted } from '../edit/gitmerge.js';
@@ -97,20 +97,7 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 /** The store to read a blob with: by extension, else (git's temporary names may lose it) by content. */
 export function storeForContent(path: string, bytes: Uint8Array): StoreName {
   const byName = storeNameFor(path);
-  if (byName !== 'binary') return byName;
-  const text = Buffer.from(bytes).toString('utf8');
-  const head = text.trimStart();
-  if (head.startsWith('{')) {
-    try {
-      const keys = Object.keys(JSON.parse(text) as object);
-      return keys.every((k) => k === 'data' || k === 'sops') ? 'binary' : 'json';
-    } catch {
-      return 'json';
-    }
-  }
-  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
-  if (/^\[sops\]\s*$/m.test(text)) return 'ini';
-  return 'yaml';
+  return byName !== 'binary' ? byName : (storeOfContent(bytes) ?? 'yaml');
 }
 
 async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

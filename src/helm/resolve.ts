@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../errors.js';
 import { fileKind, readInput } from '../io.js';
+import { storeOfContent } from '../sops/store.js';
 import type { RefKind } from './args.js';
 import { redactUrl } from '../redact.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
@@ -54,29 +55,6 @@ function refuseCiphertext(bytes: Uint8Array, name: string): void {
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   return (env[name] ?? '').toLowerCase() === 'true';
-}
-
-/**
- * The store a file was encrypted with, read from its content as helm-secrets does (`sops:` line → YAML, a
- * `{"data": "ENC[…]", "sops": …}` document → binary, other JSON → JSON), so names like `secrets.yaml.gotpl`
- * or `file.properties` decrypt right. Undefined leaves it to the engine (by extension).
- */
-export function sniffStore(bytes: Uint8Array): string | undefined {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (/^sops:[ \t]*\r?$/m.test(text)) return 'yaml';
-  if (/^\s*\{/.test(text)) {
-    try {
-      const doc = JSON.parse(text) as Record<string, unknown>;
-      const keys = Object.keys(doc).sort();
-      if (keys.length === 2 && keys[0] === 'data' && keys[1] === 'sops' && typeof doc.data === 'string') return 'binary';
-    } catch {
-      /* not JSON after all: let the engine decide */
-    }
-    return 'json';
-  }
-  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
-  if (/^\[sops\][ \t]*\r?$/m.test(text)) return 'ini';
-  return undefined;
 }
 
 /**
@@ -152,7 +130,7 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, 
   // its own error, not a decryption failure.
   const b = backendDecryptOptions(env, 'decrypting values for helm');
   if (b.verbose) setVerbose(true);
-  const type = b.inputType ?? sniffStore(bytes);
+  const type = b.inputType ?? storeOfContent(bytes);
   try {
     return await decryptBytes(bytes, name, {
       env: b.decryptionOrder !== undefined ? { ...env, SOPS_DECRYPTION_ORDER: b.decryptionOrder } : env,
