@@ -8,7 +8,7 @@ import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
-import { takeSwitch } from './globalopts.js';
+import { quietFromEnv, takeSwitch } from './globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
@@ -87,7 +87,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   const lead = leadingOptions([...argv], env);
   const args = lead.rest;
   const quiet =
-    !!opts.quiet || lead.quiet || isTrue(env.HELM_SECRETS_QUIET) || (env.ARGOCD_APP_NAME !== undefined && env.HELM_SECRETS_QUIET === undefined);
+    !!opts.quiet || lead.quiet || quietFromEnv(env);
 
   if (args.length === 0 || isHelp(args[0])) {
     process.stdout.write(helmCommandUsage('[helm command]'));
