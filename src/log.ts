@@ -1,6 +1,7 @@
 // sops's --verbose log: the info lines sops writes to stderr (key attempts, data key recovered), in the layout of
 // its logger when stderr is not a terminal: `[NAME]\t time="..." level=info msg="..." field=value`.
 // Off unless --verbose was given (as a command flag or a backend argument). Lines name keys, never key material.
+import { nowRfc3339 } from './clock.js';
 import { printable } from './errors.js';
 
 let verbose = false;
@@ -26,7 +27,7 @@ export function keyLog(logger: readonly [name: string, field: string], msg: stri
 /** One info line of logger `name` (SOPS, PGP, AGE, ...), with fields in name order, when verbose. */
 export function verboseLog(name: string, msg: string, fields: Record<string, string> = {}): void {
   if (!verbose) return;
-  const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const time = nowRfc3339();
   const extra = Object.keys(fields)
     .sort()
     .map((k) => ` ${k}=${quote(fields[k]!)}`)

@@ -1,7 +1,8 @@
 // The AWS KMS master key: Encrypt/Decrypt of the data key with the key's ARN and encryption context,
 // in the ARN's region, optionally as an assumed role or a named profile, as sops's kms key source does.
 import { hostname } from 'node:os';
-import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { isNetworkError, withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
 import { splitArnAndRole } from './kinds/awskms.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
@@ -81,7 +82,7 @@ export const awsKmsKind: KeyOps = {
     if (!out.CiphertextBlob) throw new Error('AWS KMS returned no ciphertext');
     const fields: KeyFields = { arn: ref.arn, aws_profile: ref.aws_profile };
     if (ref.context) fields.context = { ...ref.context };
-    fields.created_at = createdAtNow();
+    fields.created_at = nowRfc3339();
     fields.enc = Buffer.from(out.CiphertextBlob).toString('base64');
     if (ref.role) fields.role = ref.role;
     return { kind: spec.kind, fields };

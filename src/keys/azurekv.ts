@@ -1,7 +1,8 @@
 // The Azure Key Vault master key: RSA-OAEP-256 encrypt/decrypt of the data key with vault_url/name/version,
 // the result stored base64url without padding as sops stores it; a missing version is pinned to the latest.
 import { readFileSync } from 'node:fs';
-import { createdAtNow, isNetworkError, withRetries } from './retry.js';
+import { isNetworkError, withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
 import { splitAzureKeyUrl } from './kinds/azurekv.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
@@ -41,7 +42,7 @@ export const azureKvKind: KeyOps = {
     return {
       kind: spec.kind,
       fields: {
-        created_at: createdAtNow(),
+        created_at: nowRfc3339(),
         enc: Buffer.from(out.result).toString('base64url'),
         name: ref.name,
         vault_url: ref.vault_url,

@@ -2,7 +2,8 @@
 // with sops's credential sources (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, then application defaults).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createdAtNow, isNetworkError, retrySettings, withRetries } from './retry.js';
+import { isNetworkError, retrySettings, withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
@@ -35,7 +36,7 @@ export const gcpKmsKind: KeyOps = {
     if (!res.ciphertext) throw new Error('GCP KMS returned no ciphertext');
     return {
       kind: spec.kind,
-      fields: { created_at: createdAtNow(), enc: Buffer.from(res.ciphertext).toString('base64'), resource_id: name },
+      fields: { created_at: nowRfc3339(), enc: Buffer.from(res.ciphertext).toString('base64'), resource_id: name },
     };
   },
 

@@ -6,7 +6,8 @@ import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { redactUrl } from '../redact.js';
-import { createdAtNow, isNetworkError, TransientError, withRetries } from './retry.js';
+import { isNetworkError, TransientError, withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
 export interface VaultKeyRef {
@@ -51,7 +52,7 @@ export const hcVaultKind: KeyOps = {
     if (typeof enc !== 'string' || enc === '') throw new Error('Vault returned no ciphertext');
     return {
       kind: spec.kind,
-      fields: { created_at: createdAtNow(), enc, engine_path: ref.engine_path, key_name: ref.key_name, vault_address: ref.vault_address },
+      fields: { created_at: nowRfc3339(), enc, engine_path: ref.engine_path, key_name: ref.key_name, vault_address: ref.vault_address },
     };
   },
 

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readKeyFile } from './keyfile.js';
 import { delimiter } from 'node:path';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
@@ -41,7 +42,7 @@ export const pgpKind: KeyOps = {
       if (!fp) throw new Error('pgp key has no fingerprint');
       enc = await wrapForFingerprint(fp, part, ctx);
     }
-    return { kind: spec.kind, fields: { created_at: rfc3339Now(), enc, fp } };
+    return { kind: spec.kind, fields: { created_at: nowRfc3339(), enc, fp } };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
@@ -106,10 +107,6 @@ function shortKeyId(fp: string): string {
   const bang = fp.endsWith('!');
   const hex = bang ? fp.slice(0, -1) : fp;
   return (hex.length > 16 ? hex.slice(-16) : hex) + (bang ? '!' : '');
-}
-
-function rfc3339Now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 // ---- gpg binary ----

@@ -147,8 +147,3 @@ export function isNetworkError(err: unknown): boolean {
   }
   return /fetch failed|socket hang up|ECONNREFUSED|ECONNRESET|network/i.test(messageOf(err));
 }
-
-/** Current time as sops writes created_at: RFC 3339 UTC at second precision. */
-export function createdAtNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

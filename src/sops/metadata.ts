@@ -1,6 +1,7 @@
 // The `sops` metadata block: reading it as leniently as sops 3.13 does (mapstructure, weak typing, any order)
 // and writing it exactly as sops 3.13 does (every map sorted, empty lists omitted, one group flat, several as key_groups).
 import type { EntrySchema, EntrySchemas, KeyEntry, KeyFields } from './keyentry.js';
+import { nowRfc3339 } from '../clock.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { parseGoBool, rfc3339Seconds } from './goparse.js';
 import { formatFloatF } from './gofmt.js';
@@ -309,5 +310,5 @@ export function attachMetadata(branches: Branches, m: Mapping, key: string = MET
 
 /** The current time as sops writes lastmodified: `YYYY-MM-DDTHH:MM:SSZ`, UTC. */
 export function nowLastModified(): string {
-  return new Date().toISOString().slice(0, 19) + 'Z';
+  return nowRfc3339();
 }

@@ -42,7 +42,7 @@ function layer(path: string): string {
 }
 
 // Modules at the root of src/ that any layer may use: errors, redaction, and the small shared helpers.
-const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log']);
+const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log', 'clock']);
 
 // What each layer may import (besides itself and the shared modules).
 const ALLOWED: Record<string, string[]> = {
