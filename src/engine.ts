@@ -112,6 +112,20 @@ export async function outputStoreFor(opts: CommonOptions, path: string, input: S
   return opts.outputType && storeNameFor(path, opts.outputType) !== input.name ? storeFor(opts, path, opts.outputType) : input;
 }
 
+/** What keeps a plain tree from being encrypted: no document at all, or a first-document key the store reserves. */
+export type SealProblem = { kind: 'no-document' } | { kind: 'reserved'; key: string };
+
+/**
+ * Whether store `name` can encrypt `branches`, decided in one place for encrypt, edit and set (each words the
+ * answer as sops does for that command). As sops: the store that writes the file decides which first-document keys
+ * the metadata takes (`sops` everywhere but dotenv, `sops_*` there).
+ */
+export function sealProblem(name: StoreName, branches: Branches): SealProblem | undefined {
+  if (branches.length === 0) return { kind: 'no-document' };
+  const key = reservedKeyIn(name, branches[0]);
+  return key === undefined ? undefined : { kind: 'reserved', key };
+}
+
 /** A file's `sops` block, read with every key kind the registry knows (commands that inspect metadata use this). */
 export function readMetadata(m: Mapping): Metadata {
   return parseMetadata(m, entrySchemas());
@@ -193,13 +207,14 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
     } catch (err) {
       throw asSopsError(err, ExitCode.CouldNotReadInputFile);
     }
-    if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+    if (sealProblem(store.name, branches)?.kind === 'no-document') {
+      throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+    }
     const out = await outputStoreFor(opts, path, store);
-    // As sops: the store that writes the file decides which first-document keys are taken by the metadata.
-    const reserved = reservedKeyIn(out.name, branches[0]);
-    if (reserved !== undefined) {
+    const problem = sealProblem(out.name, branches);
+    if (problem?.kind === 'reserved') {
       throw new SopsError(
-        `file already encrypted: it has a top-level '${reserved}' entry, which ${out.name} files reserve for SOPS metadata`,
+        `file already encrypted: it has a top-level '${problem.key}' entry, which ${out.name} files reserve for SOPS metadata`,
         ExitCode.FileAlreadyEncrypted,
       );
     }

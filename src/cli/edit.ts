@@ -2,14 +2,14 @@
 // Unchanged values keep their exact ENC strings; no change leaves the file byte-identical; the original is never damaged.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { encryptBytes } from '../engine.js';
+import { encryptBytes, sealProblem } from '../engine.js';
 import { ExitCode, HelmSecretsError, OwnCheck, SopsError, asSopsError } from '../errors.js';
 import { storeNameFor, type Store, type StoreName } from '../sops/store.js';
 import type { Branches } from '../sops/tree.js';
 import { commit, openSession, seal } from '../edit/change.js';
 import { askYesNo, runEditor } from '../edit/editor.js';
 import { PrivateDir } from '../edit/private.js';
-import { branchesEqual, reservedKeyOf } from '../edit/treeops.js';
+import { branchesEqual } from '../edit/treeops.js';
 import { getStore } from '../sops/stores/index.js';
 import { parseFileCommand, type FileCommandArgs } from './args.js';
 import { info, lockOptions, reportError, setQuiet, warn } from './console.js';
@@ -78,9 +78,9 @@ async function editLoop(file: string, plain: Uint8Array, store: Store, baseline:
       let problem: string;
       try {
         const branches = store.loadPlain(edited);
-        const reserved = reservedKeyOf(store.name, branches);
-        if (reserved) problem = `the key '${reserved}' is reserved for SOPS metadata`;
-        else if (branches.length === 0) problem = 'the file has no document';
+        const cannot = sealProblem(store.name, branches);
+        if (cannot?.kind === 'reserved') problem = `the key '${cannot.key}' is reserved for SOPS metadata`;
+        else if (cannot) problem = 'the file has no document';
         else {
           if (baseline && branchesEqual(branches, baseline)) return { kind: 'unchanged' };
           return { kind: 'changed', bytes: edited, branches };

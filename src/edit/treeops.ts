@@ -3,7 +3,6 @@
 import { ExitCode, SopsError } from '../errors.js';
 import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from '../sops/tree.js';
 import { formatPath, type PathStep } from '../sops/treepath.js';
-import { reservedKeyIn, type StoreName } from '../sops/store.js';
 
 /** Deep equality of tree values: same shape, same order, same scalar types and values, same comments. */
 export function valueEquals(a: Value | undefined, b: Value | undefined): boolean {
@@ -159,10 +158,6 @@ export class PathNotFound extends SopsError {
   }
 }
 
-/** The first document's key that the store reserves for metadata (sops refuses to write such trees). */
-export function reservedKeyOf(storeName: StoreName, branches: Branches): string | undefined {
-  return reservedKeyIn(storeName, branches[0]);
-}
 
 /** Tree copies are the tree module's (one deep copy for the whole project). */
 export { cloneBranches, cloneValue } from '../sops/tree.js';
