@@ -132,6 +132,9 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
 
   try {
     if (!one) throw new Error('no one-file inputs');
+    // As in a real repository, a .sops.yaml beside the values files: every file's decryption looks it up and reads it
+    // (its stores settings), so what that costs is part of this case.
+    writeFileSync(join(ctx.dir, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.secrets\\.yaml$\n    age: ${ctx.recipient}\nstores:\n  yaml:\n    indent: 2\n`);
     const many = await writeValues(ctx, 'many', ctx.sizes.manyFiles);
     const manyArgs = many.enc.flatMap((f) => ['-f', f]);
     ctx.log(`case 2: ${runs.many} runs each of ${many.enc.length} files / 1 file / plain helm / both directly`);
