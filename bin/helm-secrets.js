@@ -49,17 +49,20 @@ function loadBundle(name, cache) {
 
 if (require.main === module) {
   var cli;
-  // The CLI asks for the precompiled AWS SDK through this (src/keys/sdk.ts); without it, it requires the package.
-  globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
-    if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
-    return loadBundle(name).exports;
-  };
   try {
     cli = loadBundle('cli');
   } catch (err) {
     process.stderr.write('[helm-secrets] cannot load ' + BUNDLE + ': ' + (err && err.code ? err.code : String(err)) + " (run 'npm ci' in " + path.join(__dirname, '..') + ')\n');
     process.exit(1);
   }
+  // The contract with the bundle (src/cli/entry.ts EntryHooks): this process runs one command, and the CLI gets the
+  // precompiled AWS SDK from here (src/keys/sdk.ts); without it, it requires the package.
+  cli.exports.startRun({
+    precompiled: function (name) {
+      if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
+      return loadBundle(name).exports;
+    },
+  });
   cli.main(process.argv.slice(2)).then(
     function (code) { process.exitCode = code; },
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }

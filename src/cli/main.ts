@@ -25,6 +25,8 @@ const OWN_PARSERS: Record<string, () => Promise<CommandRun>> = {
 
 export const VERSION: string = pkg.version;
 
+export { startRun, type EntryHooks } from './entry.js';
+
 function pluginDir(env: NodeJS.ProcessEnv): string {
   if (env.HELM_PLUGIN_DIR) return env.HELM_PLUGIN_DIR;
   return resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { readInputSync } from '../io.js';
+import { configMemoized } from './memo.js';
 import { keyFlags, kindsInRuleOrder } from '../keys/registry.js';
 import type { KeySpec, KindDescriptor, SpecContext } from '../keys/types.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
@@ -65,13 +66,34 @@ export interface ConfigLookup {
   warning?: string;
 }
 
+// Within one run of the CLI (the entry point says so: memo.ts memoizeConfig) the .sops.yaml files do not change under us, so
+// a helm command with many values files, or an encrypt that asks twice, finds and parses each one once: lookups by
+// start directory, parsed files by path, never invalidated. Keyed by the resolved path, not the real one: the search
+// walks the directory's own parents, so two spellings of a directory through a symbolic link may find different
+// files. In-process callers (the tests, a host that lives longer than one run) leave it off.
+let kept: { lookups: Map<string, ConfigLookup>; configs: Map<string, SopsConfig> } | undefined;
+
+function memo(): typeof kept {
+  if (!kept && configMemoized()) kept = { lookups: new Map(), configs: new Map() };
+  return kept;
+}
+
 /**
  * Finds the config file: SOPS_CONFIG if set (resolved against startDir), else `.sops.yaml` in startDir
  * (the CWD, as sops searches) or its parents, up to 100 levels. `.sops.yml` is never used.
  */
 export function findConfigWithWarnings(startDir: string, env: NodeJS.ProcessEnv): ConfigLookup {
   if (env.SOPS_CONFIG) return { path: resolve(startDir, env.SOPS_CONFIG) };
-  let dir = resolve(startDir);
+  const start = resolve(startDir);
+  const known = memo()?.lookups.get(start);
+  if (known) return known;
+  const found = searchUpward(start);
+  memo()?.lookups.set(start, found);
+  return found;
+}
+
+function searchUpward(start: string): ConfigLookup {
+  let dir = start;
   let ignored: string | undefined;
   for (let i = 0; i < MAX_DEPTH; i++) {
     const candidate = join(dir, CONFIG_FILE_NAME);
@@ -130,6 +152,15 @@ function configError(message: string, configPath: string): SopsError {
 
 /** Reads and checks a config file; keys inside rules are parsed later, when a rule is chosen (as sops does). */
 export function loadConfig(path: string): SopsConfig {
+  const key = resolve(path);
+  const known = memo()?.configs.get(key);
+  if (known) return known;
+  const config = readConfig(path);
+  memo()?.configs.set(key, config);
+  return config;
+}
+
+function readConfig(path: string): SopsConfig {
   let text: string;
   try {
     text = readInputSync(path).toString('utf8');

@@ -24,9 +24,9 @@ function cacheVerdict(bin: string, name: 'cli' | 'aws' = 'cli'): string {
 describe('the bundled CLI and its code cache', () => {
   it('the build leaves code caches this node accepts, for the CLI and for the AWS SDK bundle', () => {
     assert.ok(statSync(CACHE).size > 100_000, 'dist/cli.cjs.cache is missing or nearly empty');
-    assert.equal(cacheVerdict(CLI), 'VERSION,main false');
+    assert.equal(cacheVerdict(CLI), 'VERSION,main,startRun false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws.cjs.cache')).size > 100_000, 'dist/aws.cjs.cache is missing or nearly empty');
-    assert.equal(cacheVerdict(CLI, 'aws'), 'kms,sts false');
+    assert.equal(cacheVerdict(CLI, 'aws'), 'clientKms,clientSts false');
   });
 
   it('a cache V8 rejects costs only speed: the CLI compiles the bundle and works', () => {
@@ -36,7 +36,7 @@ describe('the bundled CLI and its code cache', () => {
       for (const f of ['helm-secrets.js', 'package.json']) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
       writeFileSync(join(dir, 'dist', 'cli.cjs.cache'), Buffer.alloc(4096, 7));
-      assert.equal(cacheVerdict(join(dir, 'bin', 'helm-secrets.js')), 'VERSION,main true');
+      assert.equal(cacheVerdict(join(dir, 'bin', 'helm-secrets.js')), 'VERSION,main,startRun true');
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'helm-secrets.js'), '--version'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), pkg.version);
