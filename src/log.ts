@@ -10,10 +10,6 @@ export function setVerbose(on: boolean): void {
   verbose = on;
 }
 
-export function isVerbose(): boolean {
-  return verbose;
-}
-
 function quote(v: string): string {
   return /^[A-Za-z0-9_.\-/@:+]+$/.test(v) ? v : JSON.stringify(printable(v));
 }
@@ -30,7 +26,7 @@ export function verboseLog(name: string, msg: string, fields: Record<string, str
   const time = nowRfc3339();
   const extra = Object.keys(fields)
     .sort()
-    .map((k) => ` ${k}=${quote(fields[k]!)}`)
+    .map((k) => ` ${k}=${quote(fields[k])}`)
     .join('');
   process.stderr.write(`[${name}]\t time="${time}" level=info msg=${quote(msg)}${extra}\n`);
 }

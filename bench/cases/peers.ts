@@ -95,10 +95,10 @@ export async function peers(ctx: Ctx): Promise<Row[]> {
             () => whole([peerScript, f.peerFile], peerEnv),
           ]);
           if (ctx.profile) process.stderr.write(`${profile(ctx, { op: 'decrypt', file: f.ourFile }, f.ourEnv)}\n\n`);
-          if (theirs![0]!.sha256 !== f.expectSha) throw new Error('sops-decoder returned other values');
-          if (ours![0]!.sha256 !== f.expectSha) throw new Error('our decrypt returned other values');
-          const o = median(ours!.map((r) => r.ms));
-          const t = median(theirs!.map((r) => r.ms));
+          if (theirs[0].sha256 !== f.expectSha) throw new Error('sops-decoder returned other values');
+          if (ours[0].sha256 !== f.expectSha) throw new Error('our decrypt returned other values');
+          const o = median(ours.map((r) => r.ms));
+          const t = median(theirs.map((r) => r.ms));
           rows.push({
             case: 5,
             name,
@@ -136,14 +136,14 @@ function sopsBinary(ctx: Ctx): Row {
       () => time(() => spawnSync(process.execPath, [cli, 'decrypt', enc], { env: ctx.env, stdio: 'ignore' })),
       () => time(() => spawnSync('sops', ['decrypt', enc], { env: ctx.env, stdio: 'ignore' })),
     ]);
-    const o = median(ours!);
-    const t = median(theirs!);
+    const o = median(ours);
+    const t = median(theirs);
     return {
       case: 5,
       name: `${name}, decrypt YAML ${ctx.sizes.bigLeaves[0]} leaves`,
       status: 'ok',
       ours: { value: o, unit: 'ms' },
-      ref: { value: t, unit: 'ms', name: which.stdout.split('\n')[0]!.trim() },
+      ref: { value: t, unit: 'ms', name: which.stdout.split('\n')[0].trim() },
       ratio: o / t,
       target: '< 1× (faster)',
       met: o < t,

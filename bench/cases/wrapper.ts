@@ -52,7 +52,7 @@ async function writeValues(ctx: Ctx, prefix: string, count: number): Promise<{ p
 }
 
 function exec(ctx: Ctx, cmd: Command): string {
-  const r = spawnSync(cmd.argv[0]!, cmd.argv.slice(1), {
+  const r = spawnSync(cmd.argv[0], cmd.argv.slice(1), {
     env: ctx.env,
     encoding: 'utf8',
     cwd: ctx.dir,
@@ -71,7 +71,7 @@ function race(ctx: Ctx, runs: number, a: Command, b: Command): [number, number] 
   const outB = exec(ctx, b);
   if (outA !== outB) throw new Error(`${a.label} and ${b.label} rendered different manifests`);
   const [ta, tb] = alternate(runs, [() => time(() => exec(ctx, a)), () => time(() => exec(ctx, b))]);
-  return [median(ta!), median(tb!)];
+  return [median(ta), median(tb)];
 }
 
 /** Installs this checkout as helm's `secrets` plugin in the session's helm home (a link, as helm does for a directory). */
@@ -100,8 +100,8 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
     const [ours, plain] = race(
       ctx,
       runs.cli,
-      { label: 'helm secrets template', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]!] },
-      { label: 'helm template', argv: [helm, 'template', chart, '-f', one.plain[0]!] },
+      { label: 'helm secrets template', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]] },
+      { label: 'helm template', argv: [helm, 'template', chart, '-f', one.plain[0]] },
     );
     ctx.shared.oneFileMs = ours;
     // Where the added time goes: bare node, our CLI doing nothing but printing its help, and our CLI run directly
@@ -109,11 +109,11 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
     const [bare, help, direct] = alternate(Math.min(runs.cli, 11), [
       () => time(() => exec(ctx, { label: 'node -e 0', argv: [node, '-e', '0'] })),
       () => time(() => exec(ctx, { label: 'helm-secrets --help', argv: [node, cli, '--help'] })),
-      () => time(() => exec(ctx, { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one!.enc[0]!] })),
+      () => time(() => exec(ctx, { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one!.enc[0]] })),
     ]);
-    const startMs = median(bare!);
-    const helpMs = median(help!);
-    const directMs = median(direct!);
+    const startMs = median(bare);
+    const helpMs = median(help);
+    const directMs = median(direct);
     rows.push({
       case: 1,
       name: `wrapper overhead: helm secrets template, 1 file (${ctx.sizes.smallLeaves} leaves)`,
@@ -140,15 +140,15 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
     ctx.log(`case 2: ${runs.many} runs each of ${many.enc.length} files / 1 file / plain helm / both directly`);
     const manyCmd = { label: `helm secrets template (${many.enc.length} files)`, argv: [helm, 'secrets', 'template', chart, ...manyArgs] };
     const plainCmd = { label: `helm template (${many.enc.length} decrypted files)`, argv: [helm, 'template', chart, ...many.plain.flatMap((f) => ['-f', f])] };
-    const oneCmd = { label: 'helm secrets template (1 file)', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]!] };
+    const oneCmd = { label: 'helm secrets template (1 file)', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]] };
     const manyDirect = { label: 'helm-secrets template (50 files, direct)', argv: [node, cli, 'template', chart, ...manyArgs] };
-    const oneDirect = { label: 'helm-secrets template (1 file, direct)', argv: [node, cli, 'template', chart, '-f', one.enc[0]!] };
+    const oneDirect = { label: 'helm-secrets template (1 file, direct)', argv: [node, cli, 'template', chart, '-f', one.enc[0]] };
     if (exec(ctx, manyCmd) !== exec(ctx, plainCmd)) throw new Error(`${manyCmd.label} and ${plainCmd.label} rendered different manifests`);
     const cmds = [manyCmd, oneCmd, plainCmd, manyDirect, oneDirect];
     const [tMany, tOne, tPlain, tManyDirect, tOneDirect] = alternate(runs.many, cmds.map((c) => () => time(() => exec(ctx, c))));
-    const ours = median(tMany!);
-    const single = median(tOne!);
-    const directRatio = median(tManyDirect!) / median(tOneDirect!);
+    const ours = median(tMany);
+    const single = median(tOne);
+    const directRatio = median(tManyDirect) / median(tOneDirect);
     rows.push({
       case: 2,
       name: `many files: helm secrets template, ${many.enc.length} encrypted files`,
@@ -159,7 +159,7 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       added: ours - single,
       target: '≤ 1.5× one file',
       met: ours / single <= 1.5,
-      note: `${ctx.sizes.smallLeaves} leaves per file; plain helm template on the ${many.enc.length} decrypted files: ${median(tPlain!).toFixed(0)} ms; run directly (no plugin dispatch) ${median(tManyDirect!).toFixed(0)} ms against ${median(tOneDirect!).toFixed(0)} ms, ${directRatio.toFixed(2)}×`,
+      note: `${ctx.sizes.smallLeaves} leaves per file; plain helm template on the ${many.enc.length} decrypted files: ${median(tPlain).toFixed(0)} ms; run directly (no plugin dispatch) ${median(tManyDirect).toFixed(0)} ms against ${median(tOneDirect).toFixed(0)} ms, ${directRatio.toFixed(2)}×`,
     });
   } catch (err) {
     rows.push(errorRow(2, 'many files: helm secrets template', err));

@@ -43,6 +43,6 @@ export function lockOptions(env: NodeJS.ProcessEnv, command: string): { env: Nod
 /** Writes to stdout and resolves once the data is handed to the OS (so large outputs are not cut at exit). */
 export function writeStdout(data: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+    process.stdout.write(data, (err) => { if (err) reject(err); else resolve(); });
   });
 }

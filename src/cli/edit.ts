@@ -52,7 +52,7 @@ type Outcome = { kind: 'unchanged' } | { kind: 'changed'; bytes: Uint8Array; bra
 /** First line only: parser messages may carry a code frame with the edited (secret) text. */
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!;
+  return msg.split('\n')[0];
 }
 
 /**

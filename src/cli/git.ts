@@ -51,7 +51,7 @@ function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
 }
 
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** How git should call us: the Node binary and the script that is running now, both absolute. */
@@ -102,7 +102,7 @@ export function storeForContent(path: string, bytes: Uint8Array): StoreName {
 
 async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git textconv needs exactly one FILE', ExitCode.NoFileSpecified);
-  const file = argv[0]!;
+  const file = argv[0];
   const bytes = await readInput(file);
   if (!isSopsEncrypted(bytes, file)) {
     await writeStdout(bytes);

@@ -100,7 +100,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
       const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
       for (const [i, g] of after.entries()) {
-        const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
+        const removed = groups[i].filter((s) => rm.has(keyIdentity(s)));
         for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
         if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
       }

@@ -66,11 +66,11 @@ export function describePlan(md: Metadata, plan: KeyPlan): string {
 export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, ctx: KeyContext): Promise<KeyEntry[][]> {
   const { wrapDataKey } = await import('../keys/datakey.js');
   if (plan.groups.length === 1 && md.keyGroups.length === 1 && plan.threshold === 0) {
-    const existing = new Map(md.keyGroups[0]!.map((e) => [keyIdentity(e), e]));
-    const fresh = plan.groups[0]!.filter((s) => !existing.has(keyIdentity(s)));
-    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0]! : [];
+    const existing = new Map(md.keyGroups[0].map((e) => [keyIdentity(e), e]));
+    const fresh = plan.groups[0].filter((s) => !existing.has(keyIdentity(s)));
+    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0] : [];
     const byId = new Map(wrapped.map((e) => [keyIdentity(e), e]));
-    return [plan.groups[0]!.map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
+    return [plan.groups[0].map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
   }
   return (await wrapDataKey(dataKey, plan.groups, plan.threshold || undefined, ctx)).keyGroups;
 }
@@ -86,6 +86,7 @@ async function updateOne(file: string, opts: { configPath?: string; env: NodeJS.
   const cwd = process.cwd();
   const { configFor, loadConfig, creationRuleFor } = await import('../config/config.js');
   const env = { ...opts.env };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing variables from a copy of the environment
   for (const k of KEY_ENV) delete env[k];
   const configPath = configFor(file, cwd, env, opts.configPath);
   if (!configPath) throw noConfig();

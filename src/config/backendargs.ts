@@ -80,7 +80,7 @@ export function backendArgs(env: NodeJS.ProcessEnv, purpose: BackendPurpose, com
   if (!words) throw badArgs('an unterminated quote or a trailing backslash');
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
+    const word = words[i];
     const eq = word.startsWith('--') ? word.indexOf('=') : -1;
     const name0 = eq < 0 ? word : word.slice(0, eq);
     const name = longName(name0);
@@ -91,7 +91,7 @@ export function backendArgs(env: NodeJS.ProcessEnv, purpose: BackendPurpose, com
     if (valueKind === undefined && switchKind === undefined) {
       throw badArgs(name0.startsWith('-') ? `${name0} is not a sops flag helm-secrets knows` : `${JSON.stringify(word)} is not a flag (no file names here)`);
     }
-    const kind = (valueKind ?? switchKind)!;
+    const kind = (valueKind ?? switchKind);
     if (kind === 'encrypt' && purpose === 'decrypt') throw badArgs(`${name0} applies to encryption only, not to ${command}`);
     if (switchKind !== undefined) {
       if (eq >= 0) throw badArgs(`${name0} takes no value`);

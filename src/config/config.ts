@@ -25,7 +25,7 @@ import {
   type YamlValue,
 } from './yamlvalue.js';
 
-export { keySpecsFromFlags, parseEncryptionContext, type KeyFlags } from './keyspecs.js';
+export { keySpecsFromFlags, type KeyFlags } from './keyspecs.js';
 
 export const CONFIG_FILE_NAME = '.sops.yaml';
 const IGNORED_CONFIG_NAME = '.sops.yml';
@@ -217,7 +217,7 @@ function checkRule(r: { [key: string]: YamlValue }, where: string): RawCreationR
   asInt(r.shamir_threshold, `${where}.shamir_threshold`);
   asBool(r.mac_only_encrypted, `${where}.mac_only_encrypted`);
   for (const k of RULE_KINDS) asString(r[k], `${where}.${k}`);
-  asMapList(r.key_groups, `${where}.key_groups`).forEach((g, i) => checkGroup(g, `${where}.key_groups[${i}]`));
+  asMapList(r.key_groups, `${where}.key_groups`).forEach((g, i) => { checkGroup(g, `${where}.key_groups[${i}]`); });
   return { pathRegex: asString(r.path_regex, `${where}.path_regex`), fields: r };
 }
 
@@ -240,7 +240,7 @@ function groupEntries(kind: KindDescriptor, g: { [key: string]: YamlValue }, whe
 }
 
 function checkGroup(g: { [key: string]: YamlValue }, where: string): void {
-  asMapList(g.merge, `${where}.merge`).forEach((m, i) => checkGroup(m, `${where}.merge[${i}]`));
+  asMapList(g.merge, `${where}.merge`).forEach((m, i) => { checkGroup(m, `${where}.merge[${i}]`); });
   for (const kind of kindsInRuleOrder()) groupEntries(kind, g, where);
 }
 
@@ -348,7 +348,7 @@ function keyFlagHint(): string {
   const names = keyFlags()
     .filter((f) => f.supported)
     .map((f) => `--${f.name}`);
-  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!} (or their SOPS_* variables)`;
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]} (or their SOPS_* variables)`;
 }
 
 /**

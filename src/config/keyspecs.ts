@@ -26,7 +26,7 @@ export function parseEncryptionContext(text: string | undefined): Record<string,
     if (kv.length !== 2) {
       throw new SopsError('Invalid KMS encryption context format (expected key:value,key2:value2)', ExitCode.InvalidKMSEncryptionContextFormat);
     }
-    out[kv[0]!] = kv[1]!;
+    out[kv[0]] = kv[1]!;
   }
   return out;
 }

@@ -37,7 +37,7 @@ export function sameKeyGroups(a: Array<Array<KeyEntry | KeySpec>>, b: Array<Arra
   if (a.length !== b.length) return false;
   return a.every((g, i) => {
     const x = g.map(keyIdentity).sort();
-    const y = b[i]!.map(keyIdentity).sort();
+    const y = b[i].map(keyIdentity).sort();
     return x.length === y.length && x.every((id, j) => id === y[j]);
   });
 }

@@ -23,7 +23,7 @@ export class PrivateDir {
   private wiped = false;
   /** While an editor runs in the foreground, Ctrl+C belongs to it (vim uses it); the file must survive. */
   holdInterrupts = false;
-  private readonly onExit = () => this.wipeSync();
+  private readonly onExit = () => { this.wipeSync(); };
   private readonly onSignal = (sig: NodeJS.Signals) => {
     if (sig === 'SIGINT' && this.holdInterrupts) return;
     this.wipeSync();

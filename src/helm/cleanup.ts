@@ -31,7 +31,7 @@ export async function cleanStaleDirs(roots: string[] = defaultRoots()): Promise<
       const dir = join(root, name);
       let lock: { pid?: unknown; start?: unknown };
       try {
-        lock = JSON.parse(await fs.readFile(join(dir, LOCK_FILE), 'utf8'));
+        lock = JSON.parse(await fs.readFile(join(dir, LOCK_FILE), 'utf8')) as typeof lock;
       } catch {
         continue;
       }

@@ -9,7 +9,7 @@ export const SWITCHES: Readonly<Record<string, string>> = {
 
 /** When argv[i] is one of SWITCHES, sets its variable in `env` and returns how many arguments it took; else 0. */
 export function takeSwitch(argv: readonly string[], i: number, env: NodeJS.ProcessEnv): number {
-  const a = argv[i]!;
+  const a = argv[i];
   const eq = a.indexOf('=');
   const name = eq < 0 ? a : a.slice(0, eq);
   const variable = SWITCHES[name];

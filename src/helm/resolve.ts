@@ -79,7 +79,8 @@ export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error (ExecFileException)
+    execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => { if (err) reject(err); else resolve(stdout); });
   });
 }
 

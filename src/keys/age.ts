@@ -139,7 +139,7 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
     parts.push(value);
     size += value.length;
   }
-  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 1) return parts[0];
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {

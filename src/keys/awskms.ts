@@ -56,12 +56,12 @@ export function parseKmsContext(input: unknown): Record<string, string> | undefi
     for (const kv of input.split(',')) {
       const parts = kv.split(':');
       if (parts.length !== 2) return undefined;
-      out[parts[0]!] = parts[1]!;
+      out[parts[0]] = parts[1]!;
     }
     return out;
   }
   if (typeof input === 'object' && !Array.isArray(input)) {
-    const entries = input instanceof Map ? [...input.entries()] : Object.entries(input as object);
+    const entries = input instanceof Map ? [...input.entries()] : Object.entries(input);
     if (entries.length === 0) return undefined;
     for (const [k, v] of entries) {
       if (typeof k !== 'string' || typeof v !== 'string') return undefined;
@@ -117,7 +117,7 @@ type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionTok
 async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClient, signal: AbortSignal) => Promise<T>): Promise<T> {
   const m = ARN_RE.exec(ref.arn);
   if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
-  const region = m[1]!;
+  const region = m[1];
   const { KMSClient } = kmsSdk();
   const base = clientConfig(ref, region, ctx.env, 'KMS');
   let credentials = base.credentials;

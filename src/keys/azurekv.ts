@@ -118,8 +118,8 @@ async function tokenCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential>
 async function latestVersion(ref: AzureKeyRef, session: Session, ctx: KeyContext): Promise<string> {
   const client = session.keyClient(ref.vault_url);
   const key = await withRetries(ctx, (abortSignal) => client.getKey(ref.name, { abortSignal }), isTransient, explain).catch(
-    (err: Error) => {
-      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err.message}`);
+    (err: unknown) => {
+      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err instanceof Error ? err.message : String(err)}`);
     },
   );
   const version = key.properties.version;

@@ -48,7 +48,7 @@ export async function wrapDataKey(
     for (const spec of group) {
       try {
         const kind = await loadKind(spec.kind);
-        entries.push(await kind.wrap(spec, parts[i]!, ctx));
+        entries.push(await kind.wrap(spec, parts[i], ctx));
         logKey(spec, 'Encryption succeeded');
       } catch (err) {
         logKey(spec, 'Encryption failed');
@@ -114,7 +114,7 @@ export async function recoverDataKey(
   }
   if (keyGroups.length === 1) {
     verboseLog('SOPS', 'Data key recovered successfully');
-    return parts[0]!;
+    return parts[0];
   }
   try {
     const key = combine(parts);

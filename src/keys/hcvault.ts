@@ -40,7 +40,7 @@ export function parseVaultUri(uri: string): VaultKeyRef {
   return {
     vault_address: `${u.protocol}//${u.host}`,
     engine_path: dirs.slice(1, dirs.length - 2).join('/'),
-    key_name: dirs[dirs.length - 1]!,
+    key_name: dirs[dirs.length - 1],
   };
 }
 
@@ -162,7 +162,7 @@ async function transit(
       const res = await post(url, headers, payload, tls, signal);
       let json: { data?: Record<string, unknown>; errors?: unknown[] } = {};
       try {
-        json = res.body ? JSON.parse(res.body) : {};
+        json = res.body ? (JSON.parse(res.body) as typeof json) : {};
       } catch {
         // An error page instead of JSON: the status says enough.
       }
@@ -207,11 +207,11 @@ function post(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }); });
         res.on('error', reject);
       },
     );
-    req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.on('error', (err) => { reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err); });
     req.end(payload);
   });
 }

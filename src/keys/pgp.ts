@@ -154,8 +154,7 @@ function runGpg(env: NodeJS.ProcessEnv, args: string[], input: Buffer, maxStdout
       errBytes += b.length;
     });
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), overflow }),
+    child.on('close', (code) => { resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), overflow }); },
     );
     // gpg may exit before reading everything (unknown key); that EPIPE is not the failure to report.
     child.stdin.on('error', () => {});
@@ -260,8 +259,11 @@ async function encryptWithOpenPGP(
 ): Promise<string> {
   const publicKey = key.isPrivate() ? key.toPublic() : key;
   const message = await openpgp.createMessage({ binary: part, format: 'binary' });
+  // openpgp's declarations do not resolve under the linter's project service (tsc checks this call).
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
   const armored = await openpgp.encrypt({
     message,
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- as above
     encryptionKeys: publicKey,
     ...(subkeyId ? { encryptionKeyIDs: [subkeyId] } : {}),
     format: 'armored',
@@ -293,6 +295,7 @@ async function decryptWithOpenPGP(
   if (candidates.length === 0) return null;
   let data: Uint8Array;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- openpgp's declarations, as above
     ({ data } = await openpgp.decrypt({
       message,
       decryptionKeys: candidates,

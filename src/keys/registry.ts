@@ -43,7 +43,7 @@ export function registerKind(kind: KindDescriptor): void {
 /** Removes a kind added by registerKind (tests clean up after themselves). */
 export function unregisterKind(field: string): void {
   const i = KINDS.findIndex((k) => k.entry.field === field);
-  if (i >= 0 && !FLAG_ORDER.includes(KINDS[i]!)) KINDS.splice(i, 1);
+  if (i >= 0 && !FLAG_ORDER.includes(KINDS[i])) KINDS.splice(i, 1);
   schemas = undefined;
 }
 

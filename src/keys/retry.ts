@@ -38,7 +38,7 @@ export function parseDuration(raw: string | undefined): number | undefined {
   while (rest !== '') {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
     if (!m) return undefined;
-    total += Number(m[1]) * unit[m[2]!]!;
+    total += Number(m[1]) * unit[m[2]];
     rest = rest.slice(m[0].length);
   }
   return Math.round(total);

@@ -24,6 +24,7 @@ export function setPrecompiledLoader(loader: PrecompiledLoader | undefined): voi
 }
 
 /** The SDK package `name`: from its precompiled bundle when the entry point offers one, else from node_modules. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the package's type
 export function sdk<T>(name: string): T {
   const pre = PRECOMPILED[name];
   if (pre && loadBundle) {

@@ -5,7 +5,7 @@ import { nowRfc3339 } from '../clock.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { parseGoBool, rfc3339Seconds } from './goparse.js';
 import { formatFloatF } from './gofmt.js';
-import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule, type RuleKind } from './rules.js';
+import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule } from './rules.js';
 import { Comment, Mapping, SopsTime, cloneValue, type Branches, type Item, type Value } from './tree.js';
 
 /** The `version` this project writes: semver and ≥ 3.3.0, or sops applies its old KMS encryption-context workaround. */
@@ -91,7 +91,7 @@ function asBool(v: unknown, field: string): boolean {
 
 function asList(v: unknown, field: string): Value[] {
   if (v === null || v === undefined) return [];
-  if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment));
+  if (Array.isArray(v)) return (v as Value[]).filter((x) => !(x instanceof Comment));
   if (v instanceof Mapping) return [v]; // weak typing lifts a single value into a list
   throw metaError(`Invalid sops metadata: '${field}' expected a list, got a ${typeName(v)}`);
 }
@@ -168,14 +168,14 @@ export function parseMetadata(m: Mapping, kinds: EntrySchemas): Metadata {
     if (groups.length === 0) throw metaError('No keys found in file');
     keyGroups = groups.map((g, i) => {
       if (g !== null && !(g instanceof Mapping)) throw metaError('Invalid sops metadata: key_groups entries must be maps');
-      return parseGroup(g ? record(g) : new Map(), `key_groups[${i}]`, kinds).group;
+      return parseGroup(g ? record(g) : new Map<string, Value>(), `key_groups[${i}]`, kinds).group;
     });
   }
 
   const rules: EncryptionRule[] = [];
   for (const kind of RULE_KINDS) {
     const value = asString(rec.get(kind), kind);
-    if (value !== '') rules.push({ kind: kind as RuleKind, value });
+    if (value !== '') rules.push({ kind: kind, value });
   }
   if (rules.length > 1) {
     throw metaError(
@@ -225,6 +225,7 @@ function emitEntry(e: KeyEntry, kinds: EntrySchemas): Mapping {
   for (const f of schema.maps ?? []) {
     const map = e.fields[f] as Record<string, string | null> | undefined | null;
     if (map && Object.keys(map).length > 0) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a spec built in code may hold a non-string
       out.push([f, sorted(Object.entries(map).map(([k, v]) => [k, v === null ? null : String(v)]))]);
     }
   }

@@ -9,7 +9,7 @@ const spec = (vaultUrl: string, name: string, version: string): KeySpec => ({ ki
 /** The parts of `https://<vault>/keys/<name>[/<version>]`, or undefined. */
 export function splitAzureKeyUrl(url: string): { vault_url: string; name: string; version: string } | undefined {
   const m = /^(https:\/\/[^/]+)\/keys\/([^/]+)(\/[^/]*)?$/.exec(url.trim());
-  return m ? { vault_url: m[1]!, name: m[2]!, version: m[3] && m[3].length > 1 ? m[3].slice(1) : '' } : undefined;
+  return m ? { vault_url: m[1], name: m[2], version: m[3] && m[3].length > 1 ? m[3].slice(1) : '' } : undefined;
 }
 
 export const azureKv: KindDescriptor = {

@@ -39,12 +39,12 @@ export const hcVault: KindDescriptor = {
       throw invalid(`Vault key path is not formatted correctly (the format is ${VAULT_EXAMPLE}), got: ${text}`);
     }
     const dirs = path.replace(/^\/+|\/+$/g, '').split('/');
-    const keyName = dirs[dirs.length - 1]!;
+    const keyName = dirs[dirs.length - 1];
     // Go's path.Join drops empty segments.
     const enginePath = dirs.slice(1, dirs.length - 2).filter((d) => d !== '').join('/');
     return {
       kind: 'hc_vault',
-      fields: { vault_address: `${m[1]!.toLowerCase()}://${m[2]}`, engine_path: enginePath, key_name: keyName },
+      fields: { vault_address: `${m[1].toLowerCase()}://${m[2]}`, engine_path: enginePath, key_name: keyName },
     };
   },
 
