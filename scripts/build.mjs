@@ -6,7 +6,7 @@
 // SDKs stay in node_modules. All of them are required only when a file uses them.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +23,9 @@ const common = {
   // The sources are ES modules: import.meta.url becomes the bundle's own URL.
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: "var __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  // The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): esbuild turns an
+  // import() of a module outside the bundle (the AWS SDK imports node:http and node:async_hooks that way) into require().
+  supported: { 'dynamic-import': false },
 };
 await build({
   ...common,
@@ -33,14 +36,9 @@ await build({
 // The AWS SDK apart, with a cache of its own: only runs with a KMS key load it.
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
 
-// The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): everything
-// outside them must be require()d. The AWS SDK imports two built-in modules that way (node:http for EC2 metadata,
-// node:async_hooks for Lambda); those become require(), which has the same named exports. Anything else left is
-// refused here rather than failing when that line runs.
+// Any import() left (see `supported` above) is refused here rather than failing when that line runs.
 for (const name of ['cli', 'aws']) {
-  const file = join(root, 'dist', `${name}.cjs`);
-  const code = readFileSync(file, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve(require($1))');
-  writeFileSync(file, code);
+  const code = readFileSync(join(root, 'dist', `${name}.cjs`), 'utf8');
   // Lines of JSDoc (`@param {import('./x.js').T}`, kept by esbuild in some bundled packages) are not code.
   if (code.split('\n').some((line) => !/^\s*(\*|\/\/)/.test(line) && /\bimport\((?!\))/.test(line))) {
     process.stderr.write(`[helm-secrets] build: dist/${name}.cjs contains import(): load modules outside the bundle with require (src/keys/sdk.ts)\n`);
