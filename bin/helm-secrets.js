@@ -52,23 +52,27 @@ function loadBundle(name, cache) {
 /** Runs the CLI as `entry`: 'helm-secrets' (this file), or 'sops' (bin/sops.js: sops's command line). */
 function start(entry) {
   var cli;
-  // The front asks for the commands bundle through this, and the CLI for the precompiled AWS SDK (src/keys/sdk.ts);
-  // without it (the bundle required directly), they require the file or the package.
-  globalThis[Symbol.for('helm-secrets.precompiled')] = function (name) {
-    if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
-    return loadBundle(name).exports;
-  };
   try {
     cli = loadBundle('cli');
   } catch (err) {
     process.stderr.write('[helm-secrets] cannot load ' + BUNDLE + ': ' + (err && err.code ? err.code : String(err)) + " (run 'npm ci' in " + path.join(__dirname, '..') + ')\n');
     process.exit(1);
   }
+  // The contract with the bundle (src/cli/entry.ts EntryHooks): this process runs one command, and the CLI gets the
+  // other bundles from here (the commands, the AWS SDK, vendor packages: src/packages.ts); without it, it requires
+  // the files or the packages.
+  cli.exports.startRun({
+    precompiled: function (name) {
+      if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
+      return loadBundle(name).exports;
+    },
+  });
   cli.main(process.argv.slice(2), entry).then(
     function (code) { process.exitCode = code; },
     function (err) { process.stderr.write('[helm-secrets] ' + (err && err.message ? err.message : String(err)) + '\n'); process.exitCode = 1; }
   );
 }
 
+// Exported also when run: a vendor package's stub (scripts/package.mjs) requires this file for its loader.
+module.exports = { loadBundle: loadBundle, start: start };
 if (require.main === module) start('helm-secrets');
-else module.exports = { loadBundle: loadBundle, start: start };

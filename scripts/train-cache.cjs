@@ -32,8 +32,8 @@ async function trainAws() {
     maxAttempts: 1,
     credentials: { accessKeyId: 'training', secretAccessKey: 'training' },
   };
-  const { KMSClient, DecryptCommand, EncryptCommand } = aws.kms();
-  const { STSClient, AssumeRoleCommand } = aws.sts();
+  const { KMSClient, DecryptCommand, EncryptCommand } = aws.clientKms();
+  const { STSClient, AssumeRoleCommand } = aws.clientSts();
   const kms = new KMSClient(config);
   const sts = new STSClient(config);
   const attempts = [
@@ -93,13 +93,15 @@ async function main() {
     for (const k of Object.keys(process.env)) if (/^(SOPS_|HELM_SECRETS_|HELM_)/.test(k)) delete process.env[k];
     Object.assign(process.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir, HELM_SECRETS_HELM_PATH: 'true' });
     process.chdir(dir);
-    // The front asks for the commands bundle through the hook the entry point installs; here it hands out uncached
-    // copies whose compiled code is then saved.
+    // The front asks for the commands bundle through the loader the entry point hands to startRun; here it hands
+    // out uncached copies whose compiled code is then saved.
     const scripts = {};
-    // As the entry point's hook: a bundle that is not in dist/ (vendor/* outside a packaged plugin) is undefined.
-    globalThis[Symbol.for('helm-secrets.precompiled')] = (name) =>
+    // As the entry point's loader: a bundle that is not in dist/ (vendor/* outside a packaged plugin) is undefined.
+    const precompiled = (name) =>
       scripts[name] || existsSync(join(DIST, `${name}.cjs`)) ? (scripts[name] ??= loadBundle(name, false)).exports : undefined;
-    const run = globalThis[Symbol.for('helm-secrets.precompiled')]('cli').main;
+    const front = precompiled('cli');
+    front.startRun({ precompiled });
+    const run = front.main;
     // Plaintext of the throwaway values is not shown; the callback still fires, as callers wait for it.
     process.stdout.write = (_chunk, enc, cb) => {
       const done = typeof enc === 'function' ? enc : cb;
@@ -129,7 +131,6 @@ async function main() {
     process.stdout.write = stdout;
     save('cli', scripts.cli.script);
     save('commands', scripts.commands.script);
-    delete globalThis[Symbol.for('helm-secrets.precompiled')];
     await trainAws();
     await trainAwsRefs();
   } finally {

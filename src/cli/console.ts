@@ -3,6 +3,7 @@
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
 import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
+import { quietFromEnv } from '../helm/globalopts.js';
 
 let quiet = false;
 let prefix = '[helm-secrets] ';
@@ -27,8 +28,9 @@ export function setQuiet(q: boolean): void {
   quiet = q;
 }
 
+/** HELM_SECRETS_QUIET, read as helm-secrets reads it (src/helm/globalopts.ts quietFromEnv). */
 export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
-  return /^(true|1|yes)$/i.test(env.HELM_SECRETS_QUIET ?? '');
+  return quietFromEnv(env);
 }
 
 export function info(msg: string): void {
@@ -59,6 +61,6 @@ export function lockOptions(env: NodeJS.ProcessEnv, command: string): { env: Nod
 /** Writes to stdout and resolves once the data is handed to the OS (so large outputs are not cut at exit). */
 export function writeStdout(data: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+    process.stdout.write(data, (err) => { if (err) reject(err); else resolve(); });
   });
 }

@@ -10,6 +10,7 @@ import { overview } from './help.js';
 import { defaultBackend, loadBackend } from '../helm/backends.js';
 
 export { VERSION };
+export { startRun, type EntryHooks } from './entry.js';
 
 /** The overview, generated from the registry. help.ts is light and part of the front bundle (dist/cli.cjs), so
  * `--help` never loads the commands bundle. */

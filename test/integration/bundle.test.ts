@@ -24,11 +24,11 @@ function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs'
 describe('the bundled CLI and its code cache', () => {
   it('the build leaves code caches this node accepts, for both halves of the CLI and for the AWS SDK bundles', () => {
     assert.ok(statSync(join(ROOT, 'dist', 'cli.cjs.cache')).size > 10_000, 'dist/cli.cjs.cache is missing or nearly empty');
-    assert.equal(cacheVerdict(CLI), 'VERSION,main false');
+    assert.equal(cacheVerdict(CLI), 'VERSION,main,startRun false');
     assert.ok(statSync(CACHE).size > 100_000, 'dist/commands.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'commands'), 'link,load false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws.cjs.cache')).size > 100_000, 'dist/aws.cjs.cache is missing or nearly empty');
-    assert.equal(cacheVerdict(CLI, 'aws'), 'kms,sts false');
+    assert.equal(cacheVerdict(CLI, 'aws'), 'clientKms,clientSts false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
   });
@@ -55,7 +55,7 @@ describe('the bundled CLI and its code cache', () => {
       const plain = view(CLI);
       assert.match(plain, /\S/);
       for (const name of ['cli', 'commands']) writeFileSync(join(dir, 'dist', `${name}.cjs.cache`), Buffer.alloc(4096, 7));
-      assert.equal(cacheVerdict(bin), 'VERSION,main true');
+      assert.equal(cacheVerdict(bin), 'VERSION,main,startRun true');
       assert.equal(cacheVerdict(bin, 'commands'), 'link,load true');
       const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

@@ -3,10 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { openEncrypted, isSopsEncrypted } from '../../engine.js';
+import { openEncrypted, isSopsEncrypted, readMetadata } from '../../engine.js';
 import { ExitCode, asSopsError, printable } from '../../errors.js';
 import { isEncrypted } from '../../sops/cipher.js';
-import { splitMetadata, parseMetadata } from '../../sops/metadata.js';
+import { splitMetadata } from '../../sops/metadata.js';
 import { metadataKeyOf, storeNameFor } from '../../sops/store.js';
 import { getStore } from '../../sops/stores/index.js';
 import { Mapping, type Value } from '../../sops/tree.js';
@@ -97,7 +97,7 @@ function plainValues(store: Awaited<ReturnType<typeof getStore>>, bytes: Uint8Ar
   const branches = store.loadEncrypted(bytes);
   const meta = splitMetadata(branches, metadataKeyOf(store.name));
   if (!meta) return [];
-  const md = parseMetadata(meta);
+  const md = readMetadata(meta);
   const rule = store.name === 'binary' ? null : md.rule;
   // Encrypting a copy with a throwaway key marks every selected leaf: a selected leaf that was not already
   // ciphertext is a plain value.

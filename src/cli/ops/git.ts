@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { decryptBytes, encryptBytes, isSopsEncrypted } from '../../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../../errors.js';
 import { readInput, writeAtomic } from '../../io.js';
-import { storeNameFor, type StoreName } from '../../sops/store.js';
+import { storeNameFor, storeOfContent, type StoreName } from '../../sops/store.js';
 import { extractFlags } from '../../edit/cmdargs.js';
 import { describeConflict, renderConflictView } from '../../edit/conflictview.js';
 import { mergeEncrypted } from '../../edit/gitmerge.js';
@@ -25,7 +25,7 @@ function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
 }
 
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** How git should call us: the Node binary and the script that is running now, both absolute. */
@@ -78,20 +78,7 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 /** The store to read a blob with: by extension, else (git's temporary names may lose it) by content. */
 export function storeForContent(path: string, bytes: Uint8Array): StoreName {
   const byName = storeNameFor(path);
-  if (byName !== 'binary') return byName;
-  const text = Buffer.from(bytes).toString('utf8');
-  const head = text.trimStart();
-  if (head.startsWith('{')) {
-    try {
-      const keys = Object.keys(JSON.parse(text) as object);
-      return keys.every((k) => k === 'data' || k === 'sops') ? 'binary' : 'json';
-    } catch {
-      return 'json';
-    }
-  }
-  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
-  if (/^\[sops\]\s*$/m.test(text)) return 'ini';
-  return 'yaml';
+  return byName !== 'binary' ? byName : (storeOfContent(bytes) ?? 'yaml');
 }
 
 async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -7,7 +7,9 @@ import { readInput, writeAtomic } from '../../io.js';
 import type { KeySpec } from '../../keys/types.js';
 import { SOPS_COMPAT_VERSION } from '../../sops/metadata.js';
 import { newer } from '../../edit/change.js';
-import { keyIdentity, keyLabel, specOf } from '../../edit/keydiff.js';
+import { specOf } from '../../edit/keydiff.js';
+import { keyIdentity } from '../../sops/keyentry.js';
+import { keyFlags, keySummary as keyLabel } from '../../keys/registry.js';
 import type { FileCommandArgs } from '../args.js';
 import { eachFile } from '../command.js';
 import { keyFlagOptions } from '../options.js';
@@ -17,7 +19,7 @@ import { withFileLock } from '../../lock.js';
 
 
 /** Master keys named by `PREFIX-KIND` flags (rotate's --add-age, groups add's --age with an empty prefix). */
-export async function specsFor(values: FileCommandArgs['values'], prefix: string, env: NodeJS.ProcessEnv, kms: { encryptionContext?: string; awsProfile?: string } = {}): Promise<KeySpec[]> {
+export async function specsFor(values: FileCommandArgs['values'], prefix: string, env: NodeJS.ProcessEnv, kmsOptions: { encryptionContext?: string; awsProfile?: string } = {}): Promise<KeySpec[]> {
   const { keySpecsFromFlags } = await import('../../config/config.js');
   const get = (k: string): string[] | undefined => {
     const v = values[prefix ? `${prefix}-${k}` : k];
@@ -28,7 +30,7 @@ export async function specsFor(values: FileCommandArgs['values'], prefix: string
   for (const [k, v] of Object.entries(env)) if (!k.startsWith('SOPS_')) clean[k] = v;
   return (
     keySpecsFromFlags(
-      { age: get('age'), pgp: get('pgp'), kms: get('kms'), gcpKms: get('gcp-kms'), azureKv: get('azure-kv'), hcVaultTransit: get('hc-vault-transit'), hckms: get('hckms'), ...kms },
+      { keys: Object.fromEntries(keyFlags().map((f) => [f.name, get(f.name)])), ...kmsOptions },
       clean,
     ) ?? []
   );

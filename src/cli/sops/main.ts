@@ -12,15 +12,18 @@ import { parseTreePath } from '../../sops/treepath.js';
 import { lockOptions, reportError, setStyle, warn, writeStdout } from '../console.js';
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
+import { kindsInFlagOrder } from '../../keys/registry.js';
 
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
-const KEYS = flags('string', 'kms,k', 'aws-profile', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'pgp,p', 'age,a');
+/** The key kinds' flags (src/keys/registry.ts), in sops's order, with their one-letter aliases. */
+const KIND_FLAGS = kindsInFlagOrder().map((k) => k.flag);
+const KIND_NAMES = KIND_FLAGS.map((f) => f.name);
+const KEYS = flags('string', ...KIND_FLAGS.map((f) => (f.short ? `${f.name},${f.short}` : f.name)), 'aws-profile');
 const RULES = [
   ...flags('string', 'unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex', 'encrypted-regex', 'encryption-context'),
   ...flags('int', 'shamir-secret-sharing-threshold'),
 ];
 const TYPES = flags('string', 'input-type', 'output-type');
-const KIND_NAMES = ['gcp-kms', 'hckms', 'azure-kv', 'kms', 'hc-vault-transit', 'age', 'pgp'];
 const ADD_RM = flags('string', ...KIND_NAMES.flatMap((k) => [`add-${k}`, `rm-${k}`]));
 /** sops's app-level flags that its subcommands read too (c.GlobalString): accepted on either side of the name. */
 const SHARED = [
@@ -57,7 +60,7 @@ const COMMANDS: Record<string, FlagSpec[]> = {
   filestatus: flags('string', 'input-type'),
   'groups add': [
     ...flags('string', 'file,f', 'aws-profile', 'encryption-context'),
-    ...flags('slice', 'pgp', 'kms', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'),
+    ...flags('slice', ...KIND_NAMES),
     ...flags('bool', 'in-place,i'),
     ...flags('int', 'shamir-secret-sharing-threshold'),
     ...KEYSERVICE,
@@ -67,8 +70,7 @@ const COMMANDS: Record<string, FlagSpec[]> = {
 
 /** Options the file-command parser (../args.ts) takes under the same name: passed on as `--name=value`. */
 const FORWARD = new Set([
-  'in-place', 'output', 'input-type', 'output-type', 'extract', 'ignore-mac', 'config', 'indent', 'age', 'pgp', 'kms', 'gcp-kms',
-  'azure-kv', 'hc-vault-transit', 'hckms', 'encryption-context', 'aws-profile', 'unencrypted-suffix', 'encrypted-suffix',
+  'in-place', 'output', 'input-type', 'output-type', 'extract', 'ignore-mac', 'config', 'indent', ...KIND_NAMES, 'encryption-context', 'aws-profile', 'unencrypted-suffix', 'encrypted-suffix',
   'unencrypted-regex', 'encrypted-regex', 'unencrypted-comment-regex', 'encrypted-comment-regex', 'mac-only-encrypted',
   'shamir-secret-sharing-threshold', 'decryption-order', 'yes', 'verbose', 'filename-override', 'show-master-keys',
   'value-file', 'value-stdin', 'idempotent', 'recursive', 'background', 'pristine', 'user', 'no-fifo', 'filename', 'file',
