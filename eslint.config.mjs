@@ -37,13 +37,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'test/**/*.cjs', 'scripts/**/*.mjs', 'scripts/**/*.cjs', 'bin/**/*.js', 'eslint.config.mjs', 'knip.ts'],
+    files: ['test/**/*.ts', 'test/**/*.cjs', 'test/**/*.mjs', 'scripts/**/*.mjs', 'scripts/**/*.cjs', 'bin/**/*.js', 'eslint.config.mjs', 'knip.ts'],
     extends: [...tseslint.configs.recommended],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', performance: 'readonly', fetch: 'readonly', globalThis: 'readonly' } },
     rules: {
       // Tests assert on shapes they just built; `!` and `any` there are how a test says "this is there".
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+      // `const { VAR: _v, ...rest } = env`: a copy of the environment without one variable.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, varsIgnorePattern: '^_' }],
     },
   },
   {

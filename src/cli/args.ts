@@ -68,7 +68,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
   // With another backend (vals, a script) the backend arguments are that backend's (src/helm/backends.ts).
   const extra = backendArgsAreSops(env) ? backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command') : [];
   const { values, positionals } = parseOwn([...extra, ...argv], table);
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k]) : undefined);
   const strs = (k: string): string[] | undefined => (Array.isArray(values[k]) ? (values[k] as string[]) : undefined);
   const on = (k: string): boolean => values[k] === true;
   if (on('verbose')) setVerbose(true);

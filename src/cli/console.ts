@@ -10,14 +10,6 @@ let prefix = '[helm-secrets] ';
 /** 'sops' (bin/sops): errors are the bare message as sops prints them and notices are not printed. */
 let style: 'helm-secrets' | 'sops' = 'helm-secrets';
 
-/**
- * The tag in front of every message: `[helm-secrets] ` for this CLI; another entry point that runs the same
- * operations (a sops-compatible one) sets its own.
- */
-export function setMessagePrefix(p: string): void {
-  prefix = p;
-}
-
 /** bin/sops: sops's way of printing (bare errors, no notices), warnings tagged `[sops] `. */
 export function setStyle(s: 'helm-secrets' | 'sops'): void {
   style = s;

@@ -162,7 +162,7 @@ export function parseOwn(argv: string[], table: OptionTable): { values: OptionVa
     const p = parseArgs({ args: argv, options: parseArgsOptions(table), allowPositionals: true, strict: true });
     return { values: p.values as OptionValues, positionals: p.positionals };
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+    const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
     throw new SopsError(msg, ExitCode.Generic);
   }
 }

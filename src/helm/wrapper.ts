@@ -178,7 +178,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       else if (o.skipped) say(quiet, `Decrypt skipped: ${name}`);
     });
     helmArgv = rewriteArgs(args, refs, replacement);
-    helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => say(quiet, `Warning: ${msg}`), tls }, (key, bytes) =>
+    helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => { say(quiet, `Warning: ${msg}`); }, tls }, (key, bytes) =>
       escapeFor({ kind: 'set-file' } as FileRef, delivery.add(key, bytes)),
     );
     helmArgv.push(...postRender.args);
@@ -197,7 +197,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   const childEnv = postRender.args.length ? env : helmEnvironment(env, helmArgv);
   if (postRender.offerShipped) {
     try {
-      offerPostRenderer(childEnv, await delivery.privateDir());
+      offerPostRenderer(childEnv, delivery.privateDir());
     } catch (err) {
       dropEarly();
       delivery.wipe();

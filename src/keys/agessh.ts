@@ -187,7 +187,7 @@ export function parseSshIdentity(text: string, ask?: PassphraseAsker, publicKeyL
   const pem = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!pem) throw new SshKeyError('not an SSH private key');
   if (pem[1] === 'RSA PRIVATE KEY') {
-    if (!/Proc-Type:.*ENCRYPTED/.test(pem[2]!)) return rsaFromPem(pem[0], undefined);
+    if (!/Proc-Type:.*ENCRYPTED/.test(pem[2])) return rsaFromPem(pem[0], undefined);
     if (!ask) throw new SshKeyError(UNSUPPORTED);
     const wire = publicKeyLine ? publicWire(publicKeyLine) : undefined;
     if (!wire) throw new SshKeyError('the SSH key is password protected and its public key (.pub file) could not be read');

@@ -94,8 +94,8 @@ async function openSession(ctx: KeyContext): Promise<Session> {
 async function latestVersion(ref: AzureKeyRef, session: Session, ctx: KeyContext): Promise<string> {
   const client = session.keyClient(ref.vault_url);
   const key = await withRetries(ctx, (abortSignal) => client.getKey(ref.name, { abortSignal }), isAzureTransient, explainAzure).catch(
-    (err: Error) => {
-      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err.message}`);
+    (err: unknown) => {
+      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err instanceof Error ? err.message : String(err)}`);
     },
   );
   const version = key.properties.version;

@@ -217,10 +217,10 @@ export function vaultRequest(
     const req = send(url, { method, headers: { ...headers, ...length }, signal, ...(url.protocol === 'https:' ? tls : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }); });
       res.on('error', reject);
     });
-    req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.on('error', (err) => { reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err); });
     req.end(payload);
   });
 }

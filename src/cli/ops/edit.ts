@@ -34,7 +34,7 @@ type Outcome = { kind: 'unchanged' } | { kind: 'changed'; bytes: Uint8Array; bra
 /** First line only: parser messages may carry a code frame with the edited (secret) text. */
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!;
+  return msg.split('\n')[0];
 }
 
 /**
@@ -156,7 +156,7 @@ export async function runEdit(args: FileCommandArgs, env: NodeJS.ProcessEnv, usa
     throw OwnCheck.noFile();
   }
   if (args.files.length > 1) throw new HelmSecretsError('Error: edit takes exactly one FILE.');
-  const file = args.files[0]!;
+  const file = args.files[0];
   try {
     const cwd = args.common.cwd ?? process.cwd();
     const runEnv = args.common.env ?? env;

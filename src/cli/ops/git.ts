@@ -83,7 +83,7 @@ export function storeForContent(path: string, bytes: Uint8Array): StoreName {
 
 async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git textconv needs exactly one FILE', ExitCode.NoFileSpecified);
-  const file = argv[0]!;
+  const file = argv[0];
   const bytes = await readInput(file);
   if (!isSopsEncrypted(bytes, file)) {
     await writeStdout(bytes);
@@ -164,7 +164,7 @@ function indexBlob(path: string, env: NodeJS.ProcessEnv): Uint8Array | undefined
  */
 async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git clean needs the path (git passes %f)', ExitCode.NoFileSpecified);
-  const path = argv[0]!;
+  const path = argv[0];
   const plain = await stdinBytes();
   if (isSopsEncrypted(plain, path)) {
     await writeStdout(plain);
@@ -193,7 +193,7 @@ async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 /** git's smudge filter (`git smudge %f`): the encrypted blob on stdin, the plaintext for the work tree on stdout. */
 async function smudgeFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git smudge needs the path (git passes %f)', ExitCode.NoFileSpecified);
-  const path = argv[0]!;
+  const path = argv[0];
   const bytes = await stdinBytes();
   if (!isSopsEncrypted(bytes, path)) {
     await writeStdout(bytes);

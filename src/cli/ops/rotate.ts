@@ -72,7 +72,7 @@ export async function runRotate(args: FileCommandArgs, env: NodeJS.ProcessEnv): 
     for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
     const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
     for (const [i, g] of after.entries()) {
-      const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
+      const removed = groups[i].filter((s) => rm.has(keyIdentity(s)));
       for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
       if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
     }
@@ -88,7 +88,7 @@ export async function runRotate(args: FileCommandArgs, env: NodeJS.ProcessEnv): 
       info(`${file}: rotated (new data key, every value re-encrypted)${args.output ? ` into ${args.output}` : ''}`);
     }
   };
-  const files = await expandFiles(args.files, args.values.recursive === true, (f) => info(`${f}: skipped, not a sops file`));
+  const files = await expandFiles(args.files, args.values.recursive === true, (f) => { info(`${f}: skipped, not a sops file`); });
   if (args.output && files.length > 1) throw new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters);
   return eachFile(files, async (file) => {
     try {

@@ -54,11 +54,11 @@ export function describePlan(md: Metadata, plan: KeyPlan): string {
 export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, ctx: KeyContext): Promise<KeyEntry[][]> {
   const { wrapDataKey } = await import('../../keys/datakey.js');
   if (plan.groups.length === 1 && md.keyGroups.length === 1 && plan.threshold === 0) {
-    const existing = new Map(md.keyGroups[0]!.map((e) => [keyIdentity(e), e]));
-    const fresh = plan.groups[0]!.filter((s) => !existing.has(keyIdentity(s)));
-    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0]! : [];
+    const existing = new Map(md.keyGroups[0].map((e) => [keyIdentity(e), e]));
+    const fresh = plan.groups[0].filter((s) => !existing.has(keyIdentity(s)));
+    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0] : [];
     const byId = new Map(wrapped.map((e) => [keyIdentity(e), e]));
-    return [plan.groups[0]!.map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
+    return [plan.groups[0].map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
   }
   return (await wrapDataKey(dataKey, plan.groups, plan.threshold || undefined, ctx)).keyGroups;
 }
@@ -135,7 +135,7 @@ export async function runUpdatekeys(args: FileCommandArgs, env: NodeJS.ProcessEn
     threshold: args.flags.shamirThreshold,
     common: { ...args.common, warn },
   };
-  const files = await expandFiles(args.files, args.values.recursive === true, (f) => info(`${f}: skipped, not a sops file`));
+  const files = await expandFiles(args.files, args.values.recursive === true, (f) => { info(`${f}: skipped, not a sops file`); });
   return eachFile(files, async (file) => {
     try {
       await withFileLock(file, lockOptions(opts.env, 'updatekeys'), () => updateOne(file, opts));

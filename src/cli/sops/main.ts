@@ -87,7 +87,7 @@ function forward(p: ParsedFlags, only?: (name: string) => boolean): string[] {
       if (vals[vals.length - 1] === 'true') out.push(`--${name}`);
     } else if (kind === 'slice') for (const v of vals) out.push(`--${name}=${v}`);
     // A string or int flag given twice: the last one counts, as in Go.
-    else out.push(`--${name}=${vals[vals.length - 1]!}`);
+    else out.push(`--${name}=${vals[vals.length - 1]}`);
   }
   return out;
 }
@@ -161,7 +161,7 @@ async function decrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
     return decryptBytes(bytes, name, { ...args.common, extract: extract || undefined, warn });
   };
   if (inPlace) {
-    await withFileLock(file!, lockOptions(args.common.env ?? env, 'decrypt -i'), async () => writeAtomic(file!, await run()));
+    await withFileLock(file, lockOptions(args.common.env ?? env, 'decrypt -i'), async () => writeAtomic(file, await run()));
   } else if (output) await writeAtomic(output, await run(), 0o600);
   else await writeStdout(await run());
   return 0;
@@ -182,13 +182,13 @@ async function encrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
   const args = await engineArgs(p, env, 'encrypt');
   const { encryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
-  const name = override ?? file!;
+  const name = override ?? file;
   const run = async (): Promise<Uint8Array> => {
     const bytes = file === undefined ? await readStdin() : await readInput(file);
     return encryptBytes(bytes, name, { ...args.common, flags: args.flags });
   };
   if (inPlace) {
-    await withFileLock(file!, lockOptions(args.common.env ?? env, 'encrypt -i'), async () => writeAtomic(file!, await run()));
+    await withFileLock(file, lockOptions(args.common.env ?? env, 'encrypt -i'), async () => writeAtomic(file, await run()));
   } else if (output) await writeAtomic(output, await run());
   else await writeStdout(await run());
   return 0;
@@ -219,13 +219,13 @@ async function set(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (!stdin && p.positionals.length !== 3) {
     throw new SopsError('Error: no file specified, or index and value are missing. Need precisely 3 positional arguments.', ExitCode.NoFileSpecified);
   }
-  treePathOr(p.positionals[1]!, 'Invalid set index format');
+  treePathOr(p.positionals[1], 'Invalid set index format');
   return plugin('set', [...forward(p, (n) => n !== 'shamir-secret-sharing-threshold'), '--', ...p.positionals], env);
 }
 
 async function unset(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (p.positionals.length !== 2) throw new SopsError('Error: no file specified, or index is missing', ExitCode.NoFileSpecified);
-  treePathOr(p.positionals[1]!, 'Invalid unset index format');
+  treePathOr(p.positionals[1], 'Invalid unset index format');
   return plugin('unset', [...forward(p, (n) => n !== 'shamir-secret-sharing-threshold'), '--', ...p.positionals], env);
 }
 
@@ -245,7 +245,7 @@ async function rotate(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const inPlace = isSet(p, 'in-place');
   const output = last(p, 'output');
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
-  const changesKeys = ADD_RM.some((s) => last(p, s.names[0]!));
+  const changesKeys = ADD_RM.some((s) => last(p, s.names[0]));
   if (!existsSync(file)) {
     if (changesKeys) {
       throw new SopsError(`Error: cannot add or remove keys on non-existent file ${JSON.stringify(resolve(file))}, use the \`edit\` subcommand instead.`, ExitCode.CannotChangeKeysFromNonExistentFile);
@@ -277,7 +277,7 @@ async function execFile(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number>
 
 async function filestatus(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (p.positionals.length < 1) throw new SopsError('Error: no file specified', ExitCode.NoFileSpecified);
-  return plugin('filestatus', [...forward(p), '--', p.positionals[0]!], env);
+  return plugin('filestatus', [...forward(p), '--', p.positionals[0]], env);
 }
 
 /** sops groups add|delete: the subcommand's own flags, then the plugin's groups command. */
@@ -292,7 +292,7 @@ async function groups(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write((commandHelp('groups') ?? SOPS_HELP) + '\n');
     return 0;
   }
-  const p = parseFlags(rest, COMMANDS[`groups ${sub}`]!, true);
+  const p = parseFlags(rest, COMMANDS[`groups ${sub}`], true);
   refuseKeyServices(p, env);
   if (sub === 'add' && p.positionals.length) throw new SopsError('error: no positional arguments allowed', ExitCode.Generic);
   if (sub === 'delete' && p.positionals.length !== 1) throw new SopsError('error: exactly one positional argument (index) required', ExitCode.Generic);
@@ -309,7 +309,7 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (modes.length > 1) {
     warn('More than one command (--encrypt, --decrypt, --rotate, --set) has been specified. Only the changes made by the last one will be visible. Note that this behavior is deprecated and will cause an error eventually.');
   }
-  if (!existsSync(file) && ADD_RM.some((s) => last(p, s.names[0]!))) {
+  if (!existsSync(file) && ADD_RM.some((s) => last(p, s.names[0]))) {
     throw new SopsError(`Error: cannot add or remove keys on non-existent file ${JSON.stringify(resolve(file))}, use \`--kms\` and \`--pgp\` instead.`, ExitCode.CannotChangeKeysFromNonExistentFile);
   }
   const mode = modes[modes.length - 1] ?? 'edit';
@@ -394,10 +394,10 @@ export async function sopsMain(argv: string[]): Promise<number> {
     if (sub) {
       const rest = app.positionals.slice(1);
       if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write((commandHelp(name!) ?? SOPS_HELP) + '\n');
+        process.stdout.write((commandHelp(name) ?? SOPS_HELP) + '\n');
         return 0;
       }
-      const p = parseFlags(rest, [...COMMANDS[name!]!, ...SHARED], true);
+      const p = parseFlags(rest, [...COMMANDS[name], ...SHARED], true);
       refuseKeyServices(p, env);
       // App-level options given before the subcommand (--config, --verbose, --indent, ...) apply to it too.
       for (const [k, v] of app.values) {
