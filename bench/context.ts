@@ -92,5 +92,5 @@ export function runWorker(ctx: Ctx, job: Job, env: NodeJS.ProcessEnv = ctx.env, 
 
 export function errorRow(c: number, name: string, err: unknown): Row {
   const msg = err instanceof Error ? err.message : String(err);
-  return { case: c, name, status: 'error', met: null, note: msg.split('\n')[0]!.slice(0, 200) };
+  return { case: c, name, status: 'error', met: null, note: msg.split('\n')[0].slice(0, 200) };
 }

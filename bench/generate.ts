@@ -45,7 +45,7 @@ export function generateValues(leaves: number, seed = 1, opts: { comments?: bool
   const r = rng(seed);
   const int = (n: number) => Math.floor(r() * n);
   const str = (min: number, max: number) => {
-    let s = ALNUM[int(26)]!; // a letter first: never read as a number, bool or null
+    let s = ALNUM[int(26)]; // a letter first: never read as a number, bool or null
     const len = min + int(max - min + 1);
     for (let i = 1; i < len; i++) s += ALNUM[int(ALNUM.length)];
     return s;
@@ -99,7 +99,7 @@ export function generateValues(leaves: number, seed = 1, opts: { comments?: bool
   };
   let s = 0;
   for (const [k, v] of Object.entries(tree)) {
-    if (opts.comments) lines.push(sectionComments[s]!);
+    if (opts.comments) lines.push(sectionComments[s]);
     s++;
     emit({ [k]: v }, '');
   }

@@ -28,7 +28,7 @@ function moduleAt(url: string, line: number): string | undefined {
       const lines = readFileSync(fileURLToPath(url), 'utf8').split('\n');
       lines.forEach((l, i) => {
         const hit = /^\/\/ ((?:src|bench|node_modules)\/\S+)$/.exec(l);
-        if (hit) m!.push({ line: i, module: hit[1]! });
+        if (hit) m!.push({ line: i, module: hit[1] });
       });
     } catch {
       // not a readable file: fall back to the URL
@@ -58,7 +58,7 @@ function group(src: string): string {
   const yamlPart = /^yaml\/dist\/([^/]+)\//.exec(src);
   if (yamlPart) return `yaml (${yamlPart[1]})`;
   const pkg = /^((?:@[^/]+\/)?[^/]+)\//.exec(src);
-  if (pkg && !src.startsWith('src/') && !src.startsWith('bench/')) return pkg[1]!;
+  if (pkg && !src.startsWith('src/') && !src.startsWith('bench/')) return pkg[1];
   return src;
 }
 

@@ -73,7 +73,7 @@ async function setup(): Promise<Ctx> {
     sizes,
     seed: Number(args.seed),
     log: (m) => process.stderr.write(`[bench] ${m}\n`),
-    profile: !!args.profile,
+    profile: args.profile ?? false,
     shared: {},
   };
 }
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   const only = args.only ? new Set(args.only.split(',').map(Number)) : null;
   const want = (c: number) => !only || only.has(c);
   const started = new Date();
-  const loadBefore = loadavg()[0]!;
+  const loadBefore = loadavg()[0];
   const ctx = await setup();
   const rows: Row[] = [];
   try {
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     seconds: Math.round((finished.getTime() - started.getTime()) / 1000),
     size: args.tiny ? 'tiny' : 'default',
     /** 1-minute load average before and after: other work on the machine inflates absolute figures. */
-    load: [loadBefore, loadavg()[0]!].map((x) => Math.round(x * 100) / 100),
+    load: [loadBefore, loadavg()[0]].map((x) => Math.round(x * 100) / 100),
     seed: ctx.seed,
     machine: m,
     sizes: ctx.sizes,

@@ -5,7 +5,7 @@ export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**
@@ -18,7 +18,7 @@ export function alternate<T>(runs: number, contenders: (() => T)[]): T[][] {
   for (let i = 0; i < runs; i++) {
     const order = contenders.map((_, j) => j);
     if (i % 2) order.reverse();
-    for (const j of order) out[j]!.push(contenders[j]!());
+    for (const j of order) out[j].push(contenders[j]());
   }
   return out;
 }

@@ -58,8 +58,8 @@ function cells(r: Row): string[] {
 /** Fixed-width table, then each row's note. */
 export function textTable(rows: Row[]): string {
   const body = rows.map(cells);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
   const out = [line(HEAD), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   const notes = rows.filter((r) => r.status === 'ok' && r.note).map((r) => `  [${r.case}] ${r.name}: ${r.note}`);
   return [...out, '', 'notes:', ...notes].join('\n');

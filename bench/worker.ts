@@ -45,7 +45,7 @@ async function run(job: Job): Promise<Omit<JobResult, 'maxRssKb'>> {
       const out = await encryptBytes(bytes, job.file, {
         env: process.env,
         cwd: dirname(job.file),
-        flags: { age: [job.recipient] },
+        flags: { keys: { age: [job.recipient] } },
       });
       const ms = performance.now() - t0;
       return { ms, bytes: out.byteLength };
@@ -74,11 +74,11 @@ async function run(job: Job): Promise<Omit<JobResult, 'maxRssKb'>> {
       const key = randomBytes(32);
       const enc = new Array<string>(leaves.length);
       const t0 = performance.now();
-      for (let i = 0; i < leaves.length; i++) enc[i] = encryptValue(leaves[i]!.value, key, leaves[i]!.aad);
+      for (let i = 0; i < leaves.length; i++) enc[i] = encryptValue(leaves[i].value, key, leaves[i].aad);
       const t1 = performance.now();
       let mismatches = 0;
       for (let i = 0; i < leaves.length; i++) {
-        if (decryptValue(enc[i]!, key, leaves[i]!.aad) !== leaves[i]!.value) mismatches++;
+        if (decryptValue(enc[i], key, leaves[i].aad) !== leaves[i].value) mismatches++;
       }
       const t2 = performance.now();
       if (mismatches) throw new Error(`${mismatches} leaves did not decrypt to their value`);
@@ -104,7 +104,7 @@ async function run(job: Job): Promise<Omit<JobResult, 'maxRssKb'>> {
       const leaf = Buffer.from('abcdefgh');
       const aad = Buffer.from('section:group:key:');
       const ivs = randomBytes(12 * job.leaves);
-      const sealed: [Buffer, Buffer, Buffer][] = new Array(job.leaves);
+      const sealed = new Array<[Buffer, Buffer, Buffer]>(job.leaves);
       t0 = performance.now();
       for (let i = 0; i < job.leaves; i++) {
         const iv = ivs.subarray(i * 12, i * 12 + 12);
@@ -117,7 +117,7 @@ async function run(job: Job): Promise<Omit<JobResult, 'maxRssKb'>> {
       const leafEncUs = ((performance.now() - t0) * 1000) / job.leaves;
       t0 = performance.now();
       for (let i = 0; i < job.leaves; i++) {
-        const [iv, ct, tag] = sealed[i]!;
+        const [iv, ct, tag] = sealed[i];
         const ld = createDecipheriv('aes-256-gcm', key, iv);
         ld.setAAD(aad);
         ld.setAuthTag(tag);

@@ -16,7 +16,7 @@
 // Whitespace and syntax are minified (names kept): a smaller, ASCII-only file reads and hashes faster.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +38,9 @@ const common = {
   // The sources are ES modules: import.meta.url becomes the bundle's own URL.
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: "var __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  // The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): esbuild turns an
+  // import() of a module outside the bundle (the AWS SDK imports node:http and node:async_hooks that way) into require().
+  supported: { 'dynamic-import': false },
 };
 
 // Which modules the front holds: the entry and everything it reaches through static imports.
@@ -98,7 +101,7 @@ await build({
       'hs:front-entry': `import { offer } from 'hs:link';\noffer({\n${frontModules.map((f) => `  ${JSON.stringify(f)}: () => require(${spec(f)}),`).join('\n')}\n});\nexport * from ${spec(ENTRY)};\n`,
       // The entry point offers the commands bundle (with its cache) through startRun (src/cli/entry.ts, which
       // hands the loader to src/packages.ts, a module of the front); required directly, the file is required.
-      'hs:link': `import { precompiledBundle } from './src/packages.ts';
+      'hs:link': `import { precompiledBundle } from ${spec('src/packages.ts')};
 let modules, commands;
 export function offer(m) { modules = m; }
 export function fromCommands(path) {
@@ -131,14 +134,9 @@ await build({
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
 await build({ ...common, entryPoints: ['src/refs/aws-bundle.ts'], outfile: 'dist/aws-refs.cjs' });
 
-// The bundles run as vm.Scripts (bin/helm-secrets.js), where Node 20 has no loader for import(): everything
-// outside them must be require()d. The AWS SDK imports two built-in modules that way (node:http for EC2 metadata,
-// node:async_hooks for Lambda); those become require(), which has the same named exports. Anything else left is
-// refused here rather than failing when that line runs.
+// Any import() left (see `supported` above) is refused here rather than failing when that line runs.
 for (const name of ['cli', 'commands', 'aws', 'aws-refs']) {
-  const file = join(root, 'dist', `${name}.cjs`);
-  const code = readFileSync(file, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve(require($1))');
-  writeFileSync(file, code);
+  const code = readFileSync(join(root, 'dist', `${name}.cjs`), 'utf8');
   // Lines of JSDoc (`@param {import('./x.js').T}`, kept by esbuild in some bundled packages) are not code.
   if (code.split('\n').some((line) => !/^\s*(\*|\/\/)/.test(line) && /\bimport\((?!\))/.test(line))) {
     process.stderr.write(`[helm-secrets] build: dist/${name}.cjs contains import(): load modules outside the bundle with require (src/keys/sdk.ts)\n`);

@@ -45,7 +45,7 @@ function options(argv) {
 // sdk() of src/keys/sdk.ts), except those a bundle of dist/ already holds (src/**/*-bundle.ts). Packages of one
 // family share a bundle, so they share their dependencies (google-gax's gRPC for the KMS client and for insecure
 // channel credentials); each package is initialised only when asked for. dist/vendor/NAME.cjs is a one-line stub
-// that takes it from its family's bundle through the entry point's loader (bin/helm-secrets.js), which runs the
+// that takes it from its family's bundle through the entry point's loader (bin/helm-secrets.js loadBundle), which runs the
 // bundle once per process, from its code cache.
 
 function sourceFiles(dir, out = []) {
@@ -115,7 +115,8 @@ async function vendorBundles(dist) {
     for (const n of members) {
       const stub = join(vendor, `${n}.cjs`);
       mkdirSync(dirname(stub), { recursive: true });
-      writeFileSync(stub, `// ${n}, from dist/vendor/_${fam}.cjs (scripts/package.mjs)\nmodule.exports = globalThis[Symbol.for('helm-secrets.precompiled')](${JSON.stringify(`vendor/_${fam}`)})[${JSON.stringify(n)}]();\n`);
+      const entryPoint = relative(dirname(stub), join(dist, '..', 'bin', 'helm-secrets.js')).split('\\').join('/');
+      writeFileSync(stub, `// ${n}, from dist/vendor/_${fam}.cjs (scripts/package.mjs)\nmodule.exports = require(require('node:path').join(__dirname, ${JSON.stringify(entryPoint)})).loadBundle(${JSON.stringify(`vendor/_${fam}`)}).exports[${JSON.stringify(n)}]();\n`);
     }
   }
   return families;

@@ -32,8 +32,8 @@ async function trainAws() {
     maxAttempts: 1,
     credentials: { accessKeyId: 'training', secretAccessKey: 'training' },
   };
-  const { KMSClient, DecryptCommand, EncryptCommand } = aws.kms();
-  const { STSClient, AssumeRoleCommand } = aws.sts();
+  const { KMSClient, DecryptCommand, EncryptCommand } = aws.clientKms();
+  const { STSClient, AssumeRoleCommand } = aws.clientSts();
   const kms = new KMSClient(config);
   const sts = new STSClient(config);
   const attempts = [

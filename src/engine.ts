@@ -21,6 +21,7 @@ import { IvStash } from './sops/cipher.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, type EncryptionRule } from './sops/rules.js';
 import { getPath, parseTreePath } from './sops/treepath.js';
 import type { KeyContext, KeySpec } from './keys/types.js';
+import { entrySchemas } from './keys/registry.js';
 import type { KeyFlags } from './config/keyspecs.js';
 
 export interface CommonOptions {
@@ -111,6 +112,30 @@ export async function outputStoreFor(opts: CommonOptions, path: string, input: S
   return opts.outputType && storeNameFor(path, opts.outputType) !== input.name ? storeFor(opts, path, opts.outputType) : input;
 }
 
+/** What keeps a plain tree from being encrypted: no document at all, or a first-document key the store reserves. */
+export type SealProblem = { kind: 'no-document' } | { kind: 'reserved'; key: string };
+
+/**
+ * Whether store `name` can encrypt `branches`, decided in one place for encrypt, edit and set (each words the
+ * answer as sops does for that command). As sops: the store that writes the file decides which first-document keys
+ * the metadata takes (`sops` everywhere but dotenv, `sops_*` there).
+ */
+export function sealProblem(name: StoreName, branches: Branches): SealProblem | undefined {
+  if (branches.length === 0) return { kind: 'no-document' };
+  const key = reservedKeyIn(name, branches[0]);
+  return key === undefined ? undefined : { kind: 'reserved', key };
+}
+
+/** A file's `sops` block, read with every key kind the registry knows (commands that inspect metadata use this). */
+export function readMetadata(m: Mapping): Metadata {
+  return parseMetadata(m, entrySchemas());
+}
+
+/** The `sops` block for `md`, as sops writes it, with every key kind the registry knows. */
+export function metadataMapping(md: Metadata): Mapping {
+  return metadataToMapping(md, entrySchemas());
+}
+
 /** Parses, recovers the data key, decrypts and verifies the MAC. Every error names `path`. */
 export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenOptions = {}): Promise<OpenedFile> {
   try {
@@ -123,7 +148,7 @@ export async function openEncrypted(bytes: Uint8Array, path: string, opts: OpenO
     }
     const metaMapping = splitMetadata(branches, metadataKeyOf(store.name));
     if (!metaMapping) throw new SopsError('sops metadata not found: the file is not encrypted', ExitCode.Generic);
-    const metadata = parseMetadata(metaMapping);
+    const metadata = readMetadata(metaMapping);
     const ctx = keyContext(opts);
     const { recoverDataKey } = await import('./keys/datakey.js');
     const dataKey = await recoverDataKey(metadata.keyGroups, metadata.shamirThreshold, ctx);
@@ -182,13 +207,14 @@ export async function encryptBytes(bytes: Uint8Array, path: string, opts: Common
     } catch (err) {
       throw asSopsError(err, ExitCode.CouldNotReadInputFile);
     }
-    if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+    if (sealProblem(store.name, branches)?.kind === 'no-document') {
+      throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+    }
     const out = await outputStoreFor(opts, path, store);
-    // As sops: the store that writes the file decides which first-document keys are taken by the metadata.
-    const reserved = reservedKeyIn(out.name, branches[0]);
-    if (reserved !== undefined) {
+    const problem = sealProblem(out.name, branches);
+    if (problem?.kind === 'reserved') {
       throw new SopsError(
-        `file already encrypted: it has a top-level '${reserved}' entry, which ${out.name} files reserve for SOPS metadata`,
+        `file already encrypted: it has a top-level '${problem.key}' entry, which ${out.name} files reserve for SOPS metadata`,
         ExitCode.FileAlreadyEncrypted,
       );
     }
@@ -250,6 +276,6 @@ export function sealTree(branches: Branches, store: Store, metadata: Metadata, d
   const macHex = encryptBranches(branches, { dataKey, rule, macOnlyEncrypted: metadata.macOnlyEncrypted, stash });
   metadata.lastModified = nowLastModified();
   metadata.mac = encryptMac(macHex, dataKey, metadata.lastModified);
-  attachMetadata(branches, metadataToMapping(metadata), metadataKeyOf(store.name));
+  attachMetadata(branches, metadataMapping(metadata), metadataKeyOf(store.name));
   return store.emitEncrypted(branches);
 }

@@ -32,8 +32,6 @@ export const ExitCode = {
   FileAlreadyEncrypted: 203,
 } as const;
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
-
 /**
  * A failure with a one-line message and the exit code it maps to. `file` is prefixed when printed,
  * so messages read "FILE: cause". Messages must never contain plaintext values.

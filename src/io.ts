@@ -124,7 +124,7 @@ async function writeDirect(path: string, data: Uint8Array | string, st: Stats): 
   for (const [fd, stream] of [[1, process.stdout], [2, process.stderr]] as const) {
     const own = fstatOrUndefined(fd);
     if (own && own.dev === st.dev && own.ino === st.ino) {
-      return new Promise((res, rej) => stream.write(data, (err) => (err ? rej(err) : res())));
+      return new Promise((res, rej) => stream.write(data, (err) => { if (err) rej(err); else res(); }));
     }
   }
   const fh = await fs.open(path, fsc.O_WRONLY | (fsc.O_NOCTTY ?? 0) | (st.isFile() ? fsc.O_TRUNC : 0));
@@ -147,7 +147,7 @@ export async function writeAtomic(path: string, data: Uint8Array | string, mode?
   let fh: fs.FileHandle | undefined;
   try {
     const target = await writeTarget(path);
-    if (target.direct) return await writeDirect(path, data, target.st);
+    if (target.direct) { await writeDirect(path, data, target.st); return; }
     const dest = target.real;
     tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);

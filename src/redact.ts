@@ -11,7 +11,7 @@ const URL_IN_TEXT_RE = /[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^\s'"<>]*[^\s'"<>:])?/g;
 export function redactUrl(url: string): string {
   const m = SCHEME_RE.exec(url);
   if (!m) return url;
-  const scheme = m[1]!.toLowerCase();
+  const scheme = m[1].toLowerCase();
   let rest = url.slice(m[0].length);
   if (scheme.startsWith('secrets')) {
     // secrets://https://…: the inner URL is the one that may carry credentials.

@@ -8,7 +8,7 @@ export function shellWords(s: string): string[] | null {
   let inWord = false;
   let i = 0;
   while (i < s.length) {
-    const c = s[i]!;
+    const c = s[i];
     if (c === "'") {
       const end = s.indexOf("'", i + 1);
       if (end < 0) return null;
@@ -19,9 +19,9 @@ export function shellWords(s: string): string[] | null {
       i++;
       for (;;) {
         if (i >= s.length) return null;
-        const d = s[i]!;
+        const d = s[i];
         if (d === '"') break;
-        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) {
+        if (d === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1])) {
           cur += s[i + 1];
           i += 2;
         } else {

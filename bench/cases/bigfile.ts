@@ -42,7 +42,7 @@ async function writeBig(ctx: Ctx, leaves: number): Promise<BigInput & { exact: b
   writeFileSync(plainFile, g.yaml, { mode: 0o600 });
   writeFileSync(jsonFile, g.json, { mode: 0o600 });
   const { encryptBytes, decryptBytes } = await import('../../src/engine.js');
-  const enc = await encryptBytes(Buffer.from(g.yaml), plainFile, { env: ctx.env, cwd: ctx.dir, flags: { age: [ctx.recipient] } });
+  const enc = await encryptBytes(Buffer.from(g.yaml), plainFile, { env: ctx.env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } });
   writeFileSync(encFile, enc, { mode: 0o600 });
   const dec = Buffer.from(await decryptBytes(enc, encFile, { env: ctx.env })).toString('utf8');
   const exact = dec === g.yaml;
@@ -62,7 +62,7 @@ export async function bigFile(ctx: Ctx): Promise<Row[]> {
   ctx.shared.baselineRssMb = baseline;
   const [small, large] = ctx.sizes.bigLeaves;
   for (const [i, leaves] of [small, large].entries()) {
-    const runs = ctx.sizes.runs.big[i]!;
+    const runs = ctx.sizes.runs.big[i];
     const label = `${leaves.toLocaleString('en-US')} leaves`;
     const targeted = leaves === large;
     let input: Awaited<ReturnType<typeof prepareBig>>;
@@ -92,8 +92,8 @@ export async function bigFile(ctx: Ctx): Promise<Row[]> {
     const encMs = median(enc.map((r) => r.ms));
     const jsMs = median(js.map((r) => r.ms));
     if (leaves === large) ctx.shared.bigDecryptMs = decMs;
-    const sameOutput = dec.every((r) => r.sha256 === dec[0]!.sha256);
-    const exactNote = input.exact && dec[0]!.sha256 === expectSha ? 'output = plaintext byte for byte' : 'output = plaintext values and comments (layout differs)';
+    const sameOutput = dec.every((r) => r.sha256 === dec[0].sha256);
+    const exactNote = input.exact && dec[0].sha256 === expectSha ? 'output = plaintext byte for byte' : 'output = plaintext values and comments (layout differs)';
     rows.push({
       case: 3,
       name: `decrypt ${label}`,

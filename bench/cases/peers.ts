@@ -35,7 +35,7 @@ async function preparePeerFile(ctx: Ctx, kms: Kms, leaves: number): Promise<Peer
   const env = { ...ctx.env, ...kms.env };
   const expectSha = createHash('sha256').update(JSON.stringify(g.tree)).digest('hex');
   try {
-    const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { kms: [kms.arn] } });
+    const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { keys: { kms: [kms.arn] } } });
     writeFileSync(ourFile, enc, { mode: 0o600 });
     const ourEnv = { ...env, SOPS_AGE_KEY_FILE: join(ctx.dir, 'no-age-key.txt') };
     deepStrictEqual(JSON.parse(Buffer.from(await decryptBytes(enc, ourFile, { env: ourEnv })).toString()), g.tree);
@@ -43,7 +43,7 @@ async function preparePeerFile(ctx: Ctx, kms: Kms, leaves: number): Promise<Peer
   } catch {
     // our kms kind is not available: fall through to the age file plus an added kms entry
   }
-  const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { age: [ctx.recipient] } });
+  const enc = await encryptBytes(plain, ourFile, { env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } });
   writeFileSync(ourFile, enc, { mode: 0o600 });
   const opened = await openEncrypted(enc, ourFile, { env });
   const wrapped = await kms.encrypt(opened.dataKey);
@@ -95,10 +95,10 @@ export async function peers(ctx: Ctx): Promise<Row[]> {
             () => whole([peerScript, f.peerFile], peerEnv),
           ]);
           if (ctx.profile) process.stderr.write(`${profile(ctx, { op: 'decrypt', file: f.ourFile }, f.ourEnv)}\n\n`);
-          if (theirs![0]!.sha256 !== f.expectSha) throw new Error('sops-decoder returned other values');
-          if (ours![0]!.sha256 !== f.expectSha) throw new Error('our decrypt returned other values');
-          const o = median(ours!.map((r) => r.ms));
-          const t = median(theirs!.map((r) => r.ms));
+          if (theirs[0].sha256 !== f.expectSha) throw new Error('sops-decoder returned other values');
+          if (ours[0].sha256 !== f.expectSha) throw new Error('our decrypt returned other values');
+          const o = median(ours.map((r) => r.ms));
+          const t = median(theirs.map((r) => r.ms));
           rows.push({
             case: 5,
             name,
@@ -136,14 +136,14 @@ function sopsBinary(ctx: Ctx): Row {
       () => time(() => spawnSync(process.execPath, [cli, 'decrypt', enc], { env: ctx.env, stdio: 'ignore' })),
       () => time(() => spawnSync('sops', ['decrypt', enc], { env: ctx.env, stdio: 'ignore' })),
     ]);
-    const o = median(ours!);
-    const t = median(theirs!);
+    const o = median(ours);
+    const t = median(theirs);
     return {
       case: 5,
       name: `${name}, decrypt YAML ${ctx.sizes.bigLeaves[0]} leaves`,
       status: 'ok',
       ours: { value: o, unit: 'ms' },
-      ref: { value: t, unit: 'ms', name: which.stdout.split('\n')[0]!.trim() },
+      ref: { value: t, unit: 'ms', name: which.stdout.split('\n')[0].trim() },
       ratio: o / t,
       target: '< 1× (faster)',
       met: o < t,

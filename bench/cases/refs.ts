@@ -18,8 +18,8 @@ async function alternateAsync(runs: number, contenders: (() => Promise<void>)[])
     if (i % 2) order.reverse();
     for (const j of order) {
       const t0 = process.hrtime.bigint();
-      await contenders[j]!();
-      out[j]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await contenders[j]();
+      out[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
   }
   return out;
@@ -42,11 +42,15 @@ export async function refsCase(ctx: Ctx): Promise<Row[]> {
     if (got !== expected) throw new Error(`${label}: the references did not resolve to the inline values`);
     ctx.log(`case 7: ${runs} runs of ${label}`);
     const [ours, ref] = await alternateAsync(runs, [
-      async () => void (await evalYaml(withRefs, opts)),
-      async () => void (await evalYaml(inline, opts)),
+      async () => {
+        await evalYaml(withRefs, opts);
+      },
+      async () => {
+        await evalYaml(inline, opts);
+      },
     ]);
-    const o = median(ours!);
-    const r = median(ref!);
+    const o = median(ours);
+    const r = median(ref);
     return {
       case: 7,
       name: `${REFS} references to ${label}`,

@@ -46,7 +46,7 @@ async function writeValues(ctx: Ctx, prefix: string, count: number): Promise<{ p
     const p = join(ctx.dir, `${prefix}${i}.dec.yaml`);
     const e = join(ctx.dir, `${prefix}${i}.secrets.yaml`);
     writeFileSync(p, yaml, { mode: 0o600 });
-    writeFileSync(e, await encryptBytes(Buffer.from(yaml), e, { env: ctx.env, cwd: ctx.dir, flags: { age: [ctx.recipient] } }), { mode: 0o600 });
+    writeFileSync(e, await encryptBytes(Buffer.from(yaml), e, { env: ctx.env, cwd: ctx.dir, flags: { keys: { age: [ctx.recipient] } } }), { mode: 0o600 });
     plain.push(p);
     enc.push(e);
   }
@@ -54,7 +54,7 @@ async function writeValues(ctx: Ctx, prefix: string, count: number): Promise<{ p
 }
 
 function exec(ctx: Ctx, cmd: Command): string {
-  const r = spawnSync(cmd.argv[0]!, cmd.argv.slice(1), {
+  const r = spawnSync(cmd.argv[0], cmd.argv.slice(1), {
     env: ctx.env,
     encoding: 'utf8',
     cwd: ctx.dir,
@@ -69,8 +69,8 @@ function exec(ctx: Ctx, cmd: Command): string {
 
 /** Medians of `rounds` (one sample per contender each): ours − floor, and the spread of that difference round by round. */
 function paired(ours: number[], floor: number[][]): { added: number; iqr: [number, number] } {
-  const d = ours.map((t, i) => t - floor.reduce((sum, f) => sum + f[i]!, 0)).sort((a, b) => a - b);
-  const q = (p: number) => d[Math.min(d.length - 1, Math.floor(p * d.length))]!;
+  const d = ours.map((t, i) => t - floor.reduce((sum, f) => sum + f[i], 0)).sort((a, b) => a - b);
+  const q = (p: number) => d[Math.min(d.length - 1, Math.floor(p * d.length))];
   return { added: median(ours) - floor.reduce((sum, f) => sum + median(f), 0), iqr: [q(0.25), q(0.75)] };
 }
 
@@ -116,11 +116,11 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
   try {
     one = await writeValues(ctx, 'one', 1);
     ctx.log(`case 1, 7: ${runs.cli} rounds of helm secrets template / helm template / helm noop / node -e 0 / version / decrypt`);
-    const ourCmd = { label: 'helm secrets template', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]!] };
-    const plainCmd = { label: 'helm template', argv: [helm, 'template', chart, '-f', one.plain[0]!] };
+    const ourCmd = { label: 'helm secrets template', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]] };
+    const plainCmd = { label: 'helm template', argv: [helm, 'template', chart, '-f', one.plain[0]] };
     if (exec(ctx, ourCmd) !== exec(ctx, plainCmd)) throw new Error(`${ourCmd.label} and ${plainCmd.label} rendered different manifests`);
-    const decryptCmd = { label: 'helm-secrets decrypt', argv: [node, cli, 'decrypt', one.enc[0]!] };
-    if (exec(ctx, decryptCmd) !== readFileSync(one.plain[0]!, 'utf8')) throw new Error('helm-secrets decrypt gave other bytes than the plaintext');
+    const decryptCmd = { label: 'helm-secrets decrypt', argv: [node, cli, 'decrypt', one.enc[0]] };
+    if (exec(ctx, decryptCmd) !== readFileSync(one.plain[0], 'utf8')) throw new Error('helm-secrets decrypt gave other bytes than the plaintext');
     const versionCmd = { label: 'helm-secrets version', argv: [node, cli, 'version'] };
     const want = (JSON.parse(readFileSync(join(ctx.root, 'package.json'), 'utf8')) as { version: string }).version;
     if (exec(ctx, versionCmd).trim() !== want) throw new Error('helm-secrets version printed something else');
@@ -133,16 +133,16 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       versionCmd,
       decryptCmd,
       { label: 'plugin-entry version', argv: [launcher, 'version'] },
-      { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one.enc[0]!] },
+      { label: 'helm-secrets template', argv: [node, cli, 'template', chart, '-f', one.enc[0]] },
     ];
     const [tOurs, tPlain, tNoop, tBare, tVersion, tDecrypt, tLauncher, tDirect] = alternate(runs.cli, cmds.map((c) => () => time(() => exec(ctx, c))));
-    const ours = median(tOurs!);
-    const plain = median(tPlain!);
-    const bare = median(tBare!);
-    const noop = median(tNoop!);
+    const ours = median(tOurs);
+    const plain = median(tPlain);
+    const bare = median(tBare);
+    const noop = median(tNoop);
     ctx.shared.oneFileMs = ours;
     const floor = bare + plain + noop;
-    const vsFloor = paired(tOurs!, [tBare!, tPlain!, tNoop!]);
+    const vsFloor = paired(tOurs, [tBare, tPlain, tNoop]);
     rows.push({
       case: 1,
       name: `wrapper overhead: helm secrets template, 1 file (${ctx.sizes.smallLeaves} leaves)`,
@@ -153,30 +153,30 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       added: vsFloor.added,
       target: '≤ floor + 30 ms',
       met: vsFloor.added <= 30,
-      note: `medians of ${runs.cli} rounds; floor = bare node ${bare.toFixed(1)} ms + helm template on the decrypted file ${plain.toFixed(1)} ms + helm's dispatch of a plugin that does nothing ${noop.toFixed(1)} ms; ours − floor round by round: quartiles ${ms(vsFloor.iqr[0])} to ${ms(vsFloor.iqr[1])}; over plain helm template ${ms(ours - plain)}; run directly (node bin/helm-secrets.js template …) ${median(tDirect!).toFixed(1)} ms`,
+      note: `medians of ${runs.cli} rounds; floor = bare node ${bare.toFixed(1)} ms + helm template on the decrypted file ${plain.toFixed(1)} ms + helm's dispatch of a plugin that does nothing ${noop.toFixed(1)} ms; ours − floor round by round: quartiles ${ms(vsFloor.iqr[0])} to ${ms(vsFloor.iqr[1])}; over plain helm template ${ms(ours - plain)}; run directly (node bin/helm-secrets.js template …) ${median(tDirect).toFixed(1)} ms`,
     });
-    const version = paired(tVersion!, [tBare!]);
-    const launched = paired(tLauncher!, [tBare!]);
+    const version = paired(tVersion, [tBare]);
+    const launched = paired(tLauncher, [tBare]);
     rows.push({
       case: 7,
       name: 'start-up: helm-secrets version',
       status: 'ok',
-      ours: { value: median(tVersion!), unit: 'ms' },
+      ours: { value: median(tVersion), unit: 'ms' },
       ref: { value: bare, unit: 'ms', name: 'node -e 0' },
-      ratio: median(tVersion!) / bare,
+      ratio: median(tVersion) / bare,
       added: version.added,
       target: '≤ bare node + 10 ms',
       met: version.added <= 10,
-      note: `node bin/helm-secrets.js version; round by round quartiles ${ms(version.iqr[0])} to ${ms(version.iqr[1])}; through the launcher helm runs (scripts/plugin-entry version) ${median(tLauncher!).toFixed(1)} ms, ${ms(launched.added)}`,
+      note: `node bin/helm-secrets.js version; round by round quartiles ${ms(version.iqr[0])} to ${ms(version.iqr[1])}; through the launcher helm runs (scripts/plugin-entry version) ${median(tLauncher).toFixed(1)} ms, ${ms(launched.added)}`,
     });
-    const dec = paired(tDecrypt!, [tBare!]);
+    const dec = paired(tDecrypt, [tBare]);
     rows.push({
       case: 7,
       name: `start-up: helm-secrets decrypt, ${ctx.sizes.smallLeaves} leaves (age)`,
       status: 'ok',
-      ours: { value: median(tDecrypt!), unit: 'ms' },
+      ours: { value: median(tDecrypt), unit: 'ms' },
       ref: { value: bare, unit: 'ms', name: 'node -e 0' },
-      ratio: median(tDecrypt!) / bare,
+      ratio: median(tDecrypt) / bare,
       added: dec.added,
       target: '≤ bare node + 25 ms',
       met: dec.added <= 25,
@@ -197,15 +197,15 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
     ctx.log(`case 2: ${runs.many} runs each of ${many.enc.length} files / 1 file / plain helm / both directly`);
     const manyCmd = { label: `helm secrets template (${many.enc.length} files)`, argv: [helm, 'secrets', 'template', chart, ...manyArgs] };
     const plainCmd = { label: `helm template (${many.enc.length} decrypted files)`, argv: [helm, 'template', chart, ...many.plain.flatMap((f) => ['-f', f])] };
-    const oneCmd = { label: 'helm secrets template (1 file)', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]!] };
+    const oneCmd = { label: 'helm secrets template (1 file)', argv: [helm, 'secrets', 'template', chart, '-f', one.enc[0]] };
     const manyDirect = { label: 'helm-secrets template (50 files, direct)', argv: [node, cli, 'template', chart, ...manyArgs] };
-    const oneDirect = { label: 'helm-secrets template (1 file, direct)', argv: [node, cli, 'template', chart, '-f', one.enc[0]!] };
+    const oneDirect = { label: 'helm-secrets template (1 file, direct)', argv: [node, cli, 'template', chart, '-f', one.enc[0]] };
     if (exec(ctx, manyCmd) !== exec(ctx, plainCmd)) throw new Error(`${manyCmd.label} and ${plainCmd.label} rendered different manifests`);
     const cmds = [manyCmd, oneCmd, plainCmd, manyDirect, oneDirect];
     const [tMany, tOne, tPlain, tManyDirect, tOneDirect] = alternate(runs.many, cmds.map((c) => () => time(() => exec(ctx, c))));
-    const ours = median(tMany!);
-    const single = median(tOne!);
-    const directRatio = median(tManyDirect!) / median(tOneDirect!);
+    const ours = median(tMany);
+    const single = median(tOne);
+    const directRatio = median(tManyDirect) / median(tOneDirect);
     rows.push({
       case: 2,
       name: `many files: helm secrets template, ${many.enc.length} encrypted files`,
@@ -216,7 +216,7 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       added: ours - single,
       target: '≤ 1.3× one file',
       met: ours / single <= 1.3,
-      note: `${ctx.sizes.smallLeaves} leaves per file, a .sops.yaml in the working directory; plain helm template on the ${many.enc.length} decrypted files: ${median(tPlain!).toFixed(0)} ms; run directly (no plugin dispatch) ${median(tManyDirect!).toFixed(0)} ms against ${median(tOneDirect!).toFixed(0)} ms, ${directRatio.toFixed(2)}×`,
+      note: `${ctx.sizes.smallLeaves} leaves per file, a .sops.yaml in the working directory; plain helm template on the ${many.enc.length} decrypted files: ${median(tPlain).toFixed(0)} ms; run directly (no plugin dispatch) ${median(tManyDirect).toFixed(0)} ms against ${median(tOneDirect).toFixed(0)} ms, ${directRatio.toFixed(2)}×`,
     });
   } catch (err) {
     rows.push(errorRow(2, 'many files: helm secrets template', err));

@@ -6,6 +6,7 @@ import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
 import { backendArgsAreSops } from '../helm/backends.js';
 import { setVerbose } from '../log.js';
+import { keyFlags } from '../keys/registry.js';
 import { fileOptions, parseOwn, type OptionTable, type OptionValues } from './options.js';
 
 /** Commands whose engine call encrypts new content, so key and rule flags apply to them. */
@@ -67,7 +68,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
   // With another backend (vals, a script) the backend arguments are that backend's (src/helm/backends.ts).
   const extra = backendArgsAreSops(env) ? backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command') : [];
   const { values, positionals } = parseOwn([...extra, ...argv], table);
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k]) : undefined);
   const strs = (k: string): string[] | undefined => (Array.isArray(values[k]) ? (values[k] as string[]) : undefined);
   const on = (k: string): boolean => values[k] === true;
   if (on('verbose')) setVerbose(true);
@@ -97,13 +98,7 @@ export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command
     keyTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
   };
   const flags: EncryptFlags = {
-    age: list(strs('age')),
-    pgp: list(strs('pgp')),
-    kms: list(strs('kms')),
-    gcpKms: list(strs('gcp-kms')),
-    azureKv: list(strs('azure-kv')),
-    hcVaultTransit: list(strs('hc-vault-transit')),
-    hckms: list(strs('hckms')),
+    keys: Object.fromEntries(keyFlags().map((f) => [f.name, list(strs(f.name))])),
     encryptionContext: str('encryption-context'),
     awsProfile: str('aws-profile'),
     rule: rules[0],

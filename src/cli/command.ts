@@ -59,7 +59,7 @@ export function helpPage(cmd: Command): string {
     if (text) parts.push('\n' + text);
     // The file commands share one table: what this command takes without using it is named too, so the help
     // says exactly what the parser accepts. (--terraform is refused by name outside decrypt.)
-    const rest = listed ? Object.keys(cmd.options).filter((n) => !listed(n) && !cmd.options![n]!.hidden && n !== 'terraform') : [];
+    const rest = listed ? Object.keys(cmd.options).filter((n) => !listed(n) && !cmd.options![n].hidden && n !== 'terraform') : [];
     if (rest.length) parts.push(foldWords(`\nAccepted without effect here (shared with the other file commands): ${rest.map((n) => `--${n}`).join(', ')}`));
   }
   return parts.join('\n');

@@ -16,7 +16,7 @@ export const completion: Command = {
   async run(ctx) {
     const { SHELLS, completionScript } = await import('./ops/completion.js');
     const shell = ctx.positionals[0];
-    if (ctx.positionals.length !== 1 || !(SHELLS as readonly string[]).includes(shell!)) {
+    if (ctx.positionals.length !== 1 || !(SHELLS as readonly string[]).includes(shell)) {
       throw new SopsError(`completion needs one shell: ${SHELLS.join(', ')}`, ExitCode.Generic);
     }
     const { COMMANDS } = await import('./commands.js');

@@ -4,19 +4,12 @@
 import { writeSync } from 'node:fs';
 import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
+import { quietFromEnv } from '../helm/globalopts.js';
 
 let quiet = false;
 let prefix = '[helm-secrets] ';
 /** 'sops' (bin/sops): errors are the bare message as sops prints them and notices are not printed. */
 let style: 'helm-secrets' | 'sops' = 'helm-secrets';
-
-/**
- * The tag in front of every message: `[helm-secrets] ` for this CLI; another entry point that runs the same
- * operations (a sops-compatible one) sets its own.
- */
-export function setMessagePrefix(p: string): void {
-  prefix = p;
-}
 
 /** bin/sops: sops's way of printing (bare errors, no notices), warnings tagged `[sops] `. */
 export function setStyle(s: 'helm-secrets' | 'sops'): void {
@@ -28,8 +21,9 @@ export function setQuiet(q: boolean): void {
   quiet = q;
 }
 
+/** HELM_SECRETS_QUIET, read as helm-secrets reads it (src/helm/globalopts.ts quietFromEnv). */
 export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
-  return /^(true|1|yes)$/i.test(env.HELM_SECRETS_QUIET ?? '');
+  return quietFromEnv(env);
 }
 
 export function info(msg: string): void {
@@ -77,6 +71,6 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
     }
   }
   return new Promise((resolve, reject) => {
-    process.stdout.write(rest, (err) => (err ? reject(err) : resolve()));
+    process.stdout.write(rest, (err) => { if (err) reject(err); else resolve(); });
   });
 }

@@ -25,7 +25,9 @@ export const decrypt: Command = {
 With FILE '-', or no FILE and input piped in, the encrypted file is read from stdin (sops 3.9); its format comes
 from --input-type, else --filename-override, else the content.
 Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 when no master key could be used.`,
-  options: fileOptions(),
+  get options() {
+    return fileOptions();
+  },
   listed: listed(['in-place', 'output', 'terraform']),
   parse: 'file',
   run: decrypting('decrypt'),
@@ -37,7 +39,9 @@ export const dec: Command = {
   usage: 'helm secrets dec [options] FILE...',
   description: `Decrypts FILE into FILE.dec (mode 0600; name from HELM_SECRETS_DEC_PREFIX and HELM_SECRETS_DEC_SUFFIX).
 This writes PLAINTEXT to disk: remove it with 'helm secrets clean'.`,
-  options: fileOptions(),
+  get options() {
+    return fileOptions();
+  },
   listed: listed(['output']),
   parse: 'file',
   run: decrypting('dec'),
@@ -48,7 +52,9 @@ export const view: Command = {
   summary: 'print the decrypted file',
   usage: 'helm secrets view [options] FILE...',
   description: `Prints the decrypted content of FILE.`,
-  options: fileOptions(),
+  get options() {
+    return fileOptions();
+  },
   listed: listed([]),
   parse: 'file',
   run: decrypting('view'),

@@ -1,6 +1,6 @@
 // edit: descriptor (src/cli/command.ts); the work is in ops/edit.ts, loaded when it runs.
 import { helpPage, type Command } from './command.js';
-import { fileOptions } from './options.js';
+import { fileOptions, type OptionTable } from './options.js';
 
 export const edit: Command = {
   name: 'edit',
@@ -21,9 +21,8 @@ one: $XDG_RUNTIME_DIR or /dev/shm), overwritten with zeros and removed afterward
   creation rule (or the key options below).
 - --show-master-keys shows the sops metadata in the editor too (as sops does); the master keys as edited are
   what FILE keeps, with the same data key.`,
-  options: {
-    ...fileOptions(),
-    'show-master-keys': { type: 'boolean', short: 's', help: 'show the sops metadata (master keys) in the editor' },
+  get options(): OptionTable {
+    return { ...fileOptions(), 'show-master-keys': { type: 'boolean', short: 's', help: 'show the sops metadata (master keys) in the editor' } };
   },
   listed: (n) => !['in-place', 'output', 'terraform', 'extract', 'filename-override', 'yes'].includes(n),
   parse: 'file',

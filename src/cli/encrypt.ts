@@ -13,7 +13,9 @@ export const encrypt: Command = {
 With FILE '-' (or none, and --filename-override), the plaintext is read from stdin; NAME chooses the creation rule
 and the format, as in sops.
 Exit 1 if FILE does not exist or is already encrypted.`,
-  options: fileOptions(),
+  get options() {
+    return fileOptions();
+  },
   listed: notTerraform,
   parse: 'file',
   async run(ctx) {
@@ -28,7 +30,9 @@ export const enc: Command = {
   usage: 'helm secrets enc [options] FILE...',
   description: `Encrypts FILE in place. When FILE.dec (HELM_SECRETS_DEC_PREFIX/HELM_SECRETS_DEC_SUFFIX) exists,
 encrypts that into FILE instead (the helm-secrets 2 workflow: dec, change FILE.dec, enc).`,
-  options: fileOptions(),
+  get options() {
+    return fileOptions();
+  },
   listed: (n) => notTerraform(n) && n !== 'in-place',
   parse: 'file',
   async run(ctx) {

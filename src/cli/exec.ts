@@ -19,7 +19,7 @@ const common = () => {
 /** FILE and COMMAND, exactly, as sops takes them. */
 function fileAndCommand(ctx: CommandContext): [string, string] {
   if (ctx.positionals.length !== 2) throw new SopsError('error: missing file to decrypt', ExitCode.Generic);
-  return [ctx.positionals[0]!, ctx.positionals[1]!];
+  return [ctx.positionals[0], ctx.positionals[1]];
 }
 
 const ENV_OWN: OptionTable = {

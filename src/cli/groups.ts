@@ -45,7 +45,7 @@ the groups is needed to decrypt. The values, the MAC and lastmodified do not cha
     const file = fileOf(ctx);
     const { runGroups } = await import('./ops/groups.js');
     const { specsFor } = await import('./ops/rotate.js');
-    const str = (k: string) => (typeof ctx.values[k] === 'string' ? (ctx.values[k] as string) : undefined);
+    const str = (k: string) => (typeof ctx.values[k] === 'string' ? (ctx.values[k]) : undefined);
     const keys = await specsFor(ctx.values, '', ctx.env, { encryptionContext: str('encryption-context'), awsProfile: str('aws-profile') });
     return runGroups(file, { op: 'add', keys }, { inPlace: ctx.values['in-place'] === true, threshold: threshold(ctx), common: { env: ctx.env } });
   },
@@ -60,7 +60,7 @@ export const groupsDelete: Command = {
   parse: 'own',
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new SopsError('error: exactly one positional argument (index) required', ExitCode.Generic);
-    const index = ctx.positionals[0]!;
+    const index = ctx.positionals[0];
     if (!/^\d+$/.test(index)) throw new SopsError(`failed to parse [index] argument: ${JSON.stringify(index)} is not a whole number`, ExitCode.Generic);
     const file = fileOf(ctx);
     const { runGroups } = await import('./ops/groups.js');

@@ -1,8 +1,10 @@
 // The option tables of the commands, in node:util parseArgs form with a help line each: what a command accepts is
-// what its help lists, both generated from these tables (src/cli/command.ts). Light: no engine, keys or stores here.
+// what its help lists, both generated from these tables (src/cli/command.ts). Light: no engine, key code or stores
+// here (the key kinds' descriptors, which give the key flags, are light).
 
 import { parseArgs } from 'node:util';
 import { ExitCode, SopsError } from '../errors.js';
+import { keyFlags } from '../keys/registry.js';
 
 /** One option: parseArgs's fields plus its help text and the name of its value. */
 export interface OptionSpec {
@@ -24,19 +26,17 @@ const KEYS = 'Encryption options (override the creation rule of .sops.yaml; see 
 const COMMON = 'Options for every file command';
 
 /**
- * The master-key flags, one per key kind. Kept in this one function so that the key kinds' own descriptors can
- * produce it (one line per kind) without touching the commands.
+ * The master-key flags, one per key kind of the registry (src/keys/registry.ts keyFlags()): a new kind's descriptor
+ * brings its flag without touching the commands. A kind that is not supported (hckms) keeps its flag, listed as not
+ * supported, so that its descriptor refuses it with its reason (the help lists what the parser accepts).
  */
 export function keyFlagOptions(group = KEYS): OptionTable {
-  return {
-    age: { type: 'string', short: 'a', multiple: true, arg: 'R', group, help: 'age recipient(s), comma separated (SOPS_AGE_RECIPIENTS)' },
-    pgp: { type: 'string', short: 'p', multiple: true, arg: 'FP', group, help: 'PGP fingerprint(s) (SOPS_PGP_FP)' },
-    kms: { type: 'string', short: 'k', multiple: true, arg: 'ARN', group, help: 'AWS KMS key ARN(s), ARN+ROLE_ARN to assume a role (SOPS_KMS_ARN)' },
-    'gcp-kms': { type: 'string', multiple: true, arg: 'ID', group, help: 'GCP KMS resource id(s) (SOPS_GCP_KMS_IDS)' },
-    'azure-kv': { type: 'string', multiple: true, arg: 'URL', group, help: 'Azure Key Vault key URL(s) (SOPS_AZURE_KEYVAULT_URLS)' },
-    'hc-vault-transit': { type: 'string', multiple: true, arg: 'URI', group, help: 'Vault transit key URI(s) (SOPS_VAULT_URIS)' },
-    hckms: { type: 'string', multiple: true, arg: 'ID', group, help: 'HuaweiCloud KMS key id(s) (SOPS_HUAWEICLOUD_KMS_IDS)' },
-  };
+  return Object.fromEntries(
+    keyFlags().map((f): [string, OptionSpec] => [
+      f.name,
+      { type: 'string', ...(f.short ? { short: f.short } : {}), multiple: true, arg: f.valueName, group, help: `${f.help} (${f.env})` },
+    ]),
+  );
 }
 
 /** The key flags without their short spellings, renamed `PREFIX-KIND` (rotate's --add-age, groups add --age ...). */
@@ -162,7 +162,7 @@ export function parseOwn(argv: string[], table: OptionTable): { values: OptionVa
     const p = parseArgs({ args: argv, options: parseArgsOptions(table), allowPositionals: true, strict: true });
     return { values: p.values as OptionValues, positionals: p.positionals };
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+    const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
     throw new SopsError(msg, ExitCode.Generic);
   }
 }

@@ -25,7 +25,9 @@ Only the changed value is re-encrypted: every other ENC[...] string stays exactl
 already there, the file is not written at all (unless --output-type changes its format: as sops does, it is then
 rewritten in that format also when the value is unchanged, unless --idempotent is given).
 Exit 7 for a VALUE that is not JSON or a malformed PATH.`,
-  options: { ...fileOptions(), ...SET_OWN },
+  get options() {
+    return { ...fileOptions(), ...SET_OWN };
+  },
   listed: listed(SET_OWN),
   parse: 'file',
   async run(ctx) {
@@ -40,7 +42,9 @@ export const unset: Command = {
   usage: 'helm secrets unset [options] FILE PATH',
   description: `Removes one key or list element from an encrypted file, e.g.  helm secrets unset secrets.yaml '["db"]["old"]'
 The other values keep their exact ciphertext; only lastmodified and the MAC change.`,
-  options: { ...fileOptions(), ...IDEMPOTENT },
+  get options() {
+    return { ...fileOptions(), ...IDEMPOTENT };
+  },
   listed: listed(IDEMPOTENT),
   parse: 'file',
   async run(ctx) {

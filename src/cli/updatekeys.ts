@@ -16,7 +16,9 @@ The data key stays the same, so the values, the MAC and lastmodified do not chan
 its entry byte for byte. (Removing a key does not revoke what it could already read: use 'rotate' for that.)
 The changes are shown and confirmed on stdin unless -y is given.
 Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule is the source of truth.`,
-  options: { ...fileOptions(), ...RECURSIVE },
+  get options() {
+    return { ...fileOptions(), ...RECURSIVE };
+  },
   listed: (n) => n in RECURSIVE || n === 'shamir-secret-sharing-threshold' || (n in commonOptions() && !['extract', 'filename-override', 'output-type'].includes(n)),
   parse: 'file',
   async run(ctx) {
@@ -40,7 +42,9 @@ export const rotate: Command = {
 so a removed recipient that kept an old copy of the data key cannot read future versions.
 FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
 Differs from sops, which prints to stdout unless -i is given: here -i is the default.`,
-  options: { ...fileOptions(), ...ROTATE_OWN },
+  get options() {
+    return { ...fileOptions(), ...ROTATE_OWN };
+  },
   listed: (n) => n in ROTATE_OWN || n === 'output' || (n in commonOptions() && !['extract', 'filename-override', 'output-type', 'yes'].includes(n)),
   parse: 'file',
   async run(ctx) {

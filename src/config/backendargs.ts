@@ -2,6 +2,7 @@
 // engine call. They are read here, once: split into words as a shell would (quotes removed, src/shellwords.ts), then each flag is
 // either one sops flag that has a meaning for the command at hand, or refused by name (never silently dropped).
 import { ExitCode, SopsError } from '../errors.js';
+import { keyFlags } from '../keys/registry.js';
 import { shellWords } from '../shellwords.js';
 
 /** What an engine call does; decides which sops flags apply. */
@@ -15,13 +16,6 @@ const VALUE_FLAGS: Readonly<Record<string, 'any' | 'encrypt'>> = {
   '--config': 'any',
   '--decryption-order': 'any',
   '--key-timeout': 'any',
-  '--age': 'encrypt',
-  '--pgp': 'encrypt',
-  '--kms': 'encrypt',
-  '--gcp-kms': 'encrypt',
-  '--azure-kv': 'encrypt',
-  '--hc-vault-transit': 'encrypt',
-  '--hckms': 'encrypt',
   '--encryption-context': 'encrypt',
   '--aws-profile': 'encrypt',
   '--unencrypted-suffix': 'encrypt',
@@ -40,8 +34,16 @@ const SWITCH_FLAGS: Readonly<Record<string, 'any' | 'encrypt'>> = {
   '--mac-only-encrypted': 'encrypt',
 };
 
-/** sops's one-letter spellings of the flags above. */
-const SHORT: Readonly<Record<string, string>> = { '-a': '--age', '-p': '--pgp', '-k': '--kms' };
+/** The long name of a one-letter key flag (`-a` is `--age`), from each key kind's flag (src/keys/registry.ts). */
+function longName(name: string): string {
+  const flag = keyFlags().find((f) => f.short !== undefined && `-${f.short}` === name);
+  return flag ? `--${flag.name}` : name;
+}
+
+/** Key flags take a value and apply to encryption only. */
+function keyFlagKind(name: string): 'encrypt' | undefined {
+  return keyFlags().some((f) => `--${f.name}` === name) ? 'encrypt' : undefined;
+}
 
 /** Why a sops flag we know has no place in backend arguments: helm-secrets itself decides these. */
 const OWN: Readonly<Record<string, string>> = {
@@ -78,18 +80,18 @@ export function backendArgs(env: NodeJS.ProcessEnv, purpose: BackendPurpose, com
   if (!words) throw badArgs('an unterminated quote or a trailing backslash');
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
+    const word = words[i];
     const eq = word.startsWith('--') ? word.indexOf('=') : -1;
     const name0 = eq < 0 ? word : word.slice(0, eq);
-    const name = SHORT[name0] ?? name0;
+    const name = longName(name0);
     const own = OWN[name];
     if (own) throw badArgs(`${name0} does not apply: ${own}`);
-    const valueKind = VALUE_FLAGS[name];
+    const valueKind = VALUE_FLAGS[name] ?? keyFlagKind(name);
     const switchKind = SWITCH_FLAGS[name];
     if (valueKind === undefined && switchKind === undefined) {
       throw badArgs(name0.startsWith('-') ? `${name0} is not a sops flag helm-secrets knows` : `${JSON.stringify(word)} is not a flag (no file names here)`);
     }
-    const kind = (valueKind ?? switchKind)!;
+    const kind = (valueKind ?? switchKind);
     if (kind === 'encrypt' && purpose === 'decrypt') throw badArgs(`${name0} applies to encryption only, not to ${command}`);
     if (switchKind !== undefined) {
       if (eq >= 0) throw badArgs(`${name0} takes no value`);

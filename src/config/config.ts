@@ -6,23 +6,10 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { readInputSync } from '../io.js';
 import { configMemoized } from './memo.js';
-import type { KeySpec } from '../keys/types.js';
+import { keyFlags, kindsInRuleOrder } from '../keys/registry.js';
+import type { KeySpec, KindDescriptor, SpecContext } from '../keys/types.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
-import {
-  ageSpec,
-  azureKvSpec,
-  azureKvSpecFromUrl,
-  dedupeGroup,
-  gcpKmsSpec,
-  hckmsSpec,
-  hcVaultSpecFromUri,
-  keySpecsFromFlags,
-  kmsSpec,
-  kmsSpecFromString,
-  parseEncryptionContext,
-  pgpSpec,
-  type KeyFlags,
-} from './keyspecs.js';
+import { dedupeGroup, keySpecsFromFlags, parseEncryptionContext, type KeyFlags } from './keyspecs.js';
 import { goRegex } from '../sops/goregex.js';
 import {
   ShapeError,
@@ -38,7 +25,7 @@ import {
   type YamlValue,
 } from './yamlvalue.js';
 
-export { keySpecsFromFlags, parseEncryptionContext, type KeyFlags } from './keyspecs.js';
+export { keySpecsFromFlags, type KeyFlags } from './keyspecs.js';
 
 export const CONFIG_FILE_NAME = '.sops.yaml';
 const IGNORED_CONFIG_NAME = '.sops.yml';
@@ -213,73 +200,75 @@ function parseStores(stores: { [key: string]: YamlValue }): StoresConfig {
   return out;
 }
 
-const RULE_KEY_FIELDS = ['kms', 'age', 'pgp', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri'] as const;
+/** A rule field of `kind` (one group, no key_groups): its key strings. */
+function ruleStrings(kind: KindDescriptor, r: { [key: string]: YamlValue }, where: string): string[] {
+  const f = kind.rule.field;
+  if (!kind.rule.listOnly) return asKeyField(r[f], f);
+  return asStringList(r[f], where ? `${where}.${f}` : f)
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
 
 /** Checks a rule's field types now, so a malformed file fails on load like yaml.v3 Unmarshal does. */
 function checkRule(r: { [key: string]: YamlValue }, where: string): RawCreationRule {
-  for (const f of RULE_KEY_FIELDS) asKeyField(r[f], f);
-  asStringList(r.hckms, `${where}.hckms`);
+  for (const kind of kindsInRuleOrder()) ruleStrings(kind, r, where);
   asString(r.aws_profile, `${where}.aws_profile`);
   asInt(r.shamir_threshold, `${where}.shamir_threshold`);
   asBool(r.mac_only_encrypted, `${where}.mac_only_encrypted`);
   for (const k of RULE_KINDS) asString(r[k], `${where}.${k}`);
-  asMapList(r.key_groups, `${where}.key_groups`).forEach((g, i) => checkGroup(g, `${where}.key_groups[${i}]`));
+  asMapList(r.key_groups, `${where}.key_groups`).forEach((g, i) => { checkGroup(g, `${where}.key_groups[${i}]`); });
   return { pathRegex: asString(r.path_regex, `${where}.path_regex`), fields: r };
 }
 
-function checkGroup(g: { [key: string]: YamlValue }, where: string): void {
-  asMapList(g.merge, `${where}.merge`).forEach((m, i) => checkGroup(m, `${where}.merge[${i}]`));
-  for (const f of ['hc_vault', 'age', 'pgp']) asStringList(g[f], `${where}.${f}`);
-  for (const k of asMapList(g.kms, `${where}.kms`)) {
-    asString(k.arn, `${where}.kms.arn`);
-    asString(k.role, `${where}.kms.role`);
-    asString(k.aws_profile, `${where}.kms.aws_profile`);
-    for (const [name, v] of Object.entries(asMap(k.context, `${where}.kms.context`))) asString(v, `${where}.kms.context.${name}`);
-  }
-  for (const k of asMapList(g.gcp_kms, `${where}.gcp_kms`)) asString(k.resource_id, `${where}.gcp_kms.resource_id`);
-  for (const k of asMapList(g.hckms, `${where}.hckms`)) asString(k.key_id, `${where}.hckms.key_id`);
-  for (const k of asMapList(g.azure_keyvault, `${where}.azure_keyvault`)) {
-    for (const f of ['vaultUrl', 'key', 'version']) asString(k[f], `${where}.azure_keyvault.${f}`);
-  }
+/** The entries of `kind` in a key_groups entry, read as strings or as objects (`where` prefixes messages). */
+function groupEntries(kind: KindDescriptor, g: { [key: string]: YamlValue }, where: string): Array<string | Record<string, string | Record<string, string>>> {
+  const f = kind.rule.groupField;
+  const at = where ? `${where}.${f}` : f;
+  const syntax = kind.rule.groupEntries;
+  if (syntax.strings) return asStringList(g[f], at);
+  return asMapList(g[f], at).map((k) => {
+    const o: Record<string, string | Record<string, string>> = {};
+    for (const m of syntax.maps ?? []) {
+      const map: Record<string, string> = {};
+      for (const [name, v] of Object.entries(asMap(k[m], where ? `${at}.${m}` : m))) map[name] = asString(v, where ? `${at}.${m}.${name}` : name);
+      o[m] = map;
+    }
+    for (const name of syntax.fields) o[name] = asString(k[name], where ? `${at}.${name}` : name);
+    return o;
+  });
 }
 
-/** The keys of one key_groups entry: merged groups first, then age, pgp, kms, gcp, hckms, azure, vault; duplicates dropped. */
+function checkGroup(g: { [key: string]: YamlValue }, where: string): void {
+  asMapList(g.merge, `${where}.merge`).forEach((m, i) => { checkGroup(m, `${where}.merge[${i}]`); });
+  for (const kind of kindsInRuleOrder()) groupEntries(kind, g, where);
+}
+
+/** The keys of one key_groups entry: merged groups first, then each kind in sops's rule order; duplicates dropped. */
 function groupSpecs(g: { [key: string]: YamlValue }): KeySpec[] {
   const out: KeySpec[] = [];
   for (const m of asMapList(g.merge, 'merge')) out.push(...groupSpecs(m));
-  // A list entry may itself be a comma list of age recipients.
-  for (const a of asStringList(g.age, 'age')) out.push(...a.split(',').map(ageSpec));
-  for (const fp of asStringList(g.pgp, 'pgp')) out.push(pgpSpec(fp));
-  for (const k of asMapList(g.kms, 'kms')) {
-    const context: Record<string, string> = {};
-    for (const [name, v] of Object.entries(asMap(k.context, 'context'))) context[name] = asString(v, name);
-    out.push(kmsSpec(asString(k.arn, 'arn'), asString(k.role, 'role'), context, asString(k.aws_profile, 'aws_profile')));
+  const ctx: SpecContext = { awsProfile: '' };
+  for (const kind of kindsInRuleOrder()) {
+    const syntax = kind.rule.groupEntries;
+    for (const e of groupEntries(kind, g, '')) {
+      if (typeof e !== 'string') {
+        if (!syntax.strings) out.push(syntax.fromObject(e));
+      } else if (syntax.strings && syntax.split) {
+        // A list entry may itself be a comma list (age recipients).
+        out.push(...e.split(',').map((s) => kind.fromString(s, ctx)));
+      } else {
+        out.push(kind.fromString(e, ctx));
+      }
+    }
   }
-  for (const k of asMapList(g.gcp_kms, 'gcp_kms')) out.push(gcpKmsSpec(asString(k.resource_id, 'resource_id')));
-  for (const k of asMapList(g.hckms, 'hckms')) out.push(hckmsSpec(asString(k.key_id, 'key_id')));
-  for (const k of asMapList(g.azure_keyvault, 'azure_keyvault')) {
-    out.push(azureKvSpec(asString(k.vaultUrl, 'vaultUrl'), asString(k.key, 'key'), asString(k.version, 'version')));
-  }
-  for (const uri of asStringList(g.hc_vault, 'hc_vault')) out.push(hcVaultSpecFromUri(uri));
   return dedupeGroup(out);
 }
 
-/** The single group of a rule without key_groups, in sops's order: age, pgp, kms, gcp, hckms, azure, vault. */
+/** The single group of a rule without key_groups, in sops's rule order (age, pgp, kms, gcp, hckms, azure, vault). */
 function ruleSpecs(r: { [key: string]: YamlValue }, kmsContext: Record<string, string> | undefined): KeySpec[] {
-  const profile = asString(r.aws_profile, 'aws_profile');
-  return [
-    ...asKeyField(r.age, 'age').map(ageSpec),
-    ...asKeyField(r.pgp, 'pgp').map(pgpSpec),
-    ...asKeyField(r.kms, 'kms').map((s) => kmsSpecFromString(s, kmsContext, profile)),
-    ...asKeyField(r.gcp_kms, 'gcp_kms').map(gcpKmsSpec),
-    ...asStringList(r.hckms, 'hckms')
-      .flatMap((s) => s.split(','))
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .map(hckmsSpec),
-    ...asKeyField(r.azure_keyvault, 'azure_keyvault').map(azureKvSpecFromUrl),
-    ...asKeyField(r.hc_vault_transit_uri, 'hc_vault_transit_uri').map(hcVaultSpecFromUri),
-  ];
+  const ctx: SpecContext = { context: kmsContext, awsProfile: asString(r.aws_profile, 'aws_profile') };
+  return kindsInRuleOrder().flatMap((kind) => ruleStrings(kind, r, '').map((s) => kind.fromString(s, ctx)));
 }
 
 const RULE_CONFLICT =
@@ -354,7 +343,13 @@ export interface EncryptionSettings {
   warning?: string;
 }
 
-const KEY_FLAG_HINT = '--age, --pgp, --kms, --gcp-kms, --azure-kv, --hc-vault-transit or --hckms (or their SOPS_* variables)';
+/** `--age, --pgp, ... or --hc-vault-transit (or their SOPS_* variables)`: the key flags of the kinds that can encrypt. */
+function keyFlagHint(): string {
+  const names = keyFlags()
+    .filter((f) => f.supported)
+    .map((f) => `--${f.name}`);
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]} (or their SOPS_* variables)`;
+}
 
 /**
  * Key groups, Shamir threshold, encryption rule and store settings for encrypting `filePath`, combined as sops does:
@@ -397,13 +392,13 @@ export function resolveEncryptionSettings(args: {
     keyGroups = rule.keyGroups;
   } else {
     throw new SopsError(
-      `config file not found, or has no creation rules, and no keys provided through command line options (${KEY_FLAG_HINT})`,
+      `config file not found, or has no creation rules, and no keys provided through command line options (${keyFlagHint()})`,
       ExitCode.Generic,
     );
   }
   if (keyGroups.length === 0 || keyGroups.some((g) => g.length === 0)) {
     throw new SopsError(
-      `no master keys were provided: the creation rule in ${configPath} has ${keyGroups.length === 0 ? 'no key groups' : 'an empty key group'}; add keys to it or use ${KEY_FLAG_HINT}`,
+      `no master keys were provided: the creation rule in ${configPath} has ${keyGroups.length === 0 ? 'no key groups' : 'an empty key group'}; add keys to it or use ${keyFlagHint()}`,
       ExitCode.Generic,
     );
   }

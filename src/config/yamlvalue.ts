@@ -68,18 +68,18 @@ export function parseYaml(text: string): YamlValue {
         const seen = new Map<string, number>();
         const merges: YamlValue[] = [];
         for (let i = 0; i < n.content.length; i += 2) {
-          const k = n.content[i]!;
+          const k = n.content[i];
           const target = k.kind === 'alias' ? k.alias! : k;
           if (target.kind !== 'scalar') throw new ShapeError(`line ${k.line}: a mapping key must be a scalar`);
           const name = target.value;
           if (k.kind === 'scalar' && name === '<<' && (k.tag === '!!merge' || (!k.tagged && k.style === 'plain'))) {
-            merges.push(convert(n.content[i + 1]!, false));
+            merges.push(convert(n.content[i + 1], false));
             continue;
           }
           const prev = seen.get(name);
           if (prev !== undefined) throw new ShapeError(`line ${k.line}: mapping key ${JSON.stringify(name)} already defined at line ${prev}`);
           seen.set(name, k.line);
-          out[name] = convert(n.content[i + 1]!, false);
+          out[name] = convert(n.content[i + 1], false);
         }
         // yaml.v3 merges: keys of the mapping win over merged ones; a list merges its maps in order, first wins.
         for (const m of merges) {

@@ -1,12 +1,12 @@
 // Changing the values of an encrypted file with minimal diffs: decrypt with the IV stash, change the tree,
 // and re-seal with the same data key only when the plaintext tree really changed (else the file stays byte-identical).
-import { openEncrypted, sealTree, type CommonOptions, type OpenedFile } from '../engine.js';
+import { openEncrypted, sealProblem, sealTree, type CommonOptions, type OpenedFile } from '../engine.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { readInput, writeAtomic } from '../io.js';
 import { SOPS_COMPAT_VERSION } from '../sops/metadata.js';
 import type { Store } from '../sops/store.js';
 import type { Branches } from '../sops/tree.js';
-import { branchesEqual, cloneBranches, reservedKeyOf } from './treeops.js';
+import { branchesEqual, cloneBranches } from './treeops.js';
 
 export interface Session {
   opened: OpenedFile;
@@ -48,12 +48,12 @@ export function sealIfChanged(s: Session, branches: Branches): Uint8Array | null
 /** Seals `branches` unconditionally (the caller has decided the tree changed). */
 export function seal(s: Session, branches: Branches): Uint8Array {
   const store = s.output ?? s.opened.store;
-  const reserved = reservedKeyOf(store.name, branches);
-  if (reserved) {
+  const problem = sealProblem(store.name, branches);
+  if (problem?.kind === 'reserved') {
     // sops's set checks the tree with validateFileForEncryption, which answers FileAlreadyEncrypted (203).
-    throw new SopsError(`the key '${reserved}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.FileAlreadyEncrypted);
+    throw new SopsError(`the key '${problem.key}' is reserved for SOPS metadata and cannot be used in the data`, ExitCode.FileAlreadyEncrypted);
   }
-  if (branches.length === 0) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
+  if (problem) throw new SopsError('the file has no document to encrypt', ExitCode.NeedAtLeastOneDocument);
   const md = { ...s.opened.metadata };
   // Like sops: the version is raised only when this writer is newer than the one that wrote the file.
   if (newer(SOPS_COMPAT_VERSION, md.version)) md.version = SOPS_COMPAT_VERSION;

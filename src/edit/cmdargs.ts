@@ -19,7 +19,7 @@ export function extractFlags(argv: string[], flags: ExtraFlag[]): Extracted {
   const bools = new Set<string>();
   const values = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') {
       rest.push(...argv.slice(i));
       break;

@@ -23,7 +23,7 @@ export function renderValue(v: Value | undefined): string {
   const placeholder = new Map<string, string>();
   const text = JSON.stringify(
     toJson(v),
-    (_k, x) => {
+    (_k, x: unknown) => {
       if (typeof x === 'bigint') {
         const tag = `@@bigint${placeholder.size}@@`;
         placeholder.set(tag, x.toString());

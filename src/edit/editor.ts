@@ -24,8 +24,8 @@ export function editorCommand(env: NodeJS.ProcessEnv): string[] {
 export function runEditor(file: string, env: NodeJS.ProcessEnv): Promise<void> {
   const [cmd, ...args] = editorCommand(env);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd!, [...args, file], { stdio: 'inherit', env });
-    child.once('error', (err) => reject(new SopsError(`could not run editor ${cmd}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, ExitCode.NoEditorFound)));
+    const child = spawn(cmd, [...args, file], { stdio: 'inherit', env });
+    child.once('error', (err) => { reject(new SopsError(`could not run editor ${cmd}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, ExitCode.NoEditorFound)); });
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
       else reject(new SopsError(`editor ${cmd} ${signal ? `was killed by ${signal}` : `exited with status ${code}`}`, ExitCode.NoEditorFound));

@@ -40,7 +40,7 @@ export function mergeBranches(base: Branches, ours: Branches, theirs: Branches):
 }
 
 function listOf(b: Branches): Value {
-  return b.length === 1 ? b[0]! : [...b];
+  return b.length === 1 ? b[0] : [...b];
 }
 
 function branchesEq(a: Branches, b: Branches): boolean {

@@ -1,34 +1,29 @@
-// Private places for plaintext: a 0700 directory (on tmpfs when the system has one) holding 0600 files,
+// Private places for plaintext: a 0700 directory (on tmpfs when the system has one; where: src/privatedir.ts) holding 0600 files,
 // overwritten and removed when done, also when the process is interrupted.
 import { closeSync, constants as fsc, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, rmSync, lstatSync, writeSync, chmodSync, accessSync, fsyncSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { lockContent } from '../lock.js';
-import { LOCK_FILE } from '../privatedir.js';
+import { LOCK_FILE, privateParents } from '../privatedir.js';
 
-/** Candidate parents, memory-backed first: XDG_RUNTIME_DIR (per-user tmpfs), /dev/shm, then the OS temp dir. */
-export function privateParents(env: NodeJS.ProcessEnv): string[] {
-  const out: string[] = [];
-  if (env.HELM_SECRETS_PRIVATE_DIR) out.push(env.HELM_SECRETS_PRIVATE_DIR);
-  if (env.XDG_RUNTIME_DIR) out.push(env.XDG_RUNTIME_DIR);
-  if (process.platform === 'linux') out.push('/dev/shm');
-  out.push(tmpdir());
-  return out.filter((d) => {
-    try {
-      accessSync(d, fsc.W_OK | fsc.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+/** Candidate parents: HELM_SECRETS_PRIVATE_DIR when set, then the shared order of src/privatedir.ts. */
+function editParents(env: NodeJS.ProcessEnv): string[] {
+  const override = env.HELM_SECRETS_PRIVATE_DIR;
+  const parents = privateParents(env);
+  if (!override) return parents;
+  try {
+    accessSync(override, fsc.W_OK | fsc.X_OK);
+    return [override, ...parents];
+  } catch {
+    return parents;
+  }
 }
 
 export class PrivateDir {
   private wiped = false;
   /** While an editor runs in the foreground, Ctrl+C belongs to it (vim uses it); the file must survive. */
   holdInterrupts = false;
-  private readonly onExit = () => this.wipeSync();
+  private readonly onExit = () => { this.wipeSync(); };
   private readonly onSignal = (sig: NodeJS.Signals) => {
     if (sig === 'SIGINT' && this.holdInterrupts) return;
     this.wipeSync();
@@ -46,7 +41,7 @@ export class PrivateDir {
 
   /** Creates the directory; `autoWipe` removes it at exit or on SIGINT/SIGTERM/SIGHUP (off for views kept for the user). */
   static create(env: NodeJS.ProcessEnv, prefix = 'helm-secrets-', autoWipe = true): PrivateDir {
-    for (const parent of privateParents(env)) {
+    for (const parent of editParents(env)) {
       try {
         const dir = mkdtempSync(join(parent, prefix));
         chmodSync(dir, 0o700);

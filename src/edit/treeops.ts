@@ -3,18 +3,17 @@
 import { ExitCode, SopsError } from '../errors.js';
 import { Comment, Mapping, SopsTime, type Branches, type Item, type Value } from '../sops/tree.js';
 import { formatPath, type PathStep } from '../sops/treepath.js';
-import { reservedKeyIn, type StoreName } from '../sops/store.js';
 
 /** Deep equality of tree values: same shape, same order, same scalar types and values, same comments. */
 export function valueEquals(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return false;
   if (typeof a !== typeof b) return false;
-  if (typeof a === 'number') return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b as number));
+  if (typeof a === 'number') return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
   if (typeof a !== 'object') return false; // string, bigint, boolean already compared with ===
   if (a instanceof Mapping) {
     if (!(b instanceof Mapping) || a.items.length !== b.items.length) return false;
-    return a.items.every((it, i) => keyEquals(it.key, b.items[i]!.key) && valueEquals(it.value, b.items[i]!.value));
+    return a.items.every((it, i) => keyEquals(it.key, b.items[i].key) && valueEquals(it.value, b.items[i].value));
   }
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
@@ -40,7 +39,7 @@ function build(steps: PathStep[], leaf: Value): Value {
   if (steps.length === 0) return leaf;
   const [head, ...rest] = steps;
   if (typeof head === 'number') return [build(rest, leaf)];
-  return new Mapping([{ key: head!, value: build(rest, leaf) }]);
+  return new Mapping([{ key: head, value: build(rest, leaf) }]);
 }
 
 function checkIndex(step: number, steps: PathStep[], i: number): void {
@@ -58,7 +57,7 @@ export function setPath(branch: Mapping, steps: PathStep[], value: Value): boole
   if (typeof steps[0] === 'number') throw new SopsError('invalid path: the top level of a document is a mapping, not a list', ExitCode.InvalidSetFormat);
   let cur: Value = branch;
   for (let i = 0; i < steps.length; i++) {
-    const step = steps[i]!;
+    const step = steps[i];
     const last = i === steps.length - 1;
     if (typeof step === 'string') {
       if (!(cur instanceof Mapping)) throw new Error('unreachable: set walks only into mappings');
@@ -72,7 +71,7 @@ export function setPath(branch: Mapping, steps: PathStep[], value: Value): boole
         item.value = value;
         return changed;
       }
-      if (!fits(item.value, steps[i + 1]!)) {
+      if (!fits(item.value, steps[i + 1])) {
         const replacement = build(steps.slice(i + 1), value);
         const changed = !valueEquals(item.value, replacement);
         item.value = replacement;
@@ -91,7 +90,7 @@ export function setPath(branch: Mapping, steps: PathStep[], value: Value): boole
         list[step] = value;
         return changed;
       }
-      if (!fits(list[step]!, steps[i + 1]!)) {
+      if (!fits(list[step], steps[i + 1])) {
         const replacement = build(steps.slice(i + 1), value);
         const changed = !valueEquals(list[step], replacement);
         list[step] = replacement;
@@ -113,7 +112,7 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
   if (steps.length === 0) throw new SopsError('empty tree path', ExitCode.InvalidSetFormat);
   let cur: Value = branch;
   for (let i = 0; i < steps.length; i++) {
-    const step = steps[i]!;
+    const step = steps[i];
     const last = i === steps.length - 1;
     const where = formatPath(steps.slice(0, i + 1));
     if (!(cur instanceof Mapping) && !Array.isArray(cur)) {
@@ -125,7 +124,7 @@ export function unsetPath(branch: Mapping, steps: PathStep[]): void {
       const idx = cur.items.findIndex((it) => it.key === step);
       if (idx < 0) throw new PathNotFound(`component ${where} not found`);
       if (last) cur.items.splice(idx, 1);
-      else cur = cur.items[idx]!.value;
+      else cur = cur.items[idx].value;
     } else {
       if (!Array.isArray(cur)) throw new PathNotFound(`component ${where} not found: not a list`);
       if (step < 0 || step >= cur.length) throw new PathNotFound(`component ${where} not found: index out of range`);
@@ -159,10 +158,6 @@ export class PathNotFound extends SopsError {
   }
 }
 
-/** The first document's key that the store reserves for metadata (sops refuses to write such trees). */
-export function reservedKeyOf(storeName: StoreName, branches: Branches): string | undefined {
-  return reservedKeyIn(storeName, branches[0]);
-}
 
 /** Tree copies are the tree module's (one deep copy for the whole project). */
-export { cloneBranches, cloneValue } from '../sops/tree.js';
+export { cloneBranches } from '../sops/tree.js';

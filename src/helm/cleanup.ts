@@ -1,21 +1,15 @@
 // Finds and removes the private directories of runs that were killed (SIGKILL, power loss) before they could
 // wipe them. Each directory holds a lock file naming its process; a directory whose process is gone is stale.
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, lockContent } from '../lock.js';
-import { DIR_PREFIX, LOCK_FILE } from '../privatedir.js';
+import { DIR_PREFIX, LOCK_FILE, privateSearchRoots } from '../privatedir.js';
 
 export { lockContent, DIR_PREFIX, LOCK_FILE };
 
-/** Roots searched by default: /dev/shm, the temp dir, HELM_SECRETS_DEC_DIR and the other private parents (XDG_RUNTIME_DIR). */
+/** Roots searched by default: every place the wrapper and edit may put a private directory (src/privatedir.ts). */
 export function defaultRoots(env: NodeJS.ProcessEnv = process.env): string[] {
-  const roots = ['/dev/shm', tmpdir()];
-  if (env.HELM_SECRETS_DEC_DIR) roots.push(env.HELM_SECRETS_DEC_DIR);
-  // Where the wrapper (tmpfsRoot) and edit (privateParents) may also have put their directories.
-  if (env.XDG_RUNTIME_DIR) roots.push(env.XDG_RUNTIME_DIR);
-  if (env.HELM_SECRETS_PRIVATE_DIR) roots.push(env.HELM_SECRETS_PRIVATE_DIR);
-  return [...new Set(roots)];
+  return privateSearchRoots(env);
 }
 
 /**
@@ -37,7 +31,7 @@ export async function cleanStaleDirs(roots: string[] = defaultRoots()): Promise<
       const dir = join(root, name);
       let lock: { pid?: unknown; start?: unknown };
       try {
-        lock = JSON.parse(await fs.readFile(join(dir, LOCK_FILE), 'utf8'));
+        lock = JSON.parse(await fs.readFile(join(dir, LOCK_FILE), 'utf8')) as typeof lock;
       } catch {
         continue;
       }

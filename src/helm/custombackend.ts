@@ -57,10 +57,9 @@ export async function callCustom(backend: Backend, fn: CustomFunction, args: str
       });
       const out: Buffer[] = [];
       child.stdout?.on('data', (d: Buffer) => out.push(d));
-      child.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new HelmSecretsError(`cannot run the secret backend ${printable(backend.name)} with ${printable(bash)}: ${err.code ?? err.message}`)),
+      child.once('error', (err: NodeJS.ErrnoException) => { reject(new HelmSecretsError(`cannot run the secret backend ${printable(backend.name)} with ${printable(bash)}: ${err.code ?? err.message}`)); },
       );
-      child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out) }));
+      child.once('close', (code, signal) => { resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out) }); });
     });
   } finally {
     scratch.wipe();

@@ -1,11 +1,12 @@
 // Hands decrypted values to helm without writing them to a persistent disk: an inherited descriptor read as
 // /dev/fd/N where the OS allows it, else a private 0700 directory (tmpfs when there is one) wiped on every exit.
 import { type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, closeSync, constants as fsc, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DIR_PREFIX, LOCK_FILE, lockContent } from './cleanup.js';
+import { privateParents, tmpfsParents } from '../privatedir.js';
 import { decSuffix } from './resolve.js';
 
 const EMPTY = new Uint8Array(0);
@@ -14,17 +15,7 @@ export type DeliveryMode = 'fd' | 'pipe' | 'dir';
 
 /** A tmpfs directory for this user (RAM, never a persistent disk), or undefined when there is none. */
 export function tmpfsRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
-  if (platform !== 'linux') return undefined;
-  for (const dir of ['/dev/shm', env.XDG_RUNTIME_DIR]) {
-    if (!dir) continue;
-    try {
-      accessSync(dir, fsc.W_OK);
-      if (statSync(dir).isDirectory()) return dir;
-    } catch {
-      /* not usable: try the next */
-    }
-  }
-  return undefined;
+  return tmpfsParents(env, platform)[0];
 }
 
 /**
@@ -46,13 +37,13 @@ export function chooseMode(env: NodeJS.ProcessEnv, helmPath: string, platform: N
   return tmpfsRoot(env, platform) && existsSync('/proc/self/fd') ? 'fd' : 'dir';
 }
 
-/** Where private directories go: HELM_SECRETS_DEC_DIR, else tmpfs (/dev/shm, $XDG_RUNTIME_DIR), else the temp dir. */
+/** Where private directories go: HELM_SECRETS_DEC_DIR, else the shared order of src/privatedir.ts. */
 export function privateRoot(env: NodeJS.ProcessEnv): string {
   if (env.HELM_SECRETS_DEC_DIR) {
     mkdirSync(env.HELM_SECRETS_DEC_DIR, { recursive: true });
     return env.HELM_SECRETS_DEC_DIR;
   }
-  return tmpfsRoot(env) ?? tmpdir();
+  return privateParents(env)[0] ?? tmpdir();
 }
 
 interface Handover {

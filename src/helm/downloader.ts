@@ -9,7 +9,7 @@ import { resolveSource } from './resolve.js';
 import { parseSource } from './source.js';
 
 function writeOut(bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => { if (err) reject(err); else resolve(); }));
 }
 
 /** `downloader [certFile keyFile caFile] URL`: prints the decrypted content of URL; resolves to the exit code. */
@@ -21,7 +21,7 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   // Only kubernetes-held binary PGP keys need a directory; it is private and wiped before returning.
   const scratch = new Delivery('dir', env);
-  process.once('exit', () => scratch.wipe());
+  process.once('exit', () => { scratch.wipe(); });
   try {
     if (!/^secrets(\+[a-z-]+)?:\/\//.test(url)) {
       process.stderr.write(`[helm-secrets] Unknown protocol '${printable(redactUrl(url))}'!\n`);

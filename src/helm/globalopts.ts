@@ -9,7 +9,7 @@ export const SWITCHES: Readonly<Record<string, string>> = {
 
 /** When argv[i] is one of SWITCHES, sets its variable in `env` and returns how many arguments it took; else 0. */
 export function takeSwitch(argv: readonly string[], i: number, env: NodeJS.ProcessEnv): number {
-  const a = argv[i]!;
+  const a = argv[i];
   const eq = a.indexOf('=');
   const name = eq < 0 ? a : a.slice(0, eq);
   const variable = SWITCHES[name];
@@ -25,4 +25,15 @@ export function takeSwitch(argv: readonly string[], i: number, env: NodeJS.Proce
   }
   env[variable] = 'true';
   return 1;
+}
+
+/**
+ * HELM_SECRETS_QUIET as helm-secrets reads it (run.sh: `QUIET=${HELM_SECRETS_QUIET:-false}`, `true` under Argo CD,
+ * and messages only when QUIET is exactly `false`): unset or empty means the default, quiet when ARGOCD_APP_NAME
+ * is set; any other value than `false` means quiet. The one parser of it, for the wrapper and the file commands.
+ */
+export function quietFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const v = env.HELM_SECRETS_QUIET;
+  if (v === undefined || v === '') return env.ARGOCD_APP_NAME !== undefined;
+  return v !== 'false';
 }

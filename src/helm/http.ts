@@ -43,12 +43,12 @@ interface Target {
 function target(written: string, env: NodeJS.ProcessEnv): Target {
   const m = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(written);
   if (!m) throw new HttpFailure('not an http(s) URL');
-  const authority = m[2]!;
+  const authority = m[2];
   const at = authority.lastIndexOf('@');
   const hostPart = at < 0 ? authority : authority.slice(at + 1);
   let url: URL;
   try {
-    url = new URL(`${m[1]!.toLowerCase()}://${hostPart}/`);
+    url = new URL(`${m[1].toLowerCase()}://${hostPart}/`);
   } catch {
     throw new HttpFailure('invalid host in URL');
   }
@@ -136,8 +136,8 @@ function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: 
   const tlsOpts = isHttps ? tlsOptions(tlsFiles, env) : {};
 
   return new Promise((resolve, reject) => {
-    const fail = (err: Error) => reject(new HttpFailure(describe(err as NodeJS.ErrnoException, via)));
-    const onResponse = (res: http.IncomingMessage) => resolve(res);
+    const fail = (err: Error) => { reject(new HttpFailure(describe(err, via))); };
+    const onResponse = (res: http.IncomingMessage) => { resolve(res); };
     if (!isHttps) {
       const req = proxy
         ? http.request({ host: proxyHost, port: proxyPort, method: 'GET', path: `http://${hostHeader}${t.path}`, headers: { ...headers, ...(proxyAuth ? { 'Proxy-Authorization': proxyAuth } : {}) }, signal, agent: false })
@@ -162,7 +162,7 @@ function request(t: Target, env: NodeJS.ProcessEnv, tlsFiles: TlsFiles, signal: 
       port: proxyPort,
       method: 'CONNECT',
       path: `${host.includes(':') ? `[${host}]` : host}:${port}`,
-      headers: { Host: `${hostHeader}`, ...(proxyAuth ? { 'Proxy-Authorization': proxyAuth } : {}) },
+      headers: { Host: hostHeader, ...(proxyAuth ? { 'Proxy-Authorization': proxyAuth } : {}) },
       signal,
       agent: false,
     });
@@ -197,7 +197,7 @@ function readBody(res: http.IncomingMessage): Promise<Uint8Array> {
       ended = true;
       resolve(new Uint8Array(Buffer.concat(chunks)));
     });
-    res.on('error', (err) => reject(new HttpFailure(describe(err as NodeJS.ErrnoException, ''))));
+    res.on('error', (err) => { reject(new HttpFailure(describe(err, ''))); });
     // Cut off mid-body (the deadline, a dropped connection): never a truncated file, never a wait forever.
     res.on('close', () => {
       if (!ended) reject(new HttpFailure('the connection closed before the whole file arrived'));

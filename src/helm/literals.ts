@@ -86,13 +86,13 @@ export async function resolveLiterals(
 ): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') {
       out.push(...argv.slice(i));
       break;
     }
     if (VALUE_FLAGS.has(a)) {
-      out.push(a, ...(i + 1 < argv.length ? [argv[++i]!] : []));
+      out.push(a, ...(i + 1 < argv.length ? [argv[++i]] : []));
       continue;
     }
     const eq = a.indexOf('=');
@@ -101,7 +101,7 @@ export async function resolveLiterals(
       out.push(a);
       continue;
     }
-    const value = eq < 0 ? argv[++i]! : a.slice(eq + 1);
+    const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
     const kept: string[] = [];
     const files: string[] = [];
     let changed = false;

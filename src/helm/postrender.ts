@@ -95,7 +95,7 @@ function readStdin(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     process.stdin.on('data', (d: Buffer) => chunks.push(d));
-    process.stdin.once('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.once('end', () => { resolve(Buffer.concat(chunks)); });
     process.stdin.once('error', reject);
   });
 }
@@ -107,7 +107,10 @@ export async function runPostRenderer(env: NodeJS.ProcessEnv): Promise<number> {
     const input = await readStdin();
     const { valsEvalManifests } = await import('./vals.js');
     const out = await valsEvalManifests(input.toString('utf8'), isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS), env);
-    await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => {
+      if (err) reject(err);
+      else resolve();
+    }));
     return 0;
   } catch (err) {
     process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);

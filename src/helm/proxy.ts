@@ -38,7 +38,7 @@ export function noProxyMatches(list: string, host: string, port: string): boolea
       if (isIP(h) !== 4) continue;
       const bits = Number(cidr[2]);
       const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      if ((ipv4ToInt(h) & mask) === (ipv4ToInt(cidr[1]!) & mask)) return true;
+      if ((ipv4ToInt(h) & mask) === (ipv4ToInt(cidr[1]) & mask)) return true;
       continue;
     }
     if (isIP(entry) || isIP(h)) {

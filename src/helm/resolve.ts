@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../engine.js';
 import { ExitCode, HelmSecretsError, SopsError, asSopsError, printable } from '../errors.js';
 import { fileKind, readInput } from '../io.js';
+import { storeOfContent } from '../sops/store.js';
 import type { RefKind } from './args.js';
 import { redactUrl } from '../redact.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
@@ -60,29 +61,6 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
 }
 
 /**
- * The store a file was encrypted with, read from its content as helm-secrets does (`sops:` line → YAML, a
- * `{"data": "ENC[…]", "sops": …}` document → binary, other JSON → JSON), so names like `secrets.yaml.gotpl`
- * or `file.properties` decrypt right. Undefined leaves it to the engine (by extension).
- */
-export function sniffStore(bytes: Uint8Array): string | undefined {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (/^sops:[ \t]*\r?$/m.test(text)) return 'yaml';
-  if (/^\s*\{/.test(text)) {
-    try {
-      const doc = JSON.parse(text) as Record<string, unknown>;
-      const keys = Object.keys(doc).sort();
-      if (keys.length === 2 && keys[0] === 'data' && keys[1] === 'sops' && typeof doc.data === 'string') return 'binary';
-    } catch {
-      /* not JSON after all: let the engine decide */
-    }
-    return 'json';
-  }
-  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
-  if (/^\[sops\][ \t]*\r?$/m.test(text)) return 'ini';
-  return undefined;
-}
-
-/**
  * The suffix of decrypted files: HELM_SECRETS_DEC_SUFFIX, default `.dec`. Empty counts as unset: a decrypted file
  * named as its encrypted file would overwrite it, and `clean` could not tell the two apart. Everything that names
  * or finds decrypted files (dec, enc, clean, check, the wrapper) asks here.
@@ -105,7 +83,8 @@ export function decryptedName(path: string, env: NodeJS.ProcessEnv): string {
 async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error (ExecFileException)
+    execFile(cmd, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => { if (err) reject(err); else resolve(stdout); });
   });
 }
 
@@ -156,7 +135,7 @@ async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, 
   // its own error, not a decryption failure.
   const b: ReturnType<typeof backendDecryptOptions> = backendArgsAreSops(env) ? backendDecryptOptions(env, 'decrypting values for helm') : { verbose: false, ignoreMac: false };
   if (b.verbose) setVerbose(true);
-  const type = b.inputType ?? sniffStore(bytes);
+  const type = b.inputType ?? storeOfContent(bytes);
   try {
     return await decryptBytes(bytes, name, {
       env: b.decryptionOrder !== undefined ? { ...env, SOPS_DECRYPTION_ORDER: b.decryptionOrder } : env,

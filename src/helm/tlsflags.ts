@@ -7,7 +7,7 @@ const FILES: Record<string, keyof TlsFiles> = { '--ca-file': 'caFile', '--cert-f
 export function tlsFromHelmArgs(argv: readonly string[]): TlsFiles {
   const out: TlsFiles = {};
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') break;
     const eq = a.indexOf('=');
     const name = eq < 0 ? a : a.slice(0, eq);

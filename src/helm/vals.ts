@@ -4,7 +4,7 @@
 import { HelmSecretsError, SopsError, asSopsError, printable } from '../errors.js';
 import { evalYaml, getRef, type ResolveOptions } from '../refs/resolve.js';
 import { goSprint } from '../refs/values.js';
-import { Mapping, type Value } from '../sops/tree.js';
+import { Mapping } from '../sops/tree.js';
 import { valsFormat } from './backends.js';
 import { checkValuesPath } from './guards.js';
 
@@ -98,7 +98,7 @@ function encodeSecret(doc: Mapping): void {
   const sd = doc.get('stringData');
   if (!(sd instanceof Mapping)) return;
   const encoded = new Mapping(
-    sd.items.map((it) => (typeof it.key === 'string' ? { ...it, value: Buffer.from(goSprint(it.value as Value), 'utf8').toString('base64') } : it)),
+    sd.items.map((it) => (typeof it.key === 'string' ? { ...it, value: Buffer.from(goSprint(it.value), 'utf8').toString('base64') } : it)),
   );
   doc.items = doc.items.map((it) => (it.key === 'stringData' ? { ...it, key: 'data', value: encoded } : it));
 }
@@ -110,7 +110,7 @@ export async function valsEvalManifests(text: string, decodeSecrets: boolean, en
     if (!decode) return await evalYaml(text, options(env, 'the rendered manifests'));
     const { YamlStore } = await import('../sops/stores/yaml.js');
     const docs = new YamlStore().loadPlain(Buffer.from(text, 'utf8'));
-    docs.forEach((d, i) => decodeSecret(d, i));
+    docs.forEach((d, i) => { decodeSecret(d, i); });
     const decoded = Buffer.from(new YamlStore({ indent: 2 }).emitPlain(docs)).toString('utf8');
     const resolved = await evalYaml(decoded, options(env, 'the rendered manifests'));
     const back = new YamlStore().loadPlain(Buffer.from(resolved, 'utf8'));

@@ -52,7 +52,7 @@ export function fetchViaHelm(spec: string, env: NodeJS.ProcessEnv, dir: string):
       { env: childEnv, maxBuffer: 128 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
-          const lines = String(stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+          const lines = (stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
           const line = lines.find((l) => l.startsWith('Error:')) ?? lines[lines.length - 1] ?? (err as NodeJS.ErrnoException).code ?? 'helm failed';
           // helm 4 prints the failing plugin as a Go struct dump (`plugin &{{"legacy" …} …} failed to invoke: …`).
           const short = line.replace(/^Error:\s*/, '').replace(/plugin &\{.*\}\s*/s, '');
@@ -65,7 +65,7 @@ export function fetchViaHelm(spec: string, env: NodeJS.ProcessEnv, dir: string):
           reject(new HelmFetchError('helm printed no content (unexpected output of helm template)'));
           return;
         }
-        resolve(new Uint8Array(Buffer.from(m[1]!, 'base64')));
+        resolve(new Uint8Array(Buffer.from(m[1], 'base64')));
       },
     );
   });

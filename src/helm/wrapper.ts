@@ -8,7 +8,7 @@ import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
-import { takeSwitch } from './globalopts.js';
+import { quietFromEnv, takeSwitch } from './globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
@@ -48,7 +48,7 @@ function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[
   let quiet = false;
   let i = 0;
   for (; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     const took = takeSwitch(argv, i, env);
     if (took > 0) i += took - 1;
     else if (a === '-q' || a === '--quiet') quiet = true;
@@ -101,7 +101,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   }
   const args = lead.rest;
   const quiet =
-    !!opts.quiet || lead.quiet || isTrue(env.HELM_SECRETS_QUIET) || (env.ARGOCD_APP_NAME !== undefined && env.HELM_SECRETS_QUIET === undefined);
+    !!opts.quiet || lead.quiet || quietFromEnv(env);
 
   if (args.length === 0 || isHelp(args[0])) {
     process.stdout.write(helmCommandUsage('[helm command]'));
@@ -131,18 +131,18 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
 
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
   const delivery = new Delivery(chooseMode(env, helm), env);
-  const wipeAtExit = () => delivery.wipe();
+  const wipeAtExit = () => { delivery.wipe(); };
   process.once('exit', wipeAtExit);
   // One set of handlers for the whole run: before helm runs, a signal would otherwise kill us without 'exit'
   // handlers (the private directory stays); while it runs, the signal goes to helm. Swapping handlers at spawn
   // time would drop a signal that arrives in between.
   let forward: ((sig: NodeJS.Signals) => void) | undefined;
   const early = FORWARDED.map((sig) => {
-    const h = () => (forward ? forward(sig) : process.exit(128 + osc.signals[sig]));
+    const h = () => { if (forward) forward(sig); else process.exit(128 + osc.signals[sig]); };
     process.on(sig, h);
     return () => process.removeListener(sig, h);
   });
-  const dropEarly = () => early.forEach((drop) => drop());
+  const dropEarly = () => { early.forEach((drop) => drop()); };
   const stale = cleanStaleDirs().catch(() => 0);
 
   let helmArgv: string[];
@@ -157,7 +157,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
           kind: refs[i].kind,
           reuseDecrypted: true,
           keyDir: async () => delivery.privateDir(),
-          warn: (msg) => say(quiet, `Warning: ${msg}`),
+          warn: (msg) => { say(quiet, `Warning: ${msg}`); },
           tls,
           fileType: refs[i].kind === 'values' ? 'yaml' : 'auto',
         }),
@@ -178,7 +178,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       else if (o.skipped) say(quiet, `Decrypt skipped: ${name}`);
     });
     helmArgv = rewriteArgs(args, refs, replacement);
-    helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => say(quiet, `Warning: ${msg}`), tls }, (key, bytes) =>
+    helmArgv = await resolveLiterals(helmArgv, { env, kind: 'values', reuseDecrypted: true, keyDir: async () => delivery.privateDir(), warn: (msg) => { say(quiet, `Warning: ${msg}`); }, tls }, (key, bytes) =>
       escapeFor({ kind: 'set-file' } as FileRef, delivery.add(key, bytes)),
     );
     helmArgv.push(...postRender.args);
@@ -197,7 +197,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
   const childEnv = postRender.args.length ? env : helmEnvironment(env, helmArgv);
   if (postRender.offerShipped) {
     try {
-      offerPostRenderer(childEnv, await delivery.privateDir());
+      offerPostRenderer(childEnv, delivery.privateDir());
     } catch (err) {
       dropEarly();
       delivery.wipe();
@@ -249,7 +249,7 @@ function runHelm(
       process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable(err.code ?? err.message)}\n`);
       done(err.code === 'ENOENT' ? 127 : 1);
     });
-    child.once('spawn', () => delivery.feed(child));
+    child.once('spawn', () => { delivery.feed(child); });
     child.once('exit', (code, signal) => {
       if (code !== null) done(code);
       else if (signal) done(128 + (osc.signals[signal] ?? 1));

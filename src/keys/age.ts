@@ -5,7 +5,7 @@ import type { Decrypter, Recipient } from 'age-encryption';
 import { clearIdentitySources, identitiesInText, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
 import { decryptX25519, dearmor, parseX25519Identity, type X25519Key } from './agefile.js';
 import { clearUnlocked, unlock } from './agelocked.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
@@ -13,22 +13,14 @@ const ageLib = () => import('age-encryption');
 
 const NO_MATCH = "no identity matched any of the file's recipients";
 
-export const ageKind: KeyKind = {
-  field: 'age',
-  id: 'age',
-  entryFields: ['enc', 'recipient'],
-
-  describe(fields: KeyFields): string {
-    return String(fields.recipient ?? '');
-  },
-
+export const ageKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
     e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : await recipientFor(recipient, ctx.env));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
-    return { kind: 'age', fields: { enc, recipient } };
+    return { kind: spec.kind, fields: { enc, recipient } };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
@@ -169,7 +161,7 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
     parts.push(value);
     size += value.length;
   }
-  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 1) return parts[0];
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {

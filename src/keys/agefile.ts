@@ -69,7 +69,7 @@ export function parseHeader(file: Uint8Array): AgeHeader {
     const nl = buf.indexOf(0x0a, at);
     if (nl < 0) throw new Error('invalid header: no end of line');
     for (let i = at; i < nl; i++) {
-      const c = buf[i]!;
+      const c = buf[i];
       if (c < 32 || c > 126) throw new Error('invalid non-ASCII byte in header');
     }
     const line = buf.toString('latin1', at, nl);
@@ -151,7 +151,7 @@ export function unwrapX25519(stanzas: Stanza[], keys: X25519Key[]): Buffer | nul
     for (const s of stanzas) {
       if (s.args[0] !== 'X25519') continue;
       if (s.args.length !== 2) throw new Error('invalid X25519 stanza');
-      const share = base64NoPad(s.args[1]!);
+      const share = base64NoPad(s.args[1]);
       if (share.length !== 32 || s.body.length !== 32) throw new Error('invalid X25519 stanza');
       let secret: Buffer;
       try {

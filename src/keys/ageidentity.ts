@@ -185,7 +185,8 @@ async function askPassphrase(path: string): Promise<string> {
 async function runForText(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise<string>((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => (err ? reject(err) : resolve(so)));
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error (ExecFileException)
+    execFile(argv[0], argv.slice(1), { env, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, so) => { if (err) reject(err); else resolve(so); });
   });
 }
 
@@ -268,5 +269,5 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 /** A short cause without echoing file contents: the errno code or the first line of the message. */
 function codeOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  return e?.code ? String(e.code) : errorMessage(err).split('\n')[0]!;
+  return e?.code ? e.code : errorMessage(err).split('\n')[0];
 }

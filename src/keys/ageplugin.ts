@@ -40,7 +40,7 @@ function encode(type: string, args: string[] = [], body: Uint8Array = new Uint8A
   const text = b64(body);
   const lines: string[] = [];
   for (let i = 0; i <= text.length; i += 64) lines.push(text.slice(i, i + 64));
-  if (lines[lines.length - 1]!.length === 64) lines.push('');
+  if (lines[lines.length - 1].length === 64) lines.push('');
   return `-> ${[type, ...args].join(' ')}\n${lines.join('\n')}\n`;
 }
 
@@ -156,7 +156,7 @@ class Connection {
       }
       case 'confirm': {
         if (s.args.length !== 1 && s.args.length !== 2) throw new AgePluginError('malformed confirm stanza');
-        const yes = unb64(s.args[0]!).toString('utf8');
+        const yes = unb64(s.args[0]).toString('utf8');
         const no = s.args[1] === undefined ? '' : unb64(s.args[1]).toString('utf8');
         const chose = await confirmOnTerminal(text, printable(yes), printable(no)).catch(() => undefined);
         if (chose === undefined) this.send('fail');
@@ -171,7 +171,7 @@ class Connection {
   async close(): Promise<void> {
     this.child.stdin.end();
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((r) => this.child.once('close', () => r()));
+      const exited = new Promise<void>((r) => this.child.once('close', () => { r(); }));
       this.child.kill('SIGINT');
       await exited;
     }

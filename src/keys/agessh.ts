@@ -138,7 +138,7 @@ class Ed25519Identity implements Identity {
     for (const s of stanzas) {
       if (s.args[0] !== 'ssh-ed25519') continue;
       if (s.args.length !== 3) throw new Error('invalid ssh-ed25519 recipient block');
-      const share = unb64(s.args[2]!);
+      const share = unb64(s.args[2]);
       if (!share || share.length !== 32) throw new Error('invalid ssh-ed25519 recipient block');
       if (s.args[1] !== this.tag) continue;
       const shared = tweaked(this.wire, dh(this.secret, share));
@@ -187,14 +187,14 @@ export function parseSshIdentity(text: string, ask?: PassphraseAsker, publicKeyL
   const pem = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!pem) throw new SshKeyError('not an SSH private key');
   if (pem[1] === 'RSA PRIVATE KEY') {
-    if (!/Proc-Type:.*ENCRYPTED/.test(pem[2]!)) return rsaFromPem(pem[0], undefined);
+    if (!/Proc-Type:.*ENCRYPTED/.test(pem[2])) return rsaFromPem(pem[0], undefined);
     if (!ask) throw new SshKeyError(UNSUPPORTED);
     const wire = publicKeyLine ? publicWire(publicKeyLine) : undefined;
     if (!wire) throw new SshKeyError('the SSH key is password protected and its public key (.pub file) could not be read');
     return new LockedSshIdentity(wire, ask, (pass) => rsaFromPem(pem[0], pass));
   }
   if (pem[1] !== 'OPENSSH PRIVATE KEY') throw new SshKeyError(`unsupported SSH key type: ${pem[1]}`);
-  const raw = Buffer.from(pem[2]!.replace(/\s+/g, ''), 'base64');
+  const raw = Buffer.from(pem[2].replace(/\s+/g, ''), 'base64');
   const magic = Buffer.from('openssh-key-v1\0', 'latin1');
   if (!raw.subarray(0, magic.length).equals(magic)) throw new SshKeyError('not an OpenSSH private key');
   const r = new Wire(raw.subarray(magic.length));
@@ -328,7 +328,7 @@ class LockedSshIdentity implements Identity {
 
 /** The SSH wire encoding of an RSA public key (what its fingerprint tag is computed over). */
 function rsaWire(e: Buffer, n: Buffer): Buffer {
-  const mpint = (b: Buffer) => (b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  const mpint = (b: Buffer) => (b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
   const str = (b: Buffer) => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(b.length);

@@ -2,5 +2,7 @@
 // nothing to commands that do not use KMS (see src/keys/sdk.ts and scripts/build.mjs). Each package is initialised
 // only when asked for: STS only when a key or a reference names a role. The
 // reference stores' clients are dist/aws-refs.cjs (src/refs/aws-bundle.ts).
-export const kms = (): unknown => require('@aws-sdk/client-kms');
-export const sts = (): unknown => require('@aws-sdk/client-sts');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- required when asked for, not when the bundle loads
+export const clientKms = (): unknown => require('@aws-sdk/client-kms');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+export const clientSts = (): unknown => require('@aws-sdk/client-sts');

@@ -2,9 +2,11 @@
 // in the ARN's region, optionally as an assumed role or a named profile, as sops's kms key source does.
 import { hostname } from 'node:os';
 import { assumeAwsRole, awsClientConfig, explainAws, isAwsTransient, quietAwsNodeVersionWarning } from './awsclient.js';
-import { createdAtNow, withRetries } from './retry.js';
+import { withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { splitArnAndRole } from './kinds/awskms.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
 const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
 
@@ -20,10 +22,9 @@ export interface KmsKeyRef {
  * come from --encryption-context / the creation rule.
  */
 export function parseKmsArn(raw: string, context?: Record<string, string>, awsProfile = ''): KmsKeyRef {
-  const s = raw.replace(/ /g, '');
-  const i = s.indexOf('+arn:');
-  const ref: KmsKeyRef = { arn: i > 0 ? s.slice(0, i) : s, aws_profile: awsProfile };
-  if (i > 0) ref.role = s.slice(i + 1);
+  const { arn, role } = splitArnAndRole(raw);
+  const ref: KmsKeyRef = { arn, aws_profile: awsProfile };
+  if (role) ref.role = role;
   if (context && Object.keys(context).length > 0) ref.context = context;
   return ref;
 }
@@ -40,12 +41,12 @@ export function parseKmsContext(input: unknown): Record<string, string> | undefi
     for (const kv of input.split(',')) {
       const parts = kv.split(':');
       if (parts.length !== 2) return undefined;
-      out[parts[0]!] = parts[1]!;
+      out[parts[0]] = parts[1]!;
     }
     return out;
   }
   if (typeof input === 'object' && !Array.isArray(input)) {
-    const entries = input instanceof Map ? [...input.entries()] : Object.entries(input as object);
+    const entries = input instanceof Map ? [...input.entries()] : Object.entries(input);
     if (entries.length === 0) return undefined;
     for (const [k, v] of entries) {
       if (typeof k !== 'string' || typeof v !== 'string') return undefined;
@@ -56,16 +57,7 @@ export function parseKmsContext(input: unknown): Record<string, string> | undefi
   return undefined;
 }
 
-export const awsKmsKind: KeyKind = {
-  field: 'kms',
-  id: 'kms',
-  entryFields: ['arn', 'aws_profile', 'context', 'created_at', 'enc', 'role'],
-
-  describe(f: KeyFields): string {
-    const arn = String(f.arn ?? '');
-    return f.role ? `${arn}+${String(f.role)}` : arn;
-  },
-
+export const awsKmsKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields);
     const { EncryptCommand } = kmsSdk();
@@ -75,10 +67,10 @@ export const awsKmsKind: KeyKind = {
     if (!out.CiphertextBlob) throw new Error('AWS KMS returned no ciphertext');
     const fields: KeyFields = { arn: ref.arn, aws_profile: ref.aws_profile };
     if (ref.context) fields.context = { ...ref.context };
-    fields.created_at = createdAtNow();
+    fields.created_at = nowRfc3339();
     fields.enc = Buffer.from(out.CiphertextBlob).toString('base64');
     if (ref.role) fields.role = ref.role;
-    return { kind: 'kms', fields };
+    return { kind: spec.kind, fields };
   },
 
   async unwrap(entry: KeyEntry, ctx: KeyContext): Promise<Uint8Array | null> {
@@ -109,7 +101,7 @@ type KMSClient = import('@aws-sdk/client-kms').KMSClient;
 async function kmsCall<T>(ref: KmsKeyRef, ctx: KeyContext, op: (client: KMSClient, signal: AbortSignal) => Promise<T>): Promise<T> {
   const m = ARN_RE.exec(ref.arn);
   if (!m) throw new Error(`no valid ARN found in '${ref.arn}'`);
-  const region = m[1]!;
+  const region = m[1];
   const { KMSClient } = kmsSdk();
   const base = awsClientConfig({ region, profile: ref.aws_profile, env: ctx.env, service: 'KMS' });
   let credentials = base.credentials;

@@ -1,9 +1,11 @@
 // The Azure Key Vault master key: RSA-OAEP-256 encrypt/decrypt of the data key with vault_url/name/version,
 // the result stored base64url without padding as sops stores it; a missing version is pinned to the latest.
 import { azureClientOptions, azureCredential, explainAzure, isAzureTransient } from './azureclient.js';
-import { createdAtNow, withRetries } from './retry.js';
+import { withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { splitAzureKeyUrl } from './kinds/azurekv.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 import { redactUrl } from '../redact.js';
 
 export interface AzureKeyRef {
@@ -14,20 +16,12 @@ export interface AzureKeyRef {
 
 /** sops's key URL syntax `https://<vault>/keys/<name>[/<version>]`. */
 export function parseAzureKeyUrl(url: string): AzureKeyRef {
-  const m = /^(https:\/\/[^/]+)\/keys\/([^/]+)(\/[^/]*)?$/.exec(url.trim());
-  if (!m) throw new Error(`could not parse "${redactUrl(url)}" into a valid Azure Key Vault key (https://<vault>/keys/<name>[/<version>])`);
-  return { vault_url: m[1]!, name: m[2]!, version: m[3] && m[3].length > 1 ? m[3].slice(1) : '' };
+  const ref = splitAzureKeyUrl(url);
+  if (!ref) throw new Error(`could not parse "${redactUrl(url)}" into a valid Azure Key Vault key (https://<vault>/keys/<name>[/<version>])`);
+  return ref;
 }
 
-export const azureKvKind: KeyKind = {
-  field: 'azure_kv',
-  id: 'azure_kv',
-  entryFields: ['created_at', 'enc', 'name', 'vault_url', 'version'],
-
-  describe(f: KeyFields): string {
-    return `${String(f.vault_url ?? '')}/keys/${String(f.name ?? '')}/${String(f.version ?? '')}`;
-  },
-
+export const azureKvKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields);
     const session = await openSession(ctx);
@@ -40,9 +34,9 @@ export const azureKvKind: KeyKind = {
       explainAzure,
     );
     return {
-      kind: 'azure_kv',
+      kind: spec.kind,
       fields: {
-        created_at: createdAtNow(),
+        created_at: nowRfc3339(),
         enc: Buffer.from(out.result).toString('base64url'),
         name: ref.name,
         vault_url: ref.vault_url,
@@ -100,8 +94,8 @@ async function openSession(ctx: KeyContext): Promise<Session> {
 async function latestVersion(ref: AzureKeyRef, session: Session, ctx: KeyContext): Promise<string> {
   const client = session.keyClient(ref.vault_url);
   const key = await withRetries(ctx, (abortSignal) => client.getKey(ref.name, { abortSignal }), isAzureTransient, explainAzure).catch(
-    (err: Error) => {
-      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err.message}`);
+    (err: unknown) => {
+      throw new Error(`failed to fetch Azure Key to retrieve key version: ${err instanceof Error ? err.message : String(err)}`);
     },
   );
   const version = key.properties.version;

@@ -3,7 +3,7 @@
 import { ExitCode, SopsError, errorMessage } from '../errors.js';
 import { combine, split } from '../sops/shamir.js';
 import { keyLog, verboseLog } from '../log.js';
-import { DEFAULT_DECRYPTION_ORDER, INTERNAL_ORDER, loadKind } from './registry.js';
+import { DEFAULT_DECRYPTION_ORDER, allKinds, keyLabel, kindOf, loadKind } from './registry.js';
 import type { KeyContext, KeyEntry, KeySpec } from './types.js';
 
 export interface WrappedDataKey {
@@ -48,11 +48,11 @@ export async function wrapDataKey(
     for (const spec of group) {
       try {
         const kind = await loadKind(spec.kind);
-        entries.push(await kind.wrap(spec, parts[i]!, ctx));
-        keyLog(spec.kind, 'Encryption succeeded', await describeEntry(spec));
+        entries.push(await kind.wrap(spec, parts[i], ctx));
+        logKey(spec, 'Encryption succeeded');
       } catch (err) {
-        keyLog(spec.kind, 'Encryption failed', await describeEntry(spec));
-        failures.push(`${label(spec.kind, await describeEntry(spec))}: ${oneLine(err)}`);
+        logKey(spec, 'Encryption failed');
+        failures.push(`${keyLabel(spec)}: ${oneLine(err)}`);
       }
     }
     keyGroups.push(entries);
@@ -92,12 +92,12 @@ export async function recoverDataKey(
       try {
         const kind = await loadKind(entry.kind);
         part = await kind.unwrap(entry, ctx);
-        keyLog(entry.kind, part ? 'Decryption succeeded' : 'Decryption failed', kind.describe(entry.fields));
+        logKey(entry, part ? 'Decryption succeeded' : 'Decryption failed');
         if (part) break;
-        tried.push(`${label(entry.kind, kind.describe(entry.fields))}: no matching identity`);
+        tried.push(`${keyLabel(entry)}: no matching identity`);
       } catch (err) {
-        keyLog(entry.kind, 'Decryption failed', await describeEntry(entry));
-        tried.push(`${label(entry.kind, await describeEntry(entry))}: ${oneLine(err)}`);
+        logKey(entry, 'Decryption failed');
+        tried.push(`${keyLabel(entry)}: ${oneLine(err)}`);
       }
     }
     if (part) parts.push(part);
@@ -114,7 +114,7 @@ export async function recoverDataKey(
   }
   if (keyGroups.length === 1) {
     verboseLog('SOPS', 'Data key recovered successfully');
-    return parts[0]!;
+    return parts[0];
   }
   try {
     const key = combine(parts);
@@ -137,9 +137,10 @@ export function decryptionOrderFromEnv(env: NodeJS.ProcessEnv): string[] {
  * with unlisted kinds after the listed ones. Kind ids equal their metadata field names.
  */
 export function sortForDecryption(group: KeyEntry[], order: string[]): KeyEntry[] {
+  const kinds = allKinds();
   const internal = (k: string) => {
-    const i = (INTERNAL_ORDER as readonly string[]).indexOf(k);
-    return i < 0 ? INTERNAL_ORDER.length : i;
+    const i = kinds.findIndex((d) => d.entry.field === k);
+    return i < 0 ? kinds.length : i;
   };
   const priority = (k: string) => {
     const i = order.indexOf(k);
@@ -153,16 +154,10 @@ export function sortForDecryption(group: KeyEntry[], order: string[]): KeyEntry[
     .map((x) => x.entry);
 }
 
-async function describeEntry(entry: KeyEntry): Promise<string> {
-  try {
-    return (await loadKind(entry.kind)).describe(entry.fields);
-  } catch {
-    return '';
-  }
-}
-
-function label(kind: string, description: string): string {
-  return description ? `${kind} ${description}` : kind;
+/** sops's --verbose line for a key attempt, under the kind's logger name. */
+function logKey(k: KeyEntry | KeySpec, msg: string): void {
+  const kind = kindOf(k.kind);
+  keyLog(kind?.logger ?? [k.kind.toUpperCase(), 'key'], msg, kind?.describe(k.fields) ?? '');
 }
 
 function oneLine(err: unknown): string {

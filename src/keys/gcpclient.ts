@@ -88,8 +88,8 @@ export async function gcpUnary<R>(
   return withRetries(
     ctx,
     async (signal) => {
-      const call = (client as Record<string, (r: unknown, o: unknown) => Promise<[R]>>)[method]!.bind(client);
-      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      const call = (client as Record<string, (r: unknown, o: unknown) => Promise<[R]>>)[method].bind(client);
+      const aborted = new Promise<never>((_, reject) => { signal.addEventListener('abort', () => { reject(signal.reason as Error); }, { once: true }); });
       aborted.catch(() => undefined);
       const [out] = await Promise.race([call(request, { retry: null, timeout: retrySettings(ctx).timeoutMs, otherArgs: { headers } }), aborted]);
       return out;

@@ -1,9 +1,9 @@
 // The Google Cloud KMS master key: Encrypt/Decrypt with the key's resource id over gRPC (or REST),
 // with sops's credential sources (GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, then application defaults).
 import { gcpClientOptions, gcpUnary } from './gcpclient.js';
-import { createdAtNow } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 const RESOURCE_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 
@@ -13,22 +13,14 @@ export function parseGcpKmsIds(raw: string): { resource_id: string }[] {
   return raw.split(',').map((s) => ({ resource_id: s.replace(/ /g, '') }));
 }
 
-export const gcpKmsKind: KeyKind = {
-  field: 'gcp_kms',
-  id: 'gcp_kms',
-  entryFields: ['created_at', 'enc', 'resource_id'],
-
-  describe(f: KeyFields): string {
-    return String(f.resource_id ?? '');
-  },
-
+export const gcpKmsKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const name = String(spec.fields.resource_id ?? '').replace(/ /g, '');
     const res = await kmsCall(name, ctx, 'encrypt', { name, plaintext: Buffer.from(part) });
     if (!res.ciphertext) throw new Error('GCP KMS returned no ciphertext');
     return {
-      kind: 'gcp_kms',
-      fields: { created_at: createdAtNow(), enc: Buffer.from(res.ciphertext).toString('base64'), resource_id: name },
+      kind: spec.kind,
+      fields: { created_at: nowRfc3339(), enc: Buffer.from(res.ciphertext).toString('base64'), resource_id: name },
     };
   },
 

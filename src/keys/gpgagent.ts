@@ -9,14 +9,14 @@ import { createConnection, type Socket } from 'node:net';
 /** The agent's socket, as gpgconf reports it for this GNUPGHOME; undefined without gpg. */
 function socketPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('gpgconf', ['--list-dirs', 'agent-socket'], { env, timeout: 5000, encoding: 'utf8' }, (err, out) =>
-      resolve(err ? undefined : out.trim() || undefined),
+    execFile('gpgconf', ['--list-dirs', 'agent-socket'], { env, timeout: 5000, encoding: 'utf8' }, (err, out) => { resolve(err ? undefined : out.trim() || undefined); },
     );
   });
 }
 
 /** Assuan's escaping of a command argument: %XX for '%', '+', controls; a space becomes '+'. */
 function escapeArg(s: string): string {
+  // eslint-disable-next-line no-control-regex -- Assuan escapes exactly the control characters
   return s.replace(/[%+\x00-\x1f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).replaceAll(' ', '+');
 }
 

@@ -6,8 +6,9 @@ import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { redactUrl } from '../redact.js';
-import { createdAtNow, isNetworkError, TransientError, withRetries } from './retry.js';
-import type { KeyContext, KeyEntry, KeyFields, KeyKind, KeySpec } from './types.js';
+import { isNetworkError, TransientError, withRetries } from './retry.js';
+import { nowRfc3339 } from '../clock.js';
+import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
 
 export interface VaultKeyRef {
   vault_address: string;
@@ -39,30 +40,19 @@ export function parseVaultUri(uri: string): VaultKeyRef {
   return {
     vault_address: `${u.protocol}//${u.host}`,
     engine_path: dirs.slice(1, dirs.length - 2).join('/'),
-    key_name: dirs[dirs.length - 1]!,
+    key_name: dirs[dirs.length - 1],
   };
 }
 
-/** sops's string form of a Vault key, used in messages. */
-export function vaultKeyUri(f: KeyFields): string {
-  return redactUrl(`${String(f.vault_address ?? '')}/v1/${String(f.engine_path ?? '')}/keys/${String(f.key_name ?? '')}`);
-}
-
-export const hcVaultKind: KeyKind = {
-  field: 'hc_vault',
-  id: 'hc_vault',
-  entryFields: ['created_at', 'enc', 'engine_path', 'key_name', 'vault_address'],
-
-  describe: vaultKeyUri,
-
+export const hcVaultKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields, ctx);
     const data = await transit(ref, 'encrypt', { plaintext: Buffer.from(part).toString('base64') }, ctx);
     const enc = data.ciphertext;
     if (typeof enc !== 'string' || enc === '') throw new Error('Vault returned no ciphertext');
     return {
-      kind: 'hc_vault',
-      fields: { created_at: createdAtNow(), enc, engine_path: ref.engine_path, key_name: ref.key_name, vault_address: ref.vault_address },
+      kind: spec.kind,
+      fields: { created_at: nowRfc3339(), enc, engine_path: ref.engine_path, key_name: ref.key_name, vault_address: ref.vault_address },
     };
   },
 
@@ -172,7 +162,7 @@ async function transit(
       const res = await post(url, headers, payload, tls, signal);
       let json: { data?: Record<string, unknown>; errors?: unknown[] } = {};
       try {
-        json = res.body ? JSON.parse(res.body) : {};
+        json = res.body ? (JSON.parse(res.body) as typeof json) : {};
       } catch {
         // An error page instead of JSON: the status says enough.
       }
@@ -227,10 +217,10 @@ export function vaultRequest(
     const req = send(url, { method, headers: { ...headers, ...length }, signal, ...(url.protocol === 'https:' ? tls : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }); });
       res.on('error', reject);
     });
-    req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.on('error', (err) => { reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err); });
     req.end(payload);
   });
 }

@@ -54,7 +54,7 @@ export async function askOnTerminal(prompt: string, secret: boolean): Promise<st
     const finish = (err?: Error) => {
       t.input.removeAllListeners('data');
       if (t.input.isRaw) t.input.setRawMode(false);
-      t.output.write('\n', () => t.close());
+      t.output.write('\n', () => { t.close(); });
       if (err) reject(err);
       else resolve(answer);
     };
@@ -63,14 +63,15 @@ export async function askOnTerminal(prompt: string, secret: boolean): Promise<st
     t.output.write(prompt);
     t.input.on('data', (chunk: string) => {
       for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003') return finish(new Error('interrupted'));
+        if (ch === '\r' || ch === '\n') { finish(); return; }
+        if (ch === '\u0003') { finish(new Error('interrupted')); return; }
         if (ch === '\u0004') {
-          if (answer === '') return finish(new Error('no answer'));
+          if (answer === '') { finish(new Error('no answer')); return; }
           continue;
         }
         if (ch === '\u007f' || ch === '\b') {
           if (answer !== '') {
+            // eslint-disable-next-line @typescript-eslint/no-misused-spread -- erases one code point, as a terminal erases one typed character
             answer = [...answer].slice(0, -1).join('');
             if (!secret) t.output.write('\b \b');
           }

@@ -38,7 +38,7 @@ export function parseDuration(raw: string | undefined): number | undefined {
   while (rest !== '') {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
     if (!m) return undefined;
-    total += Number(m[1]) * unit[m[2]!]!;
+    total += Number(m[1]) * unit[m[2]];
     rest = rest.slice(m[0].length);
   }
   return Math.round(total);
@@ -147,9 +147,4 @@ export function isNetworkError(err: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return /fetch failed|socket hang up|ECONNREFUSED|ECONNRESET|network/i.test(messageOf(err));
-}
-
-/** Current time as sops writes created_at: RFC 3339 UTC at second precision. */
-export function createdAtNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

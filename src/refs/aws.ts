@@ -35,7 +35,7 @@ export function awsSettings(ref: ParsedRef, ctx: RefContext, ownRegion?: string)
   return s;
 }
 
-const pool = new ClientPool<AwsClient>((client) => client.destroy());
+const pool = new ClientPool<AwsClient>((client) => { client.destroy(); });
 
 export interface AwsRequest<Pkg, T> {
   /** The client package and its client class (`@aws-sdk/client-ssm`, `SSMClient`). */
@@ -65,7 +65,7 @@ export async function awsCall<Pkg, T>(req: AwsRequest<Pkg, T>, ctx: RefContext):
   const create = async (): Promise<AwsClient> => {
     let credentials = base.credentials;
     if (settings.role) credentials = await assumeAwsRole(settings.role, `helm-secrets-${Date.now()}`, settings, ctx);
-    const Client = (pkg as Record<string, new (cfg: unknown) => AwsClient>)[req.client]!;
+    const Client = (pkg as Record<string, new (cfg: unknown) => AwsClient>)[req.client];
     return new Client({ ...base, ...(credentials ? { credentials } : {}) });
   };
   try {

@@ -79,5 +79,5 @@ async function splitSecret(id: string, get: (id: string) => Promise<string>, not
   if (!Array.isArray(list)) throw new RefFetchError('failed', `the secret ${base}/meta has no "${META_FIELD}" list of suffixes`);
   const suffixes = list.filter((s) => typeof s === 'string' || typeof s === 'bigint' || typeof s === 'number').map((s) => String(s).replace(/^\/+/, ''));
   const values = await Promise.all(suffixes.map((s) => get(`${base}/${s}`)));
-  return new Mapping(suffixes.map((key, i) => ({ key, value: values[i]! })));
+  return new Mapping(suffixes.map((key, i) => ({ key, value: values[i] })));
 }

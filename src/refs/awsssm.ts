@@ -76,7 +76,7 @@ async function byPath(prefix: string, recursive: boolean, settings: AwsRefSettin
   type Node = Record<string, unknown>;
   const root = Object.create(null) as Node;
   for (const p of params) {
-    const name = String(p.Name ?? '');
+    const name = p.Name ?? '';
     const rest = name.startsWith(prefix) ? name.slice(prefix.length) : name;
     if (!rest.startsWith('/')) throw new RefFetchError('failed', `parameter ${name} is not below ${prefix}`);
     const parts = rest.slice(1).split('/');

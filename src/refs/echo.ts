@@ -10,8 +10,8 @@ export const provider: RefProvider = {
     const root: Record<string, unknown> = {};
     let cur = root;
     for (let i = 0; i < keys.length - 1; i++) {
-      if (i === keys.length - 2) cur[keys[i]!] = keys[i + 1];
-      else cur = cur[keys[i]!] = {} as Record<string, unknown>;
+      if (i === keys.length - 2) cur[keys[i]] = keys[i + 1];
+      else cur = cur[keys[i]] = {} as Record<string, unknown>;
     }
     return root;
   },

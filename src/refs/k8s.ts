@@ -36,10 +36,10 @@ function target(parts: string[], whole: string): Target {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { env, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new RefFetchError('failed', `kubectl not found (${cmd}); set HELM_SECRETS_KUBECTL_PATH`));
-      if (err && signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : err);
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') { reject(new RefFetchError('failed', `kubectl not found (${cmd}); set HELM_SECRETS_KUBECTL_PATH`)); return; }
+      if (err && signal.aborted) { reject(signal.reason instanceof Error ? signal.reason : err); return; }
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      resolve({ code, stdout, stderr });
     });
   });
 }
@@ -100,7 +100,7 @@ async function objectData(ref: ParsedRef, t: Target, ctx: RefContext): Promise<M
   const args = ['get', '-n', t.namespace, '-o', 'json', ...conn.args, '--', t.kind === 'Secret' ? 'secret' : 'configmap', t.name];
   try {
     // Only an unreachable server is retried; a refusal comes back as the answer, classed, and is thrown here.
-    const got = await withRetries(
+    const got = await withRetries<{ out: string } | { failure: Error }>(
       ctx,
       async (signal) => {
         const r = await run(kubectl, args, ctx.env, signal);
@@ -145,7 +145,7 @@ export const provider: RefProvider = {
     const data = await objectData(ref, t, ctx);
     if (docMode) return Object.fromEntries(data);
     if (parts.length === 5) {
-      const key = parts[4]!;
+      const key = parts[4];
       if (key === '') throw new RefFetchError('malformed', `invalid path "${ref.key}": the key is empty`);
       const v = data.get(key);
       if (v === undefined) throw new RefFetchError('not-found', `key ${key} does not exist in ${t.kind} ${t.namespace}/${t.name}`);

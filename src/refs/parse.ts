@@ -29,7 +29,7 @@ export interface RefMatch {
 
 function matchOf(m: RegExpExecArray, offset = 0): RefMatch {
   const kind = m[1] === 'secretref' ? 'secretref' : 'ref';
-  const uri = m[3]!;
+  const uri = m[3];
   return { start: offset + m.index, end: offset + m.index + m[0].length, raw: `${kind}+${uri}`, uri, kind };
 }
 
@@ -116,7 +116,7 @@ export function parseRef(text: string): ParsedRef | null {
   const m = REF_WHOLE.exec(text);
   if (!m) return null;
   const kind = m[1] === 'secretref' ? 'secretref' : 'ref';
-  return parseUri(m[3]!, kind);
+  return parseUri(m[3], kind);
 }
 
 /** Parses `SCHEME://...` (what follows `ref+`) as vals does with Go's url.Parse. */

@@ -149,7 +149,7 @@ class Run {
     let out = '';
     let at = 0;
     matches.forEach((m, i) => {
-      out += s.slice(at, m.start) + goSprint(values[i]!);
+      out += s.slice(at, m.start) + goSprint(values[i]);
       at = m.end;
     });
     return out + s.slice(at);
@@ -161,8 +161,8 @@ class Run {
     const at = refPrefixes(s);
     if (at.length <= 1) return s;
     for (let i = at.length - 1; i >= 1; i--) {
-      if (/[ \n\r\t",]/.test(s.slice(at[i - 1]!.end, at[i]!.start))) continue;
-      const m = firstRef(s, at[i]!.start);
+      if (/[ \n\r\t",]/.test(s.slice(at[i - 1].end, at[i].start))) continue;
+      const m = firstRef(s, at[i].start);
       if (!m || !this.allowed(m)) continue;
       const v = await this.lookup(m, original);
       if (v === null || v instanceof Mapping || Array.isArray(v) || v instanceof Comment) {
@@ -193,7 +193,7 @@ class Run {
     const extends_ = await inOrder(merges);
     const out = new Mapping();
     kept.forEach((k, i) => {
-      if (values[i] !== MERGED) out.set(k.key, values[i]!);
+      if (values[i] !== MERGED) out.set(k.key, values[i]);
     });
     for (const e of extends_) if (e) for (const it of e.items) if (!(it.key instanceof Comment)) out.set(it.key, it.value);
     return out;
@@ -266,7 +266,7 @@ function select(doc: Mapping, frag: string): Value {
   const keys = frag.split('/');
   let cur: Mapping = doc;
   for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
+    const k = keys[i];
     if (!cur.has(k)) throw new RefFetchError('not-found', `no value at #/${keys.slice(0, i + 1).join('/')}`);
     const v = cur.get(k)!;
     if (i === keys.length - 1) return v;
@@ -284,8 +284,8 @@ export function yamlKeyLess(a: string, b: string): boolean {
   const isLetter = (c: string) => /^\p{L}$/u.test(c);
   let digits = false;
   for (let i = 0; i < ar.length && i < br.length; i++) {
-    const ca = ar[i]!;
-    const cb = br[i]!;
+    const ca = ar[i];
+    const cb = br[i];
     if (ca === cb) {
       digits = isDigit(ca);
       continue;
@@ -297,7 +297,7 @@ export function yamlKeyLess(a: string, b: string): boolean {
     let an = 0n;
     let bn = 0n;
     if (ca === '0' || cb === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
         if (ar[j] !== '0') {
           an = 1n;
           bn = 1n;
@@ -306,9 +306,9 @@ export function yamlKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48);
+    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10n + BigInt(ar[ai].codePointAt(0)! - 48);
     let bi = i;
-    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48);
+    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10n + BigInt(br[bi].codePointAt(0)! - 48);
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ca.codePointAt(0)! < cb.codePointAt(0)!;

@@ -222,7 +222,7 @@ async function mountOf(s: Session, path: string, ctx: RefContext): Promise<Mount
     state = { known: [] };
     cache.set(listKey, state);
   }
-  const known = () => state!.known.find((m) => m.mount !== '' && `${path}/`.startsWith(m.mount.endsWith('/') ? m.mount : `${m.mount}/`));
+  const known = () => state.known.find((m) => m.mount !== '' && `${path}/`.startsWith(m.mount.endsWith('/') ? m.mount : `${m.mount}/`));
   // One question at a time per server: references under one mount, fetched in parallel, wait for the first answer.
   for (;;) {
     const hit = known();
@@ -237,7 +237,7 @@ async function mountOf(s: Session, path: string, ctx: RefContext): Promise<Mount
     if (status < 200 || status >= 300) fail('GET', at, status, json);
     const data = (json.data ?? {}) as { path?: unknown; options?: { version?: unknown } | null };
     const info = { mount: typeof data.path === 'string' ? data.path : '', v2: data.options?.version === '2' };
-    if (info.mount !== '') state!.known.push(info);
+    if (info.mount !== '') state.known.push(info);
     return info;
   })();
   state.busy = asking;

@@ -12,7 +12,7 @@ const BUDGET = 5_000_000;
 export function hasTimestamp(v: Value | Branches): boolean {
   if (v instanceof SopsTime) return true;
   if (v instanceof Mapping) return v.items.some((it) => hasTimestamp(it.value));
-  if (Array.isArray(v)) return v.some((x) => hasTimestamp(x as Value));
+  if (Array.isArray(v)) return v.some((x) => hasTimestamp(x));
   return false;
 }
 
@@ -41,13 +41,13 @@ export function loadKeepingTimestamps(text: string): Branches {
         const out = new Mapping();
         const merges: Value[] = [];
         for (let i = 0; i < n.content.length; i += 2) {
-          const k = n.content[i]!;
+          const k = n.content[i];
           const target = k.kind === 'alias' ? k.alias! : k;
           if (k.kind === 'scalar' && k.value === '<<' && (k.tag === '!!merge' || (!k.tagged && k.style === 'plain'))) {
-            merges.push(convert(n.content[i + 1]!));
+            merges.push(convert(n.content[i + 1]));
             continue;
           }
-          out.items.push({ key: target.value, value: convert(n.content[i + 1]!) });
+          out.items.push({ key: target.value, value: convert(n.content[i + 1]) });
         }
         // yaml.v3's merge: the mapping's own keys win; a list merges its maps in order, the first one winning.
         for (const m of merges) {

@@ -55,7 +55,7 @@ export function typeOf(value: Plain): Exclude<LeafType, 'bytes'> {
 
 function describeType(v: unknown): string {
   if (v === null) return 'null';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') return (v).constructor?.name ?? 'object';
   return typeof v;
 }
 
@@ -171,7 +171,7 @@ function splitEnc(s: string): [string, string, string, string] | null {
 /** Splits an ENC string into its fields as sops's regex does; null when it does not match sops's data format. */
 export function parseEnc(s: string): EncParts | null {
   const m = ENC_FAST_RE.exec(s)?.slice(1) ?? splitEnc(s);
-  return m ? { data: m[0]!, iv: m[1]!, tag: m[2]!, type: m[3]! } : null;
+  return m ? { data: m[0], iv: m[1], tag: m[2], type: m[3] } : null;
 }
 
 function decodeEnc(s: string): { data: Buffer; iv: Buffer; tag: Buffer; type: string } | null {
@@ -179,7 +179,7 @@ function decodeEnc(s: string): { data: Buffer; iv: Buffer; tag: Buffer; type: st
   const m = f ? f.slice(1) : splitEnc(s);
   if (!m) return null;
   const fast = f !== null;
-  return { data: b64('data', m[0]!, fast), iv: b64('iv', m[1]!, fast), tag: b64('tag', m[2]!, fast), type: m[3]! };
+  return { data: b64('data', m[0], fast), iv: b64('iv', m[1], fast), tag: b64('tag', m[2], fast), type: m[3] };
 }
 
 /** Whether sops would try to decrypt `s` as an ENC value (its regex matches). */

@@ -1,10 +1,11 @@
 // The `sops` metadata block: reading it as leniently as sops 3.13 does (mapstructure, weak typing, any order)
 // and writing it exactly as sops 3.13 does (every map sorted, empty lists omitted, one group flat, several as key_groups).
-import type { KeyEntry, KeyFields } from './keyentry.js';
+import type { EntrySchema, EntrySchemas, KeyEntry, KeyFields } from './keyentry.js';
+import { nowRfc3339 } from '../clock.js';
 import { ExitCode, SopsError } from '../errors.js';
 import { parseGoBool, rfc3339Seconds } from './goparse.js';
 import { formatFloatF } from './gofmt.js';
-import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule, type RuleKind } from './rules.js';
+import { DEFAULT_UNENCRYPTED_SUFFIX, RULE_KINDS, type EncryptionRule } from './rules.js';
 import { Comment, Mapping, SopsTime, cloneValue, type Branches, type Item, type Value } from './tree.js';
 
 /** The `version` this project writes: semver and ≥ 3.3.0, or sops applies its old KMS encryption-context workaround. */
@@ -13,7 +14,7 @@ export const SOPS_COMPAT_VERSION = '3.13.2';
 export const METADATA_KEY = 'sops';
 
 export interface Metadata {
-  /** One list per key group; each group's entries in sops's internal order (kms, gcp_kms, hckms, azure_kv, hc_vault, pgp, age). */
+  /** One list per key group; each group's entries in sops's internal order (the order of the kinds passed in). */
   keyGroups: KeyEntry[][];
   shamirThreshold: number;
   /** As found in the file (RFC3339); written back at second precision. */
@@ -27,33 +28,6 @@ export interface Metadata {
   /** Top-level fields sops does not know (`attention: …` in old files). Kept for inspection; sops drops them on write. */
   extra: Item[];
 }
-
-/** Field names of each kind's entry; `scalar` fields are strings, written always unless listed in `omitEmpty`. */
-interface EntrySchema {
-  scalar: readonly string[];
-  omitEmpty: readonly string[];
-  needsCreatedAt: boolean;
-}
-
-const SCHEMAS: Record<string, EntrySchema> = {
-  kms: { scalar: ['arn', 'aws_profile', 'created_at', 'enc', 'role'], omitEmpty: ['role'], needsCreatedAt: true },
-  gcp_kms: { scalar: ['created_at', 'enc', 'resource_id'], omitEmpty: [], needsCreatedAt: true },
-  hckms: { scalar: ['created_at', 'enc', 'key_id'], omitEmpty: [], needsCreatedAt: true },
-  azure_kv: { scalar: ['created_at', 'enc', 'name', 'vault_url', 'version'], omitEmpty: [], needsCreatedAt: true },
-  hc_vault: {
-    scalar: ['created_at', 'enc', 'engine_path', 'key_name', 'vault_address'],
-    omitEmpty: [],
-    needsCreatedAt: true,
-  },
-  pgp: { scalar: ['created_at', 'enc', 'fp'], omitEmpty: [], needsCreatedAt: true },
-  age: { scalar: ['enc', 'recipient'], omitEmpty: [], needsCreatedAt: false },
-};
-
-/** sops's internal order inside a group (stores.internalGroupFrom); it decides the default decryption order. */
-export const KEY_KINDS = ['kms', 'gcp_kms', 'hckms', 'azure_kv', 'hc_vault', 'pgp', 'age'] as const;
-
-/** Kinds written as `[]` inside key_groups even when empty (no omitempty on those fields in sops). */
-const ALWAYS_IN_GROUP = new Set(['hc_vault', 'age']);
 
 function metaError(msg: string): SopsError {
   return new SopsError(msg, ExitCode.Generic);
@@ -117,7 +91,7 @@ function asBool(v: unknown, field: string): boolean {
 
 function asList(v: unknown, field: string): Value[] {
   if (v === null || v === undefined) return [];
-  if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment));
+  if (Array.isArray(v)) return (v as Value[]).filter((x) => !(x instanceof Comment));
   if (v instanceof Mapping) return [v]; // weak typing lifts a single value into a list
   throw metaError(`Invalid sops metadata: '${field}' expected a list, got a ${typeName(v)}`);
 }
@@ -132,20 +106,20 @@ function record(m: Mapping): Map<string, Value> {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-function parseEntry(kind: string, v: Value, where: string): KeyEntry {
-  const schema = SCHEMAS[kind];
+function parseEntry(schema: EntrySchema, v: Value, where: string): KeyEntry {
+  const kind = schema.field;
   if (v !== null && !(v instanceof Mapping)) {
     throw metaError(`Invalid sops metadata: entries of '${where}' must be maps, got a ${typeName(v)}`);
   }
   const fields: KeyFields = {};
   const rec = v ? record(v) : new Map<string, Value>();
   for (const [k, val] of rec) {
-    if (kind === 'kms' && k === 'context') {
+    if (schema.maps?.includes(k)) {
       if (val === null) continue;
-      if (!(val instanceof Mapping)) throw metaError(`Invalid sops metadata: 'context' of a kms key must be a map`);
-      const ctx: Record<string, string | null> = {};
-      for (const [ck, cv] of record(val)) ctx[ck] = cv === null ? null : asString(cv, `context.${ck}`);
-      fields.context = ctx;
+      if (!(val instanceof Mapping)) throw metaError(`Invalid sops metadata: '${k}' of a ${kind} key must be a map`);
+      const map: Record<string, string | null> = {};
+      for (const [ck, cv] of record(val)) map[ck] = cv === null ? null : asString(cv, `${k}.${ck}`);
+      fields[k] = map;
     } else if (schema.scalar.includes(k)) {
       fields[k] = asString(val, k);
     } else {
@@ -159,16 +133,16 @@ function parseEntry(kind: string, v: Value, where: string): KeyEntry {
   return { kind, fields };
 }
 
-function parseGroup(rec: Map<string, Value>, where: string): { group: KeyEntry[]; count: number } {
+function parseGroup(rec: Map<string, Value>, where: string, kinds: EntrySchemas): { group: KeyEntry[]; count: number } {
   const group: KeyEntry[] = [];
-  for (const kind of KEY_KINDS) {
-    for (const e of asList(rec.get(kind), kind)) group.push(parseEntry(kind, e, where ? `${where}.${kind}` : kind));
+  for (const schema of kinds) {
+    const kind = schema.field;
+    for (const e of asList(rec.get(kind), kind)) group.push(parseEntry(schema, e, where ? `${where}.${kind}` : kind));
   }
   return { group, count: group.length };
 }
 
 const KNOWN_TOP = new Set<string>([
-  ...KEY_KINDS,
   'key_groups',
   'shamir_threshold',
   'lastmodified',
@@ -178,11 +152,14 @@ const KNOWN_TOP = new Set<string>([
   ...RULE_KINDS,
 ]);
 
-/** Reads the `sops` mapping (any field order; null, [] or missing lists; string-typed numbers and booleans). */
-export function parseMetadata(m: Mapping): Metadata {
+/**
+ * Reads the `sops` mapping (any field order; null, [] or missing lists; string-typed numbers and booleans).
+ * `kinds` are the master-key kinds, in sops's internal order (src/keys/registry.ts entrySchemas()).
+ */
+export function parseMetadata(m: Mapping, kinds: EntrySchemas): Metadata {
   const rec = record(m);
 
-  const top = parseGroup(rec, '');
+  const top = parseGroup(rec, '', kinds);
   let keyGroups: KeyEntry[][];
   if (top.count > 0) {
     keyGroups = [top.group]; // top-level keys win: key_groups is then ignored, as in sops
@@ -191,14 +168,14 @@ export function parseMetadata(m: Mapping): Metadata {
     if (groups.length === 0) throw metaError('No keys found in file');
     keyGroups = groups.map((g, i) => {
       if (g !== null && !(g instanceof Mapping)) throw metaError('Invalid sops metadata: key_groups entries must be maps');
-      return parseGroup(g ? record(g) : new Map(), `key_groups[${i}]`).group;
+      return parseGroup(g ? record(g) : new Map<string, Value>(), `key_groups[${i}]`, kinds).group;
     });
   }
 
   const rules: EncryptionRule[] = [];
   for (const kind of RULE_KINDS) {
     const value = asString(rec.get(kind), kind);
-    if (value !== '') rules.push({ kind: kind as RuleKind, value });
+    if (value !== '') rules.push({ kind: kind, value });
   }
   if (rules.length > 1) {
     throw metaError(
@@ -211,7 +188,9 @@ export function parseMetadata(m: Mapping): Metadata {
     throw metaError('Invalid sops metadata: lastmodified is missing or not an RFC3339 time');
   }
 
-  const extra: Item[] = m.items.filter((it) => typeof it.key === 'string' && !KNOWN_TOP.has(it.key));
+  const extra: Item[] = m.items.filter(
+    (it) => typeof it.key === 'string' && !KNOWN_TOP.has(it.key) && !kinds.some((k) => k.field === it.key),
+  );
 
   return {
     keyGroups,
@@ -233,48 +212,52 @@ function sorted(entries: [string, Value][]): Mapping {
   return new Mapping(entries.map(([key, value]) => ({ key, value })));
 }
 
-function emitEntry(e: KeyEntry): Mapping {
-  const schema = SCHEMAS[e.kind];
+function emitEntry(e: KeyEntry, kinds: EntrySchemas): Mapping {
+  const schema = kinds.find((k) => k.field === e.kind);
   if (!schema) throw metaError(`Unknown master key kind ${e.kind}`);
   const out: [string, Value][] = [];
   for (const f of schema.scalar) {
     let v = e.fields[f] === undefined || e.fields[f] === null ? '' : String(e.fields[f]);
-    if (v === '' && schema.omitEmpty.includes(f)) continue;
+    if (v === '' && schema.omitEmpty?.includes(f)) continue;
     if (f === 'created_at') v = rfc3339Seconds(v) ?? v; // sops re-formats the parsed time
     out.push([f, v]);
   }
-  if (e.kind === 'kms') {
-    const ctx = e.fields.context as Record<string, string | null> | undefined | null;
-    if (ctx && Object.keys(ctx).length > 0) {
-      out.push(['context', sorted(Object.entries(ctx).map(([k, v]) => [k, v === null ? null : String(v)]))]);
+  for (const f of schema.maps ?? []) {
+    const map = e.fields[f] as Record<string, string | null> | undefined | null;
+    if (map && Object.keys(map).length > 0) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a spec built in code may hold a non-string
+      out.push([f, sorted(Object.entries(map).map(([k, v]) => [k, v === null ? null : String(v)]))]);
     }
   }
   return sorted(out);
 }
 
-function byKind(group: KeyEntry[]): Map<string, Mapping[]> {
+function byKind(group: KeyEntry[], kinds: EntrySchemas): Map<string, Mapping[]> {
   const out = new Map<string, Mapping[]>();
   for (const e of group) {
     const list = out.get(e.kind) ?? [];
-    list.push(emitEntry(e));
+    list.push(emitEntry(e, kinds));
     out.set(e.kind, list);
   }
   return out;
 }
 
-/** The `sops` mapping exactly as sops 3.13 writes it. `extra` fields are not written (sops drops them too). */
-export function metadataToMapping(md: Metadata): Mapping {
+/**
+ * The `sops` mapping exactly as sops 3.13 writes it. `extra` fields are not written (sops drops them too).
+ * `kinds` as for parseMetadata.
+ */
+export function metadataToMapping(md: Metadata, kinds: EntrySchemas): Mapping {
   const out: [string, Value][] = [];
   if (md.keyGroups.length === 1) {
-    for (const [kind, list] of byKind(md.keyGroups[0])) out.push([kind, list]);
+    for (const [kind, list] of byKind(md.keyGroups[0], kinds)) out.push([kind, list]);
   } else if (md.keyGroups.length > 1) {
     const groups = md.keyGroups.map((g) => {
-      const kinds = byKind(g);
+      const lists = byKind(g, kinds);
       const entries: [string, Value][] = [];
-      for (const kind of KEY_KINDS) {
-        const list = kinds.get(kind);
-        if (list) entries.push([kind, list]);
-        else if (ALWAYS_IN_GROUP.has(kind)) entries.push([kind, []]);
+      for (const schema of kinds) {
+        const list = lists.get(schema.field);
+        if (list) entries.push([schema.field, list]);
+        else if (schema.alwaysInGroup) entries.push([schema.field, []]);
       }
       return sorted(entries);
     });
@@ -328,5 +311,5 @@ export function attachMetadata(branches: Branches, m: Mapping, key: string = MET
 
 /** The current time as sops writes lastmodified: `YYYY-MM-DDTHH:MM:SSZ`, UTC. */
 export function nowLastModified(): string {
-  return new Date().toISOString().slice(0, 19) + 'Z';
+  return nowRfc3339();
 }

@@ -58,7 +58,7 @@ export function planFor(rule: EncryptionRule | null | undefined): Plan {
     case 'encrypted_comment_regex':
       return { everything: false, comment: { test: regexTest(r.value), encryptIfMatch: true } };
     default:
-      throw new SopsError(`Unknown encryption rule ${String((r as EncryptionRule).kind)}`);
+      throw new SopsError(`Unknown encryption rule ${String((r).kind)}`);
   }
 }
 

@@ -47,8 +47,8 @@ export function split(secret: Uint8Array, parts: number, threshold: number): Uin
     for (let i = 0; i < parts; i++) {
       const x = i + 1;
       let y = 0;
-      for (let d = threshold - 1; d >= 0; d--) y = gfMul(y, x) ^ coefficients[d]!;
-      shares[i]![idx] = y;
+      for (let d = threshold - 1; d >= 0; d--) y = gfMul(y, x) ^ coefficients[d];
+      shares[i][idx] = y;
     }
   }
   coefficients.fill(0);
@@ -61,10 +61,10 @@ export function split(secret: Uint8Array, parts: number, threshold: number): Uin
  */
 export function combine(parts: Uint8Array[]): Uint8Array {
   if (parts.length < 2) throw new Error('less than two parts cannot be used to reconstruct the secret');
-  const len = parts[0]!.length;
+  const len = parts[0].length;
   if (len < 2) throw new Error('parts must be at least two bytes');
   if (parts.some((p) => p.length !== len)) throw new Error('all parts must be the same length');
-  const xs = parts.map((p) => p[len - 1]!);
+  const xs = parts.map((p) => p[len - 1]);
   if (new Set(xs).size !== xs.length) throw new Error('duplicate part detected');
 
   // The Lagrange basis at 0 depends only on the x values, so compute it once.
@@ -79,7 +79,7 @@ export function combine(parts: Uint8Array[]): Uint8Array {
   for (let idx = 0; idx < secret.length; idx++) {
     let v = 0;
     parts.forEach((p, i) => {
-      v ^= gfMul(p[idx]!, basis[i]!);
+      v ^= gfMul(p[idx], basis[i]);
     });
     secret[idx] = v;
   }

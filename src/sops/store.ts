@@ -53,6 +53,31 @@ export function storeNameFor(path: string | undefined, explicit?: string): Store
 }
 
 /**
+ * The store an encrypted file was written by, judged from its bytes alone (a helm values file or a git blob whose
+ * name says nothing): the one place that decides it. A `sops:` line is YAML; a document starting with `{` is JSON,
+ * unless it is exactly the binary store's wrapper `{"data": "<string>", "sops": {...}}` (so an encrypted empty
+ * JSON object, `{"sops": {...}}`, is JSON); `sops_mac=`/`sops_version=` lines are dotenv; a `[sops]` section is
+ * INI. Undefined when none of these fits.
+ */
+export function storeOfContent(bytes: Uint8Array): StoreName | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (/^sops:[ \t]*(#.*)?\r?$/m.test(text)) return 'yaml';
+  if (/^\s*\{/.test(text)) {
+    try {
+      const doc = JSON.parse(text) as Record<string, unknown>;
+      const keys = Object.keys(doc).sort();
+      if (keys.length === 2 && keys[0] === 'data' && keys[1] === 'sops' && typeof doc.data === 'string') return 'binary';
+    } catch {
+      /* not JSON after all: the JSON store will say why */
+    }
+    return 'json';
+  }
+  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
+  if (/^\[sops\][ \t]*\r?$/m.test(text)) return 'ini';
+  return undefined;
+}
+
+/**
  * dotenv's tree carries its metadata under a key that no dotenv line can produce (a line's key never holds `=` or a
  * newline): in sops only the `sops_*` keys are metadata there, so a variable named `sops` is data like any other.
  */

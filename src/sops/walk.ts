@@ -40,7 +40,7 @@ function typeName(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return 'float64';
   if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') return (v).constructor?.name ?? 'object';
   return typeof v;
 }
 

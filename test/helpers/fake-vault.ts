@@ -80,7 +80,7 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
       const ns = String(req.headers['x-vault-namespace'] ?? '').replace(/^\/+|\/+$/g, '');
       const [rawPath, query = ''] = path.split('?') as [string, string?];
       const full = (ns ? `${ns}/` : '') + rawPath.replace(/^\/v1\//, '');
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
       } catch {

@@ -58,7 +58,7 @@ export function tempRoots(env: NodeJS.ProcessEnv): string[] {
 export function dirsLeftBy(roots: string[], pids: Set<number>): string[] {
   const out: string[] = [];
   for (const root of roots) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(root).filter((n) => n.startsWith('helm-secrets-'));
     } catch {

@@ -61,7 +61,7 @@ before(async function () {
     `_BACKEND_REGEX='!probe [a-z]*'\n. "\${HELM_SECRETS_SCRIPT_DIR}/lib/backends/_custom.sh"\n_custom_backend_get_secret() {\n    printf 'custom-%s-%s' "\${2:-$1}" "$SECRET_BACKEND_ARGS"\n}\n`,
   );
   encFile = join(dir, 'enc.yaml');
-  encBytes = Buffer.from(await encryptBytes(Buffer.from('global_secret: sops-value\n'), encFile, { env: testEnv(), flags: { age: [AGE_RECIPIENT] } }));
+  encBytes = Buffer.from(await encryptBytes(Buffer.from('global_secret: sops-value\n'), encFile, { env: testEnv(), flags: { keys: { age: [AGE_RECIPIENT] } } }));
   writeFileSync(encFile, encBytes);
   // A chart whose templates hold references (evaluate-templates), a Secret among them.
   const chart = join(dir, 'refchart');

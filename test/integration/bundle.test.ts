@@ -28,7 +28,7 @@ describe('the bundled CLI and its code cache', () => {
     assert.ok(statSync(CACHE).size > 100_000, 'dist/commands.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'commands'), 'link,load false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws.cjs.cache')).size > 100_000, 'dist/aws.cjs.cache is missing or nearly empty');
-    assert.equal(cacheVerdict(CLI, 'aws'), 'kms,sts false');
+    assert.equal(cacheVerdict(CLI, 'aws'), 'clientKms,clientSts false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
   });

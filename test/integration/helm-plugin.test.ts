@@ -273,11 +273,10 @@ exit \${FAKE_HELM_EXIT:-0}
         for (const o of outDirs()) rmSync(o, { recursive: true });
         const env = testEnv({ HELM_SECRETS_HELM_PATH: join(dir, 'helm'), FAKE_HELM_SLEEP: '30', ...extra });
         let pid = 0;
-        let seenDir: string[] = [];
         const done = run(process.execPath, [cli, 'template', 'x', CHART, '-f', PGP_FILE], env, (p) => (pid = p));
         // Wait for the fake helm to be running, then interrupt the wrapper.
         for (let i = 0; i < 600 && !outDirs().some((o) => existsSync(join(o, 'started'))); i++) await new Promise((r) => setTimeout(r, 50));
-        seenDir = dirsOf(pid);
+        const seenDir = dirsOf(pid);
         process.kill(pid, sig);
         const r = await done;
         assert.equal(r.code, 128 + (sig === 'SIGINT' ? 2 : 15), r.stderr);

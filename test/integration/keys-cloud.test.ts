@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { azureKvSpecFromUrl, gcpKmsSpec, hcVaultSpecFromUri, kmsSpecFromString } from '../../src/config/keyspecs.js';
+import { awsKms } from '../../src/keys/kinds/awskms.js';
+import { azureKv } from '../../src/keys/kinds/azurekv.js';
+import { gcpKms } from '../../src/keys/kinds/gcpkms.js';
+import { hcVault } from '../../src/keys/kinds/hcvault.js';
 import { clearAgeIdentityCache } from '../../src/keys/age.js';
 import { recoverDataKey, wrapDataKey } from '../../src/keys/datakey.js';
 import type { KeyEntry, KeySpec } from '../../src/keys/types.js';
@@ -16,6 +19,8 @@ import { startFakeVault, type FakeVault } from '../helpers/fake-vault.js';
 import { createKmsKey, startMoto, type Moto } from '../helpers/moto.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
 import { requireTool } from '../helpers/tools.js';
+
+const NO_CTX = { awsProfile: '' };
 
 const ASC = readFileSync(join(SOPS_VECTORS, 'pgp', 'sops_functional_tests_key.asc'), 'utf8');
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4';
@@ -62,10 +67,10 @@ describe('cloud master keys with the data key (mixed kinds, key groups, fallback
       HELM_SECRETS_KEY_SERVICE_ATTEMPTS: '2',
     };
     specs = {
-      kms: kmsSpecFromString(`${arn}+arn:aws:iam::123456789012:role/sops`, { purpose: 'helm' }),
-      gcp_kms: gcpKmsSpec(GCP_KEY),
-      hc_vault: hcVaultSpecFromUri(`${vault.address}/v1/transit/keys/sops`),
-      azure_kv: azureKvSpecFromUrl(`${azure.vaultUrl}/keys/sops`),
+      kms: awsKms.fromString(`${arn}+arn:aws:iam::123456789012:role/sops`, { context: { purpose: 'helm' }, awsProfile: '' }),
+      gcp_kms: gcpKms.fromString(GCP_KEY, NO_CTX),
+      hc_vault: hcVault.fromString(`${vault.address}/v1/transit/keys/sops`, NO_CTX),
+      azure_kv: azureKv.fromString(`${azure.vaultUrl}/keys/sops`, NO_CTX),
       age: { kind: 'age', fields: { recipient: await identityToRecipient(ageIdentity) } },
       pgp: { kind: 'pgp', fields: { fp: FP } },
     };

@@ -85,7 +85,7 @@ exit 0
     assert.match(binary.stdout.toString(), /global_secret: global_baz/);
     // The binary key went through a private directory, which is gone again.
     for (const root of ['/dev/shm', tmpdir()]) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(root);
       } catch {

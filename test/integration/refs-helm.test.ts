@@ -45,7 +45,7 @@ describe('refs: every core provider through helm secrets template (-f vals!FILE)
     writeFileSync(join(dir, 'secret.txt'), 'file-e2e-value');
     const recipient = /public key: (age1\w+)/.exec(readFileSync(AGE_KEY, 'utf8'))![1]!;
     const sopsFile = join(dir, 'enc.yaml');
-    writeFileSync(sopsFile, await encryptBytes(Buffer.from('app:\n  password: sops-e2e-value\n'), sopsFile, { env: { HOME: dir }, flags: { age: [recipient] } }));
+    writeFileSync(sopsFile, await encryptBytes(Buffer.from('app:\n  password: sops-e2e-value\n'), sopsFile, { env: { HOME: dir }, flags: { keys: { age: [recipient] } } }));
     env = { VAULT_ADDR: vault.address, VAULT_TOKEN: 'helm-root-token', KUBECONFIG: kube.kubeconfig, E2E_VALUE: 'envsubst-e2e-value', SOPS_AGE_KEY_FILE: AGE_KEY };
   });
   after(async () => {

@@ -21,7 +21,7 @@ describe('refs: sops provider (own engine)', function () {
     const recipient = /public key: (age1\w+)/.exec(readFileSync(AGE_KEY, 'utf8'))![1]!;
     const env = { HOME: dir };
     const enc = async (name: string, text: string) =>
-      writeFileSync(join(dir, name), await encryptBytes(Buffer.from(text), join(dir, name), { env, cwd: dir, flags: { age: [recipient] } }));
+      writeFileSync(join(dir, name), await encryptBytes(Buffer.from(text), join(dir, name), { env, cwd: dir, flags: { keys: { age: [recipient] } } }));
     await enc('db.yaml', 'db:\n  password: sops-pw\n  port: 5432\n');
     await enc('app.json', '{"api": {"token": "json-token"}}');
     opts = { env: { HOME: dir, SOPS_AGE_KEY_FILE: AGE_KEY }, baseDir: dir, file: 'values.yaml' };

@@ -61,7 +61,7 @@ describe('remote values: every source kind through every way in', function () {
     for (const v of PROXY_VARS) delete baseEnv[v];
     delete baseEnv.SSL_CERT_FILE;
     delete baseEnv.NETRC;
-    const enc = await encryptBytes(Buffer.from(`global_secret: ${SECRET}\nnested:\n  token: ${SECRET}-nested\n`), 'secrets.yaml', { env: baseEnv, flags: { age: [AGE_RECIPIENT] } });
+    const enc = await encryptBytes(Buffer.from(`global_secret: ${SECRET}\nnested:\n  token: ${SECRET}-nested\n`), 'secrets.yaml', { env: baseEnv, flags: { keys: { age: [AGE_RECIPIENT] } } });
     writeFileSync(join(srv, 'secrets.yaml'), enc);
     writeFileSync(join(srv, 'plain.yaml'), `global_secret: ${PLAIN}\n`);
     // ENC[...] values without the sops metadata: ciphertext all the same.

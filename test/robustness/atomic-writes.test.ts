@@ -41,7 +41,7 @@ describe('robustness 3: SIGKILL during in-place writes leaves the old or the new
 
   const decrypts = async (bytes: Uint8Array, file: string) => Buffer.from(await decryptBytes(bytes, file, { env })).toString('utf8');
   const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
-  const encrypted = () => encryptBytes(Buffer.from(PLAIN), join(dir, 'x.yaml'), { env, flags: { age: [AGE_A] } });
+  const encrypted = () => encryptBytes(Buffer.from(PLAIN), join(dir, 'x.yaml'), { env, flags: { keys: { age: [AGE_A] } } });
 
   before(() => {
     env = testEnv();

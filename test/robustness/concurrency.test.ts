@@ -40,7 +40,7 @@ describe('robustness 5: 20 concurrent wrapper runs on the same files and temp ro
       ['c.secrets.json', '{"k": "conc-secret-delta-4"}'],
     ]) {
       const f = join(repo, name);
-      const enc = await encryptBytes(Buffer.from(text), f, { env, flags: { age: [AGE_RECIPIENT] } });
+      const enc = await encryptBytes(Buffer.from(text), f, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
       writeFileSync(f, enc);
       files.push(f);
       sums.push(createHash('sha256').update(await decryptBytes(enc, f, { env })).digest('hex'));

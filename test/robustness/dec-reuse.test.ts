@@ -39,7 +39,7 @@ for (const version of ['v3', 'v4'] as const) {
       writeFileSync(join(dir, 'private', 'key.txt'), PRIVATE);
       writeFileSync(join(dir, 'private', 'values.yaml'), `global_secret: ${PRIVATE}\n`);
       const f = join(repo, 'secrets.yaml');
-      writeFileSync(f, await encryptBytes(Buffer.from('global_secret: the-real-encrypted-value\n'), f, { env: testEnv(), flags: { age: [AGE] } }));
+      writeFileSync(f, await encryptBytes(Buffer.from('global_secret: the-real-encrypted-value\n'), f, { env: testEnv(), flags: { keys: { age: [AGE] } } }));
       writeFileSync(join(repo, 'config.yaml'), 'plain: config\n');
     });
     after(() => {

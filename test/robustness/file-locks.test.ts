@@ -24,7 +24,7 @@ describe('issue 14 item 15: read-modify-write commands lock the file', function 
 
   const fresh = async (name: string) => {
     const f = join(dir, name);
-    writeFileSync(f, await encryptBytes(Buffer.from(PLAIN), f, { env, flags: { age: [AGE] } }));
+    writeFileSync(f, await encryptBytes(Buffer.from(PLAIN), f, { env, flags: { keys: { age: [AGE] } } }));
     return f;
   };
   const plain = async (f: string) => Buffer.from(await decryptBytes(readFileSync(f), f, { env })).toString('utf8');

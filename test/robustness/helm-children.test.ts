@@ -31,7 +31,7 @@ describe('robustness: helm children get neither the plaintext nor the keys', fun
     dir = mkdtempSync(join(tmpdir(), 'hs-children-'));
     env = testEnv({ VAULT_TOKEN: 'vault-token-probe-8812', SOPS_AGE_KEY: 'AGE-SECRET-KEY-PROBE' });
     file = join(dir, 'secrets.yaml');
-    writeFileSync(file, await encryptBytes(Buffer.from(PLAIN), file, { env, flags: { age: [AGE_RECIPIENT] } }));
+    writeFileSync(file, await encryptBytes(Buffer.from(PLAIN), file, { env, flags: { keys: { age: [AGE_RECIPIENT] } } }));
     report = join(dir, 'report.txt');
     // A post-renderer that passes the manifests through and writes what it could find to $report.
     probe = join(dir, 'probe.sh');

@@ -55,7 +55,7 @@ describe('robustness 4: signals and crashes around helm leave no plaintext', fun
       ['more.secrets.json', '{"tls": {"key": "sig-secret-tlskey-3"}, "list": ["sig-secret-item-4"]}'],
     ]) {
       const f = join(repo, name);
-      const enc = await encryptBytes(Buffer.from(text), f, { env, flags: { age: [AGE_RECIPIENT] } });
+      const enc = await encryptBytes(Buffer.from(text), f, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
       writeFileSync(f, enc);
       files.push(f);
       secrets.push(...(await secretsOf(enc, f, { env })));

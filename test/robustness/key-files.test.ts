@@ -29,7 +29,7 @@ describe('issue 14 item 16: key files writable by group or others are reported',
     dir = mkdtempSync(join(tmpdir(), 'hs-keyfiles-'));
     const recipient = /public key: (age1\S+)/.exec(readFileSync(AGE_KEY, 'utf8'))![1]!;
     ageFile = join(dir, 'secrets.yaml');
-    writeFileSync(ageFile, await encryptBytes(Buffer.from(`k: ${SECRET}\n`), ageFile, { env: testEnv(), flags: { age: [recipient] } }));
+    writeFileSync(ageFile, await encryptBytes(Buffer.from(`k: ${SECRET}\n`), ageFile, { env: testEnv(), flags: { keys: { age: [recipient] } } }));
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -85,7 +85,7 @@ describe('issue 14 item 16: key files writable by group or others are reported',
     chmodSync(sshKey, 0o660);
     const sshFile = join(dir, 'ssh.yaml');
     const pub = readFileSync(sshKey + '.pub', 'utf8').trim();
-    writeFileSync(sshFile, await encryptBytes(Buffer.from(`k: ${SECRET}\n`), sshFile, { env: testEnv(), flags: { age: [pub] } }));
+    writeFileSync(sshFile, await encryptBytes(Buffer.from(`k: ${SECRET}\n`), sshFile, { env: testEnv(), flags: { keys: { age: [pub] } } }));
     const s = await runCliBounded(['decrypt', sshFile], envWithout(['SOPS_AGE_KEY_FILE'], { SOPS_AGE_SSH_PRIVATE_KEY_FILE: sshKey }), 20000);
     assert.equal(s.code, 0, s.stderr);
     assert.match(warningsIn(s.stderr)[0] ?? '', /id_ed25519' can be written by its group \(mode 0660\)/);

@@ -32,7 +32,7 @@ for (const version of ['v3', 'v4'] as const) {
       symlinkSync(join(dir, 'elsewhere', 'key.txt'), join(prefix, 'link.txt'));
       const recipient = /public key: (age1\S+)/.exec(readFileSync(AGE_KEY, 'utf8'))?.[1];
       secrets = join(dir, 'secrets.yaml');
-      writeFileSync(secrets, await encryptBytes(Buffer.from('global_secret: keyloc-secret\n'), secrets, { env: testEnv(), flags: { age: [recipient!] } }));
+      writeFileSync(secrets, await encryptBytes(Buffer.from('global_secret: keyloc-secret\n'), secrets, { env: testEnv(), flags: { keys: { age: [recipient!] } } }));
     });
     after(() => {
       if (dir) rmSync(dir, { recursive: true, force: true });

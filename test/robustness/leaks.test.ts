@@ -29,7 +29,7 @@ describe('robustness 7: no plaintext where it does not belong while helm runs', 
     dir = mkdtempSync(join(tmpdir(), 'hs-leaks-'));
     file = join(dir, 'secrets.yaml');
     const env = testEnv();
-    const enc = await encryptBytes(Buffer.from('password: leak-probe-secret-1\n'), file, { env, flags: { age: [AGE_RECIPIENT] } });
+    const enc = await encryptBytes(Buffer.from('password: leak-probe-secret-1\n'), file, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
     writeFileSync(file, enc);
     secrets = await secretsOf(enc, file, { env });
   });

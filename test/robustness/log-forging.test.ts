@@ -74,7 +74,7 @@ describe('issue 14 item 14: control characters in names are escaped in every mes
       const henv = testEnv({ HELM_SECRETS_HELM_PATH: HELM[version] });
       for (const [what, ch] of BREAKERS) {
         const name = join(dir, `w-${version}${ch}${FORGED}.yaml`);
-        writeFileSync(name, await encryptBytes(Buffer.from('global_secret: forge-wrapper\n'), join(dir, 'x.yaml'), { env, flags: { age: [AGE] } }));
+        writeFileSync(name, await encryptBytes(Buffer.from('global_secret: forge-wrapper\n'), join(dir, 'x.yaml'), { env, flags: { keys: { age: [AGE] } } }));
         const ok = await runCliBounded(['template', 'x', CHART, '-f', name], henv, 30000);
         assert.equal(ok.code, 0, ok.stderr);
         assertClean(ok.stderr, 1, `${what}: Decrypt line`);

@@ -29,7 +29,7 @@ describe('robustness: MAC failures are not a plaintext oracle', function () {
     dir = mkdtempSync(join(tmpdir(), 'hs-mac-'));
     env = testEnv();
     file = join(dir, 'secrets.yaml');
-    const enc = Buffer.from(await encryptBytes(Buffer.from('pin: "4821"\nother: some-other-secret\n'), file, { env, flags: { age: [AGE_RECIPIENT] } })).toString();
+    const enc = Buffer.from(await encryptBytes(Buffer.from('pin: "4821"\nother: some-other-secret\n'), file, { env, flags: { keys: { age: [AGE_RECIPIENT] } } })).toString();
     const tampered = enc.replace(/^other: ENC\[[^\n]*\n/m, '');
     assert.notEqual(tampered, enc);
     writeFileSync(file, tampered);

@@ -87,7 +87,7 @@ describe('robustness 2: malformed input ends in one SopsError', function () {
     env = testEnv();
     dir = mkdtempSync(join(tmpdir(), 'hs-malformed-'));
     for (const kind of Object.keys(PLAIN) as Kind[]) {
-      const bytes = await encryptBytes(Buffer.from(PLAIN[kind]), file(kind), { env, flags: { age: [AGE_RECIPIENT] } });
+      const bytes = await encryptBytes(Buffer.from(PLAIN[kind]), file(kind), { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
       const original = Buffer.from(await decryptBytes(bytes, file(kind), { env })).toString('utf8');
       samples.set(kind, { kind, bytes, original, secrets: await secretsOf(bytes, file(kind), { env }) });
     }
@@ -199,7 +199,7 @@ describe('robustness 2: malformed input ends in one SopsError', function () {
         fc.asyncProperty(text, async (t) => {
           counts.encrypt++;
           try {
-            await encryptBytes(Buffer.from(t), file(kind), { env, flags: { age: [AGE_RECIPIENT] } });
+            await encryptBytes(Buffer.from(t), file(kind), { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
           } catch (e) {
             assert.ok(e instanceof SopsError, `${kind}: ${e instanceof Error ? e.constructor.name + ': ' + e.message : String(e)}`);
             assert.doesNotMatch(e.oneLine(), /\n/);
@@ -223,7 +223,7 @@ describe('robustness 2: malformed input ends in one SopsError', function () {
     for (const [kind, text] of deep) {
       for (const op of ['decrypt', 'encrypt'] as const) {
         const b = Buffer.from(text);
-        const p = op === 'decrypt' ? decryptBytes(b, file(kind), { env }) : encryptBytes(b, file(kind), { env, flags: { age: [AGE_RECIPIENT] } });
+        const p = op === 'decrypt' ? decryptBytes(b, file(kind), { env }) : encryptBytes(b, file(kind), { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
         await assert.rejects(p, (e: unknown) => {
           assert.ok(e instanceof SopsError, `${kind} ${op}: ${String(e)}`);
           assert.match(e.message, /nested too deeply/);

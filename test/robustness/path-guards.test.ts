@@ -36,7 +36,7 @@ describe('robustness 8: path guards for Argo CD', function () {
     const env = testEnv();
     secrets = [];
     for (const f of [join(repo, 'secrets.yaml'), join(outside, 'secrets.yaml')]) {
-      const enc = await encryptBytes(Buffer.from(`token: guard-secret-${f.includes('outside') ? 'outside' : 'inside'}-value\n`), f, { env, flags: { age: [AGE_RECIPIENT] } });
+      const enc = await encryptBytes(Buffer.from(`token: guard-secret-${f.includes('outside') ? 'outside' : 'inside'}-value\n`), f, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
       writeFileSync(f, enc);
       secrets.push(...(await secretsOf(enc, f, { env })));
     }

@@ -52,7 +52,7 @@ describe('robustness: decompression bombs in pgp entries', function () {
     dir = mkdtempSync(join(tmpdir(), 'hs-pgpbomb-'));
     env = testEnv({ GNUPGHOME: testKeys().gnupg, SOPS_AGE_KEY_FILE: join(dir, 'none.txt') });
     const f = join(dir, 'good.json');
-    good = JSON.parse(Buffer.from(await encryptBytes(Buffer.from('{"a": "secret"}'), f, { env, flags: { pgp: [FP] } })).toString());
+    good = JSON.parse(Buffer.from(await encryptBytes(Buffer.from('{"a": "secret"}'), f, { env, flags: { keys: { pgp: [FP] } } })).toString());
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ describe('robustness: credentials in URLs are redacted from messages', function 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hs-redact-'));
     env = testEnv({ HELM_SECRETS_URL_VARIABLE_EXPANSION: 'true', HS_TEST_TOKEN: TOKEN });
-    enc = await encryptBytes(Buffer.from('global_secret: from-http\n'), join(dir, 'v.yaml'), { env, flags: { age: [AGE_RECIPIENT] } });
+    enc = await encryptBytes(Buffer.from('global_secret: from-http\n'), join(dir, 'v.yaml'), { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
     server = createServer((req, res) => {
       seen.push(req.url ?? '');
       if ((req.url ?? '').startsWith('/ok/')) res.end(Buffer.from(enc));

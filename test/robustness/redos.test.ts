@@ -39,7 +39,7 @@ describe('robustness: no regex denial of service', function () {
 
   it('decrypt and check of a file with a 6 KB bogus ENC value end fast with an error, without a key', async () => {
     const f = join(dir, 'bogus.yaml');
-    const enc = Buffer.from(await encryptBytes(Buffer.from('a: one\nb: two\n'), f, { env, flags: { age: [AGE_RECIPIENT] } })).toString();
+    const enc = Buffer.from(await encryptBytes(Buffer.from('a: one\nb: two\n'), f, { env, flags: { keys: { age: [AGE_RECIPIENT] } } })).toString();
     writeFileSync(f, enc.replace(/^b: ENC\[[^\n]*$/m, `b: ${BOGUS_ENC}`));
     const noKey = testEnv({ SOPS_AGE_KEY_FILE: join(dir, 'none.txt') });
     const dec = await runCliMeasured('decrypt, bogus ENC, no key', ['decrypt', f], { env: noKey, boundMs: BOUND_MS });
@@ -57,7 +57,7 @@ describe('robustness: no regex denial of service', function () {
     const f = join(dir, 'evil-rule.yaml');
     const key = 'a'.repeat(30) + '!';
     const enc = Buffer.from(
-      await encryptBytes(Buffer.from(`${key}: clear\nsecret: hidden\n`), f, { env, flags: { age: [AGE_RECIPIENT], rule: { kind: 'encrypted_regex', value: '^secret$' } } }),
+      await encryptBytes(Buffer.from(`${key}: clear\nsecret: hidden\n`), f, { env, flags: { keys: { age: [AGE_RECIPIENT] }, rule: { kind: 'encrypted_regex', value: '^secret$' } } }),
     ).toString();
     // The rule is not covered by the MAC: an attacker can change it in place.
     const evil = enc.replace('encrypted_regex: ^secret$', 'encrypted_regex: ^(a+)+$');

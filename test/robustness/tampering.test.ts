@@ -157,7 +157,7 @@ describe('robustness 1: tampered files are refused, with no plaintext', function
       else if (kind === 'json') plain = JSON.stringify({ ...Object.fromEntries(a), nested: Object.fromEntries(b), list });
       else if (kind === 'dotenv') plain = [...a, ...b.map(([k, s]) => [`b_${k}`, s])].map(([k, s]) => `${k}=${s}\n`).join('');
       else plain = `[one]\n${a.map(([k, s]) => `${k} = ${s}\n`).join('')}[two]\n${b.map(([k, s]) => `${k} = ${s}\n`).join('')}`;
-      const bytes = await encryptBytes(Buffer.from(plain), file, { env, flags: { age: [AGE_RECIPIENT] } });
+      const bytes = await encryptBytes(Buffer.from(plain), file, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
       writeFileSync(file, bytes);
       const original = Buffer.from(await decryptBytes(bytes, file, { env })).toString('utf8');
       const t: Target = { file, bytes, secrets: await secretsOf(bytes, file, { env }), original };
@@ -171,7 +171,7 @@ describe('robustness 1: tampered files are refused, with no plaintext', function
 
   it('a value relabelled type:comment is refused (it used to decrypt to "[object Object]")', async () => {
     const file = join(dir, 'relabel.yaml');
-    const bytes = await encryptBytes(Buffer.from('token: s3cr3t-value\n'), file, { env, flags: { age: [AGE_RECIPIENT] } });
+    const bytes = await encryptBytes(Buffer.from('token: s3cr3t-value\n'), file, { env, flags: { keys: { age: [AGE_RECIPIENT] } } });
     const text = Buffer.from(bytes).toString('utf8');
     const f = encFields(text).find((x) => !x.mac)!;
     const tampered = text.slice(0, f.start) + text.slice(f.start, f.end).replace(/type:str\]$/, 'type:comment]') + text.slice(f.end);

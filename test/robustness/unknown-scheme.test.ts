@@ -30,7 +30,7 @@ describe('robustness: references with a scheme helm has no getter for', function
     writeFileSync(join(dir, 'outside.yaml'), 'global_secret: outside-the-repository\n');
     env = testEnv();
     const inside = join(repo, 'foo:', 'secrets.yaml');
-    writeFileSync(inside, await encryptBytes(Buffer.from('global_secret: decrypted-inside\n'), inside, { env, flags: { age: [AGE_RECIPIENT] } }));
+    writeFileSync(inside, await encryptBytes(Buffer.from('global_secret: decrypted-inside\n'), inside, { env, flags: { keys: { age: [AGE_RECIPIENT] } } }));
     // A getter plugin for fakeget://: its scheme is helm's to handle.
     getterDir = join(dir, 'fakeget');
     mkdirSync(join(getterDir, 'bin'), { recursive: true });

@@ -33,7 +33,7 @@ describe('robustness: the Vault token does not follow the file', function () {
     const f = join(dir, name);
     // Made by the user, who trusts that server (the fix would otherwise refuse the remote one here too).
     const env = { ...base, VAULT_TOKEN: TOKEN, SOPS_HC_VAULT_ALLOWLIST: v.address };
-    writeFileSync(f, await encryptBytes(Buffer.from('secret: on-vault\n'), f, { env, flags: { hcVaultTransit: [`${v.address}/v1/transit/keys/k`] } }));
+    writeFileSync(f, await encryptBytes(Buffer.from('secret: on-vault\n'), f, { env, flags: { keys: { 'hc-vault-transit': [`${v.address}/v1/transit/keys/k`] } } }));
     v.calls.length = 0;
     return f;
   }

@@ -31,7 +31,7 @@ describe('issue 14 item 2: writes go through to the real target', function () {
     t0 = Date.now();
     dir = mkdtempSync(join(tmpdir(), 'hs-targets-'));
     env = testEnv();
-    enc = await encryptBytes(Buffer.from(PLAIN), join(dir, 'x.yaml'), { env, flags: { age: [AGE] } });
+    enc = await encryptBytes(Buffer.from(PLAIN), join(dir, 'x.yaml'), { env, flags: { keys: { age: [AGE] } } });
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

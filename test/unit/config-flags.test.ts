@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keySpecsFromFlags, resolveEncryptionSettings } from '../../src/config/config.js';
+import { keySpecsFromFlags, resolveEncryptionSettings, type EncryptionFlags } from '../../src/config/config.js';
 import { ExitCode, SopsError } from '../../src/errors.js';
 
 const AGE_A = 'age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr';
@@ -22,19 +22,20 @@ function code(fn: () => unknown): number {
 describe('config: key flags and environment variables', () => {
   it('nothing given → undefined', () => {
     assert.equal(keySpecsFromFlags({}, {}), undefined);
-    assert.equal(keySpecsFromFlags({ age: [''] }, { SOPS_AGE_RECIPIENTS: '' }), undefined);
+    assert.equal(keySpecsFromFlags({ keys: { age: [''] } }, { SOPS_AGE_RECIPIENTS: '' }), undefined);
   });
 
-  it('flags in sops order kms, gcp, hckms, azure, pgp, vault, age; repeated flags and commas', () => {
+  it('flags in sops order kms, gcp, azure, pgp, vault, age; repeated flags and commas', () => {
     const specs = keySpecsFromFlags(
       {
-        age: [`${AGE_A}, ${AGE_B}`],
-        pgp: ['AAAA BBBB', 'CCCC'],
-        kms: ['arn:aws:kms:us-east-1:1:key/a+arn:aws:iam::1:role/r'],
-        gcpKms: ['projects/p/locations/l/keyRings/r/cryptoKeys/k'],
-        azureKv: ['https://v.vault.azure.net/keys/k/1'],
-        hcVaultTransit: ['https://vault:8200/v1/transit/keys/k'],
-        hckms: ['cn-north-4:id'],
+        keys: {
+          age: [`${AGE_A}, ${AGE_B}`],
+          pgp: ['AAAA BBBB', 'CCCC'],
+          kms: ['arn:aws:kms:us-east-1:1:key/a+arn:aws:iam::1:role/r'],
+          'gcp-kms': ['projects/p/locations/l/keyRings/r/cryptoKeys/k'],
+          'azure-kv': ['https://v.vault.azure.net/keys/k/1'],
+          'hc-vault-transit': ['https://vault:8200/v1/transit/keys/k'],
+        },
         encryptionContext: 'a:b,c:d',
         awsProfile: 'dev',
       },
@@ -42,7 +43,7 @@ describe('config: key flags and environment variables', () => {
     );
     assert.deepEqual(
       specs?.map((s) => s.kind),
-      ['kms', 'gcp_kms', 'hckms', 'azure_kv', 'pgp', 'pgp', 'hc_vault', 'age', 'age'],
+      ['kms', 'gcp_kms', 'azure_kv', 'pgp', 'pgp', 'hc_vault', 'age', 'age'],
     );
     assert.deepEqual(specs?.[0]?.fields, {
       arn: 'arn:aws:kms:us-east-1:1:key/a',
@@ -50,8 +51,15 @@ describe('config: key flags and environment variables', () => {
       context: { a: 'b', c: 'd' },
       aws_profile: 'dev',
     });
-    assert.deepEqual(specs?.[4]?.fields, { fp: 'AAAABBBB' });
-    assert.deepEqual(specs?.[8]?.fields, { recipient: AGE_B });
+    assert.deepEqual(specs?.[3]?.fields, { fp: 'AAAABBBB' });
+    assert.deepEqual(specs?.[7]?.fields, { recipient: AGE_B });
+  });
+
+  it('HuaweiCloud KMS (--hckms, SOPS_HUAWEICLOUD_KMS_IDS) is refused when parsed, saying so', () => {
+    const refused = (fn: () => unknown) =>
+      assert.throws(fn, (err: unknown) => err instanceof SopsError && /HuaweiCloud KMS keys \(hckms\) are not supported/.test(err.message));
+    refused(() => keySpecsFromFlags({ keys: { hckms: ['cn-north-4:id'] } }, {}));
+    refused(() => keySpecsFromFlags({ keys: { age: [AGE_A] } }, { SOPS_HUAWEICLOUD_KMS_IDS: 'r:u' }));
   });
 
   it('each flag falls back to its own variable', () => {
@@ -62,16 +70,15 @@ describe('config: key flags and environment variables', () => {
       SOPS_GCP_KMS_IDS: 'projects/p/locations/l/keyRings/r/cryptoKeys/k',
       SOPS_AZURE_KEYVAULT_URLS: 'https://v.vault.azure.net/keys/k',
       SOPS_VAULT_URIS: 'https://vault:8200/v1/transit/keys/k',
-      SOPS_HUAWEICLOUD_KMS_IDS: 'r:u',
     };
     const specs = keySpecsFromFlags({}, env)!;
     assert.deepEqual(
       specs.map((s) => s.kind),
-      ['kms', 'gcp_kms', 'hckms', 'azure_kv', 'pgp', 'pgp', 'hc_vault', 'age'],
+      ['kms', 'gcp_kms', 'azure_kv', 'pgp', 'pgp', 'hc_vault', 'age'],
     );
     assert.deepEqual(specs[0]!.fields, { arn: 'arn:aws:kms:eu-west-1:1:key/k', aws_profile: '' });
     // A flag replaces only its own variable.
-    const mixed = keySpecsFromFlags({ age: [AGE_B] }, { SOPS_AGE_RECIPIENTS: AGE_A, SOPS_PGP_FP: 'F1' })!;
+    const mixed = keySpecsFromFlags({ keys: { age: [AGE_B] } }, { SOPS_AGE_RECIPIENTS: AGE_A, SOPS_PGP_FP: 'F1' })!;
     assert.deepEqual(mixed, [
       { kind: 'pgp', fields: { fp: 'F1' } },
       { kind: 'age', fields: { recipient: AGE_B } },
@@ -79,8 +86,8 @@ describe('config: key flags and environment variables', () => {
   });
 
   it('a malformed --encryption-context is exit 6', () => {
-    assert.equal(code(() => keySpecsFromFlags({ kms: ['arn:x'], encryptionContext: 'novalue' }, {})), ExitCode.InvalidKMSEncryptionContextFormat);
-    assert.equal(code(() => keySpecsFromFlags({ kms: ['arn:x'], encryptionContext: 'a:b:c' }, {})), ExitCode.InvalidKMSEncryptionContextFormat);
+    assert.equal(code(() => keySpecsFromFlags({ keys: { kms: ['arn:x'] }, encryptionContext: 'novalue' }, {})), ExitCode.InvalidKMSEncryptionContextFormat);
+    assert.equal(code(() => keySpecsFromFlags({ keys: { kms: ['arn:x'] }, encryptionContext: 'a:b:c' }, {})), ExitCode.InvalidKMSEncryptionContextFormat);
   });
 });
 
@@ -91,7 +98,7 @@ describe('config: resolveEncryptionSettings', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const resolveIn = (flags = {}, env: NodeJS.ProcessEnv = {}) =>
+  const resolveIn = (flags: EncryptionFlags = {}, env: NodeJS.ProcessEnv = {}) =>
     resolveEncryptionSettings({ filePath: 'x.yaml', cwd: root, env, flags });
 
   it('uses the rule: keys, threshold, rule, mac_only_encrypted and stores', () => {
@@ -127,7 +134,7 @@ describe('config: resolveEncryptionSettings', () => {
 
   it('a config with no matching rule fails even when keys are given, as in sops', () => {
     writeFileSync(join(root, '.sops.yaml'), `creation_rules:\n  - path_regex: ^other$\n    pgp: F\n`);
-    assert.equal(code(() => resolveIn({ age: [AGE_A] })), ExitCode.Generic);
+    assert.equal(code(() => resolveIn({ keys: { age: [AGE_A] } })), ExitCode.Generic);
   });
 
   it('no config and no keys → a clear error; keys alone are enough', () => {
@@ -138,7 +145,7 @@ describe('config: resolveEncryptionSettings', () => {
         () => resolveEncryptionSettings({ filePath: 'x', cwd: other, env, configPath: undefined, flags: {} }),
         (err: unknown) => err instanceof SopsError && /^config file not found, or has no creation rules, and no keys provided through command line options/.test(err.message) && !/undefined/.test(err.message) || (err instanceof SopsError && /could not|no matching/.test(err.message)),
       );
-      const s = resolveEncryptionSettings({ filePath: 'x', cwd: other, env, flags: { age: [AGE_A] }, configPath: undefined });
+      const s = resolveEncryptionSettings({ filePath: 'x', cwd: other, env, flags: { keys: { age: [AGE_A] } }, configPath: undefined });
       assert.deepEqual(s.keyGroups, [[{ kind: 'age', fields: { recipient: AGE_A } }]]);
       assert.equal(s.rule, undefined);
       assert.equal(s.macOnlyEncrypted, false);

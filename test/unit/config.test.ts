@@ -220,7 +220,6 @@ describe('config: loading and rule choice', () => {
     gcp_kms: projects/p/locations/global/keyRings/r/cryptoKeys/k
     azure_keyvault: https://v.vault.azure.net/keys/k/123, https://w.vault.azure.net/keys/k2
     hc_vault_transit_uri: https://vault.example.com:8200/v1/transit/keys/k, http://127.0.0.1:8200/v1/a/b/keys/n
-    hckms: ["cn-north-4:0000-1111"]
 `;
     const rule = ruleFor(yaml, 'x.yaml', { Env: 'prod' })!;
     assert.equal(rule.awsProfile, 'prof');
@@ -236,7 +235,6 @@ describe('config: loading and rule choice', () => {
         },
         { kind: 'kms', fields: { arn: 'arn:aws:kms:us-east-1:1:key/b', aws_profile: 'prof', context: { Env: 'prod' } } },
         { kind: 'gcp_kms', fields: { resource_id: 'projects/p/locations/global/keyRings/r/cryptoKeys/k' } },
-        { kind: 'hckms', fields: { key_id: 'cn-north-4:0000-1111' } },
         { kind: 'azure_kv', fields: { vault_url: 'https://v.vault.azure.net', name: 'k', version: '123' } },
         { kind: 'azure_kv', fields: { vault_url: 'https://w.vault.azure.net', name: 'k2', version: '' } },
         { kind: 'hc_vault', fields: { vault_address: 'https://vault.example.com:8200', engine_path: 'transit', key_name: 'k' } },
@@ -264,7 +262,6 @@ creation_rules:
         gcp_kms: [{resource_id: projects/p/locations/l/keyRings/r/cryptoKeys/k}]
         azure_keyvault: [{vaultUrl: "https://v.vault.azure.net", key: k, version: v1}]
         hc_vault: ["https://vault:8200/v1/sops/keys/first"]
-        hckms: [{key_id: "ap-southeast-1:abc"}]
       - age: ["${AGE_B},${AGE_C}"]
 `;
     const rule = ruleFor(yaml, 'x.yaml')!;
@@ -281,7 +278,6 @@ creation_rules:
           fields: { arn: 'arn:aws:kms:eu-west-1:1:key/x', role: 'arn:aws:iam::1:role/r', context: { App: 'web', Tier: '1' }, aws_profile: 'p' },
         },
         { kind: 'gcp_kms', fields: { resource_id: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' } },
-        { kind: 'hckms', fields: { key_id: 'ap-southeast-1:abc' } },
         { kind: 'azure_kv', fields: { vault_url: 'https://v.vault.azure.net', name: 'k', version: 'v1' } },
         { kind: 'hc_vault', fields: { vault_address: 'https://vault:8200', engine_path: 'sops', key_name: 'first' } },
       ],
@@ -348,7 +344,8 @@ creation_rules:
       ['hc_vault_transit_uri: vault:8200/v1/transit/keys/k', /missing scheme/],
       ['hc_vault_transit_uri: https://vault/prefix/v1/transit/keys/k', /prefixed URL is not supported/],
       ['hc_vault_transit_uri: https://vault/v1/k', /not formatted correctly/],
-      ['hckms: [nocolon]', /region:key-uuid/],
+      ['hckms: ["cn-north-4:0000-1111"]', /HuaweiCloud KMS keys \(hckms\) are not supported/],
+      ['key_groups: [{hckms: [{key_id: "ap-southeast-1:abc"}]}]', /HuaweiCloud KMS keys \(hckms\) are not supported/],
     ];
     for (const [line, why] of cases) {
       const err = sopsError(() => ruleFor(`creation_rules:\n  - ${line}\n`, 'x'), ExitCode.Generic, why);

@@ -8,6 +8,7 @@ import { generateHybridIdentity, generateIdentity, identityToRecipient } from 'a
 import { parse } from 'yaml';
 import { ageKind, clearAgeIdentityCache } from '../../src/keys/age.js';
 import { defaultKeysFile } from '../../src/keys/ageidentity.js';
+import { age } from '../../src/keys/kinds/age.js';
 import { shellWords } from '../../src/shellwords.js';
 import type { KeyEntry } from '../../src/keys/types.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
@@ -45,9 +46,9 @@ describe('age master key', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('describes an entry by its recipient', () => {
-    assert.equal(ageKind.describe({ recipient: 'age1abc', enc: 'x' }), 'age1abc');
-    assert.deepEqual(ageKind.entryFields, ['enc', 'recipient']);
-    assert.equal(ageKind.id, 'age');
+    assert.equal(age.describe({ recipient: 'age1abc', enc: 'x' }), 'age1abc');
+    assert.deepEqual(age.entry.scalar, ['enc', 'recipient']);
+    assert.equal(age.id, 'age');
   });
 
   it('wraps to an armored age file with 64-column lines and a trailing newline, and unwraps it', async () => {

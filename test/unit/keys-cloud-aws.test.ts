@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsKmsKind, parseKmsArn, parseKmsContext, stsSessionName } from '../../src/keys/awskms.js';
-import { loadKind } from '../../src/keys/registry.js';
+import { kindOf, loadKind } from '../../src/keys/registry.js';
+import { awsKms } from '../../src/keys/kinds/awskms.js';
 import type { KeyContext } from '../../src/keys/types.js';
 import { createKmsKey, freePort, startMoto, type Moto } from '../helpers/moto.js';
 import { requireTool } from '../helpers/tools.js';
@@ -27,9 +28,9 @@ describe('AWS KMS master key (moto)', function () {
   after(async () => moto?.stop());
 
   it('is registered under kms', async () => {
-    const kind = await loadKind('kms');
-    assert.equal(kind.field, 'kms');
-    assert.deepEqual(kind.entryFields, awsKmsKind.entryFields);
+    assert.equal(await loadKind('kms'), awsKmsKind);
+    assert.equal(kindOf('kms'), awsKms);
+    assert.deepEqual(awsKms.entry.scalar, ['arn', 'aws_profile', 'created_at', 'enc', 'role']);
   });
 
   it('wraps and unwraps with the fields sops writes, in its order, base64 enc', async () => {
@@ -64,7 +65,7 @@ describe('AWS KMS master key (moto)', function () {
     const entry = await awsKmsKind.wrap({ kind: 'kms', fields: { ...parseKmsArn(`${arn}+${role}`) } }, part, ctx);
     assert.deepEqual(Object.keys(entry.fields), ['arn', 'aws_profile', 'created_at', 'enc', 'role']);
     assert.equal(entry.fields.role, role);
-    assert.equal(awsKmsKind.describe(entry.fields), `${arn}+${role}`);
+    assert.equal(awsKms.describe(entry.fields), `${arn}+${role}`);
     assert.equal(hex(await awsKmsKind.unwrap(entry, ctx)), hex(part));
   });
 

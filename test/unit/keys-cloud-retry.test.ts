@@ -11,12 +11,12 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   TransientError,
-  createdAtNow,
   parseDuration,
   retrySettings,
   withRetries,
 } from '../../src/keys/retry.js';
 import { ROOT } from '../helpers/paths.js';
+import { nowRfc3339 } from '../../src/clock.js';
 
 describe('key service retries', () => {
   it('parses Go-style durations and bare seconds', () => {
@@ -80,7 +80,7 @@ describe('key service retries', () => {
   });
 
   it('writes created_at at second precision in UTC', () => {
-    assert.match(createdAtNow(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(nowRfc3339(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 });
 

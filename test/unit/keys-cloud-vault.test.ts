@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hcVaultKind, parseVaultUri } from '../../src/keys/hcvault.js';
+import { hcVault } from '../../src/keys/kinds/hcvault.js';
 import type { KeyContext } from '../../src/keys/types.js';
 import { startFakeVault, type FakeVault } from '../helpers/fake-vault.js';
 
@@ -41,7 +42,7 @@ describe('Vault transit master key', () => {
     assert.equal(entry.fields.engine_path, 'team/transit');
     assert.equal(entry.fields.key_name, 'sops-key');
     assert.match(String(entry.fields.enc), /^vault:v1:[A-Za-z0-9+/=]+$/);
-    assert.equal(hcVaultKind.describe(entry.fields), `${vault.address}/v1/team/transit/keys/sops-key`);
+    assert.equal(hcVault.describe(entry.fields), `${vault.address}/v1/team/transit/keys/sops-key`);
     assert.equal(hex(await hcVaultKind.unwrap(entry, ctx)), hex(part));
     assert.deepEqual(
       vault.calls.map((c) => [c.path, c.token]),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { parse } from 'yaml';
 import { pgpKind } from '../../src/keys/pgp.js';
+import { pgp } from '../../src/keys/kinds/pgp.js';
 import type { KeyEntry } from '../../src/keys/types.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
 import { requireTool } from '../helpers/tools.js';
@@ -74,9 +75,9 @@ describe('pgp master key', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('describes an entry by its fingerprint', () => {
-    assert.equal(pgpKind.describe({ fp: FP1 }), FP1);
-    assert.deepEqual(pgpKind.entryFields, ['created_at', 'enc', 'fp']);
-    assert.equal(pgpKind.id, 'pgp');
+    assert.equal(pgp.describe({ fp: FP1 }), FP1);
+    assert.deepEqual(pgp.entry.scalar, ['created_at', 'enc', 'fp']);
+    assert.equal(pgp.id, 'pgp');
   });
 
   describe('through gpg', function () {
@@ -186,7 +187,7 @@ describe('pgp master key', () => {
         assertEnvelope(entry, FP1);
         assert.equal(hex(await pgpKind.unwrap(entry, { env: { ...noGpg, SOPS_PGP_KEY: ASC } })), hex(part));
       }
-      assert.equal(pgpKind.describe({ fp: await publicBlock(FP1) }), '(armored public key)');
+      assert.equal(pgp.describe({ fp: await publicBlock(FP1) }), '(armored public key)');
     });
 
     it('fails to wrap for an unknown fingerprint, naming the variables to set', async () => {

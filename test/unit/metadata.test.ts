@@ -14,6 +14,9 @@ import {
 import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
 import { SopsError } from '../../src/errors.js';
 import { SOPS_VECTORS } from '../helpers/paths.js';
+import { entrySchemas } from '../../src/keys/registry.js';
+
+const KINDS = entrySchemas();
 
 /** JSON-ish value -> tree (numbers stay JS numbers, as the JSON store gives floats). */
 function tree(v: unknown): Value {
@@ -38,7 +41,7 @@ const AGE = { recipient: 'age1abc', enc: '-----BEGIN AGE ENCRYPTED FILE-----\nx\
 describe('metadata: parse', () => {
   it('reads a real sops 3.5 block (null lists, pgp keys) in any order', () => {
     const raw = JSON.parse(readFileSync(join(SOPS_VECTORS, 'example.json'), 'utf8')).sops;
-    const md = parseMetadata(tree(raw) as Mapping);
+    const md = parseMetadata(tree(raw) as Mapping, KINDS);
     assert.equal(md.keyGroups.length, 1);
     assert.deepEqual(md.keyGroups[0].map((e) => [e.kind, e.fields.fp]), [
       ['pgp', 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'],
@@ -64,6 +67,7 @@ describe('metadata: parse', () => {
         mac: 'ENC[x]',
         attention: 'This section contains key material that should only be modified with extra care.',
       }) as Mapping,
+      KINDS,
     );
     assert.deepEqual(md.keyGroups[0].map((e) => e.kind), ['kms', 'pgp', 'age', 'age']);
     assert.equal(md.keyGroups[0][2].fields.recipient, 'age1abc');
@@ -84,35 +88,36 @@ describe('metadata: parse', () => {
         encrypted_regex: '^data$',
         version: '3.13.2',
       }) as Mapping,
+      KINDS,
     );
     assert.equal(md.shamirThreshold, 2);
     assert.equal(md.macOnlyEncrypted, true);
     assert.deepEqual(md.keyGroups.map((g) => g.map((e) => e.kind)), [['pgp'], ['age']]);
     assert.deepEqual(md.rule, { kind: 'encrypted_regex', value: '^data$' });
-    assert.equal(parseMetadata(tree({ age: [AGE], lastmodified: '2024-05-01T10:00:00Z', shamir_threshold: 3n, mac_only_encrypted: false }) as Mapping).shamirThreshold, 3);
+    assert.equal(parseMetadata(tree({ age: [AGE], lastmodified: '2024-05-01T10:00:00Z', shamir_threshold: 3n, mac_only_encrypted: false }) as Mapping, KINDS).shamirThreshold, 3);
   });
 
   it('lets top-level keys win over key_groups', () => {
-    const md = parseMetadata(tree({ age: [AGE], key_groups: [{ pgp: [PGP] }, { pgp: [PGP] }], lastmodified: '2024-05-01T10:00:00Z' }) as Mapping);
+    const md = parseMetadata(tree({ age: [AGE], key_groups: [{ pgp: [PGP] }, { pgp: [PGP] }], lastmodified: '2024-05-01T10:00:00Z' }) as Mapping, KINDS);
     assert.deepEqual(md.keyGroups.map((g) => g.map((e) => e.kind)), [['age']]);
   });
 
   it('ignores comments inside the block', () => {
     const m = tree({ age: [AGE], lastmodified: '2024-05-01T10:00:00Z' }) as Mapping;
     m.items.unshift({ key: new Comment(' note'), value: null });
-    assert.equal(parseMetadata(m).keyGroups[0][0].fields.recipient, 'age1abc');
+    assert.equal(parseMetadata(m, KINDS).keyGroups[0][0].fields.recipient, 'age1abc');
   });
 
   it('refuses what sops refuses', () => {
     const base = { lastmodified: '2024-05-01T10:00:00Z' };
-    assert.throws(() => parseMetadata(tree({ ...base, kms: [], pgp: null }) as Mapping), err(/^No keys found in file$/));
-    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], encrypted_suffix: '_e', unencrypted_regex: 'x' }) as Mapping), err(/Cannot use more than one of/));
-    assert.throws(() => parseMetadata(tree({ ...base, pgp: [{ ...PGP, created_at: 'yesterday' }] }) as Mapping), err(/created_at of a pgp key/));
-    assert.throws(() => parseMetadata(tree({ ...base, pgp: [{ fp: 'X', enc: 'E' }] }) as Mapping), err(/created_at/));
-    assert.throws(() => parseMetadata(tree({ age: [AGE] }) as Mapping), err(/lastmodified/));
-    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], shamir_threshold: 'two' }) as Mapping), err(/shamir_threshold/));
-    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], mac_only_encrypted: 'yes' }) as Mapping), err(/mac_only_encrypted/));
-    assert.throws(() => parseMetadata(tree({ ...base, age: 'age1x' }) as Mapping), err(/'age' expected a list/));
+    assert.throws(() => parseMetadata(tree({ ...base, kms: [], pgp: null }) as Mapping, KINDS), err(/^No keys found in file$/));
+    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], encrypted_suffix: '_e', unencrypted_regex: 'x' }) as Mapping, KINDS), err(/Cannot use more than one of/));
+    assert.throws(() => parseMetadata(tree({ ...base, pgp: [{ ...PGP, created_at: 'yesterday' }] }) as Mapping, KINDS), err(/created_at of a pgp key/));
+    assert.throws(() => parseMetadata(tree({ ...base, pgp: [{ fp: 'X', enc: 'E' }] }) as Mapping, KINDS), err(/created_at/));
+    assert.throws(() => parseMetadata(tree({ age: [AGE] }) as Mapping, KINDS), err(/lastmodified/));
+    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], shamir_threshold: 'two' }) as Mapping, KINDS), err(/shamir_threshold/));
+    assert.throws(() => parseMetadata(tree({ ...base, age: [AGE], mac_only_encrypted: 'yes' }) as Mapping, KINDS), err(/mac_only_encrypted/));
+    assert.throws(() => parseMetadata(tree({ ...base, age: 'age1x' }) as Mapping, KINDS), err(/'age' expected a list/));
   });
 });
 
@@ -133,7 +138,7 @@ describe('metadata: emission like sops 3.13', () => {
   });
 
   it('writes one group flat with every map sorted, empty lists and defaults omitted', () => {
-    const m = metadataToMapping(one());
+    const m = metadataToMapping(one(), KINDS);
     assert.deepEqual(plain(m), [
       ['age', [[['enc', AGE.enc], ['recipient', 'age1abc']]]],
       ['kms', [[['arn', 'arn:k'], ['aws_profile', ''], ['context', [['a', '2'], ['z', '1']]], ['created_at', '2020-01-01T00:00:00Z'], ['enc', 'Zm9v']]]],
@@ -151,7 +156,7 @@ describe('metadata: emission like sops 3.13', () => {
     md.shamirThreshold = 2;
     md.macOnlyEncrypted = true;
     md.rule = { kind: 'encrypted_comment_regex', value: 'sops:enc' };
-    const m = metadataToMapping(md);
+    const m = metadataToMapping(md, KINDS);
     assert.deepEqual(keysOf(m), ['encrypted_comment_regex', 'key_groups', 'lastmodified', 'mac', 'mac_only_encrypted', 'shamir_threshold', 'version']);
     const groups = m.get('key_groups') as Mapping[];
     assert.deepEqual(groups.map(keysOf), [['age', 'hc_vault', 'pgp'], ['age', 'hc_vault']]);
@@ -162,7 +167,7 @@ describe('metadata: emission like sops 3.13', () => {
 
   it('round-trips every field through parse', () => {
     for (const md of [one(), { ...one(), keyGroups: [[{ kind: 'hc_vault', fields: { vault_address: 'https://v:8200', engine_path: 'transit', key_name: 'k', created_at: '2020-01-01T00:00:00Z', enc: 'vault:v1:x' } }], [{ kind: 'azure_kv', fields: { vault_url: 'https://a.vault.azure.net', name: 'n', version: 'v', created_at: '2020-01-01T00:00:00Z', enc: 'e' } }, { kind: 'gcp_kms', fields: { resource_id: 'projects/p', created_at: '2020-01-01T00:00:00Z', enc: 'e' } }, { kind: 'hckms', fields: { key_id: 'r:k', created_at: '2020-01-01T00:00:00Z', enc: 'e' } }]], shamirThreshold: 2, macOnlyEncrypted: true }]) {
-      const back = parseMetadata(metadataToMapping(md));
+      const back = parseMetadata(metadataToMapping(md, KINDS), KINDS);
       const expectGroups = md.keyGroups.map((g) =>
         g.map((e) => ({ kind: e.kind, fields: { ...e.fields, ...(e.fields.created_at ? { created_at: String(e.fields.created_at).replace(/\.\d+Z$/, 'Z') } : {}) } })),
       );

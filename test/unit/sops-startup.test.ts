@@ -9,8 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/paths.js';
 
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-// config/memo.ts is only the flag the entry point sets for a run (startRun): no config code.
-const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\//, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts|memo\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
+// The key kinds' descriptors (src/keys/registry.ts, src/keys/kinds/) are light and give the help its key flags; the
+// .sops.yaml memo switch (src/config/memo.ts) is a flag the entry point sets. Neither loads key code or config code.
+const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\/(?!registry\.ts$|kinds\/)/, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts|memo\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
 
 function modulesLoadedBy(argv: string[]): { loaded: string[]; code: number | null } {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'sops-trace-'));

@@ -485,7 +485,10 @@ function dataOf(v: unknown): unknown {
 
 function commentTexts(v: unknown, out: string[] = []): string[] {
   if (v instanceof Comment) out.push(v.text);
-  else if (v instanceof Mapping) for (const it of v.items) commentTexts(it.key, out), commentTexts(it.value, out);
+  else if (v instanceof Mapping) for (const it of v.items) {
+    commentTexts(it.key, out);
+    commentTexts(it.value, out);
+  }
   else if (Array.isArray(v)) for (const x of v) commentTexts(x, out);
   return out;
 }

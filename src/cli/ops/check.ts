@@ -3,10 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { openEncrypted, isSopsEncrypted } from '../../engine.js';
+import { openEncrypted, isSopsEncrypted, readMetadata } from '../../engine.js';
 import { ExitCode, asSopsError, printable } from '../../errors.js';
 import { isEncrypted } from '../../sops/cipher.js';
-import { splitMetadata, parseMetadata } from '../../sops/metadata.js';
+import { splitMetadata } from '../../sops/metadata.js';
 import { metadataKeyOf, storeNameFor } from '../../sops/store.js';
 import { getStore } from '../../sops/stores/index.js';
 import { Mapping, type Value } from '../../sops/tree.js';
@@ -97,7 +97,7 @@ function plainValues(store: Awaited<ReturnType<typeof getStore>>, bytes: Uint8Ar
   const branches = store.loadEncrypted(bytes);
   const meta = splitMetadata(branches, metadataKeyOf(store.name));
   if (!meta) return [];
-  const md = parseMetadata(meta);
+  const md = readMetadata(meta);
   const rule = store.name === 'binary' ? null : md.rule;
   // Encrypting a copy with a throwaway key marks every selected leaf: a selected leaf that was not already
   // ciphertext is a plain value.
@@ -107,15 +107,15 @@ function plainValues(store: Awaited<ReturnType<typeof getStore>>, bytes: Uint8Ar
   const visit = (orig: Value, sealed: Value, path: PathStep[]) => {
     if (orig instanceof Mapping && sealed instanceof Mapping) {
       orig.items.forEach((it, i) => {
-        if (typeof it.key === 'string') visit(it.value, sealed.items[i]!.value, [...path, it.key]);
+        if (typeof it.key === 'string') visit(it.value, sealed.items[i].value, [...path, it.key]);
       });
     } else if (Array.isArray(orig) && Array.isArray(sealed)) {
-      orig.forEach((v, i) => visit(v, sealed[i]!, [...path, i]));
+      orig.forEach((v, i) => { visit(v, sealed[i], [...path, i]); });
     } else if (orig !== sealed && !(typeof orig === 'string' && isEncrypted(orig))) {
       if (typeof sealed === 'string' && isEncrypted(sealed)) found.push(formatPath(path));
     }
   };
-  branches.forEach((b, i) => visit(b, probe[i]!, []));
+  branches.forEach((b, i) => { visit(b, probe[i], []); });
   return found;
 }
 
@@ -141,7 +141,7 @@ async function checkFile(
   try {
     for (const p of plainValues(store, bytes)) out.push({ file: display, kind: 'plain-value', detail: `${p} must be encrypted by the file's rule but is in clear text` });
   } catch (err) {
-    out.push({ file: display, kind: 'invalid', detail: asSopsError(err).message.split('\n')[0]! });
+    out.push({ file: display, kind: 'invalid', detail: asSopsError(err).message.split('\n')[0] });
     return;
   }
   if (!opts.mac) return;
@@ -157,7 +157,7 @@ async function checkFile(
     } else if (e.code === ExitCode.ErrorDecryptingTree) {
       // Plain values are already reported above; anything else that fails to decrypt is a finding of its own.
       if (!out.some((f) => f.file === display && f.kind === 'plain-value')) out.push({ file: display, kind: 'mac', detail: `does not decrypt: ${e.message.split('\n')[0]}` });
-    } else out.push({ file: display, kind: 'invalid', detail: e.message.split('\n')[0]! });
+    } else out.push({ file: display, kind: 'invalid', detail: e.message.split('\n')[0] });
   }
 }
 

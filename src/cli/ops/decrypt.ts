@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../../engine.js';
 import { readInput, writeAtomic } from '../../io.js';
 import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../../errors.js';
-import { decSuffix, sniffStore } from '../../helm/resolve.js';
+import { decSuffix } from '../../helm/resolve.js';
 import type { FileCommandArgs } from '../args.js';
 import { info, lockOptions, reportError, warn, writeStdout } from '../console.js';
 import { eachFile } from '../command.js';
@@ -12,7 +12,7 @@ import { checkStdinUse, readStdinInput, readsStdin } from './stdin.js';
 import { withFileLock } from '../../lock.js';
 import { fetchRemote, isRemote, remoteFileName } from '../../helm/remote.js';
 import { redactUrl } from '../../redact.js';
-import { storeNameFor } from '../../sops/store.js';
+import { storeNameFor, storeOfContent } from '../../sops/store.js';
 import { Unsupported, defaultBackend, type Backend } from '../../helm/backends.js';
 import { decryptWithBackend } from '../../helm/resolve.js';
 import { Delivery } from '../../helm/deliver.js';
@@ -44,7 +44,7 @@ async function readEncrypted(file: string, args: FileCommandArgs): Promise<{ byt
 function formatOf(bytes: Uint8Array, args: FileCommandArgs): string | undefined {
   if (args.common.inputType) return args.common.inputType;
   if (args.filenameOverride && storeNameFor(args.filenameOverride) !== 'binary') return undefined;
-  return sniffStore(bytes);
+  return storeOfContent(bytes);
 }
 
 export async function runDecrypt(mode: Mode, args: FileCommandArgs): Promise<number> {

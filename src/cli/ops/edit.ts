@@ -2,18 +2,18 @@
 // Unchanged values keep their exact ENC strings; no change leaves the file byte-identical; the original is never damaged.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { encryptBytes } from '../../engine.js';
+import { encryptBytes, metadataMapping, readMetadata, sealProblem } from '../../engine.js';
 import { ExitCode, HelmSecretsError, OwnCheck, SopsError, asSopsError } from '../../errors.js';
 import { storeNameFor, type Store, type StoreName } from '../../sops/store.js';
 import type { Branches } from '../../sops/tree.js';
-import { attachMetadata, metadataToMapping, parseMetadata, splitMetadata, type Metadata } from '../../sops/metadata.js';
+import { attachMetadata, splitMetadata, type Metadata } from '../../sops/metadata.js';
 import { metadataKeyOf } from '../../sops/store.js';
 import { commit, openSession, seal } from '../../edit/change.js';
 import { askYesNo, runEditor } from '../../edit/editor.js';
 import { Unsupported, defaultBackend, type Backend } from '../../helm/backends.js';
 import { callCustom } from '../../helm/custombackend.js';
 import { PrivateDir } from '../../edit/private.js';
-import { branchesEqual, reservedKeyOf } from '../../edit/treeops.js';
+import { branchesEqual } from '../../edit/treeops.js';
 import { getStore } from '../../sops/stores/index.js';
 import type { FileCommandArgs } from '../args.js';
 import { info, lockOptions, reportError, warn } from '../console.js';
@@ -34,7 +34,7 @@ type Outcome = { kind: 'unchanged' } | { kind: 'changed'; bytes: Uint8Array; bra
 /** First line only: parser messages may carry a code frame with the edited (secret) text. */
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!;
+  return msg.split('\n')[0];
 }
 
 /**
@@ -61,12 +61,12 @@ async function editLoop(file: string, plain: Uint8Array, store: Store, baseline:
       try {
         const shown = metadata ? readWithMetadata(store, edited) : { branches: store.loadPlain(edited), metadata: undefined };
         const branches = shown.branches;
-        const reserved = reservedKeyOf(store.name, branches);
+        const cannot = sealProblem(store.name, branches);
         if (shown.metadata && shown.metadata.keyGroups.every((g) => g.length === 0)) problem = 'no master keys are left, so the file could not be encrypted';
-        else if (reserved) problem = `the key '${reserved}' is reserved for SOPS metadata`;
-        else if (branches.length === 0) problem = 'the file has no document';
+        else if (cannot?.kind === 'reserved') problem = `the key '${cannot.key}' is reserved for SOPS metadata`;
+        else if (cannot) problem = 'the file has no document';
         else {
-          const sameKeys = !metadata || JSON.stringify(metadataToMapping(shown.metadata!)) === JSON.stringify(metadataToMapping(metadata));
+          const sameKeys = !metadata || JSON.stringify(metadataMapping(shown.metadata!)) === JSON.stringify(metadataMapping(metadata));
           if (baseline && sameKeys && branchesEqual(branches, baseline)) return { kind: 'unchanged' };
           return { kind: 'changed', bytes: edited, branches, metadata: shown.metadata };
         }
@@ -95,7 +95,7 @@ function readWithMetadata(store: Store, edited: Uint8Array): { branches: Branche
   if (!meta) throw new SopsError('the sops metadata is missing', ExitCode.CouldNotReadInputFile);
   let metadata: Metadata;
   try {
-    metadata = parseMetadata(meta);
+    metadata = readMetadata(meta);
   } catch (err) {
     throw new SopsError(`the sops metadata is invalid: ${firstLine(err)}`, ExitCode.CouldNotReadInputFile);
   }
@@ -106,7 +106,7 @@ function readWithMetadata(store: Store, edited: Uint8Array): { branches: Branche
 function editorText(store: Store, branches: Branches, metadata?: Metadata): Uint8Array {
   if (!metadata) return store.emitPlain(branches);
   const copy = store.loadPlain(store.emitPlain(branches));
-  attachMetadata(copy, metadataToMapping(metadata), metadataKeyOf(store.name));
+  attachMetadata(copy, metadataMapping(metadata), metadataKeyOf(store.name));
   return store.emitEncrypted(copy);
 }
 
@@ -156,7 +156,7 @@ export async function runEdit(args: FileCommandArgs, env: NodeJS.ProcessEnv, usa
     throw OwnCheck.noFile();
   }
   if (args.files.length > 1) throw new HelmSecretsError('Error: edit takes exactly one FILE.');
-  const file = args.files[0]!;
+  const file = args.files[0];
   try {
     const cwd = args.common.cwd ?? process.cwd();
     const runEnv = args.common.env ?? env;

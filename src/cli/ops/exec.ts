@@ -51,8 +51,8 @@ export function lookupUser(name: string): UserInfo {
       .find((l) => l.split(':')[0] === name);
   }
   const f = line?.split(':');
-  if (!f || f.length < 7 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!)) throw new SopsError(`--user: no such user: ${name}`, ExitCode.Generic);
-  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! };
+  if (!f || f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) throw new SopsError(`--user: no such user: ${name}`, ExitCode.Generic);
+  return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
 }
 
 function childEnv(base: NodeJS.ProcessEnv, pristine: boolean, values: Record<string, string>, user?: UserInfo): NodeJS.ProcessEnv {
@@ -71,7 +71,7 @@ function runShell(command: string, env: NodeJS.ProcessEnv, o: ExecOptions, user?
       detached: o.background,
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
-    child.once('error', (err) => reject(new SopsError(`could not run the command: ${(err as NodeJS.ErrnoException).code ?? err.message}`, ExitCode.Generic)));
+    child.once('error', (err) => { reject(new SopsError(`could not run the command: ${(err as NodeJS.ErrnoException).code ?? err.message}`, ExitCode.Generic)); });
     if (o.background) {
       child.once('exit', () => onExit?.());
       child.once('spawn', () => {
@@ -156,7 +156,7 @@ function feedFifo(path: string, plain: Uint8Array): { done: Promise<void>; stop:
       } catch {
         /* EAGAIN: empty */
       }
-      setTimeout(() => closeSync(fd), 0);
+      setTimeout(() => { closeSync(fd); }, 0);
     } catch {
       /* already gone */
     }

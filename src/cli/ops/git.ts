@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { decryptBytes, encryptBytes, isSopsEncrypted } from '../../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../../errors.js';
 import { readInput, writeAtomic } from '../../io.js';
-import { storeNameFor, type StoreName } from '../../sops/store.js';
+import { storeNameFor, storeOfContent, type StoreName } from '../../sops/store.js';
 import { extractFlags } from '../../edit/cmdargs.js';
 import { describeConflict, renderConflictView } from '../../edit/conflictview.js';
 import { mergeEncrypted } from '../../edit/gitmerge.js';
@@ -25,7 +25,7 @@ function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
 }
 
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.,:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** How git should call us: the Node binary and the script that is running now, both absolute. */
@@ -78,25 +78,12 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 /** The store to read a blob with: by extension, else (git's temporary names may lose it) by content. */
 export function storeForContent(path: string, bytes: Uint8Array): StoreName {
   const byName = storeNameFor(path);
-  if (byName !== 'binary') return byName;
-  const text = Buffer.from(bytes).toString('utf8');
-  const head = text.trimStart();
-  if (head.startsWith('{')) {
-    try {
-      const keys = Object.keys(JSON.parse(text) as object);
-      return keys.every((k) => k === 'data' || k === 'sops') ? 'binary' : 'json';
-    } catch {
-      return 'json';
-    }
-  }
-  if (/^sops_(mac|version)=/m.test(text)) return 'dotenv';
-  if (/^\[sops\]\s*$/m.test(text)) return 'ini';
-  return 'yaml';
+  return byName !== 'binary' ? byName : (storeOfContent(bytes) ?? 'yaml');
 }
 
 async function textconv(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git textconv needs exactly one FILE', ExitCode.NoFileSpecified);
-  const file = argv[0]!;
+  const file = argv[0];
   const bytes = await readInput(file);
   if (!isSopsEncrypted(bytes, file)) {
     await writeStdout(bytes);
@@ -177,7 +164,7 @@ function indexBlob(path: string, env: NodeJS.ProcessEnv): Uint8Array | undefined
  */
 async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git clean needs the path (git passes %f)', ExitCode.NoFileSpecified);
-  const path = argv[0]!;
+  const path = argv[0];
   const plain = await stdinBytes();
   if (isSopsEncrypted(plain, path)) {
     await writeStdout(plain);
@@ -206,7 +193,7 @@ async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 /** git's smudge filter (`git smudge %f`): the encrypted blob on stdin, the plaintext for the work tree on stdout. */
 async function smudgeFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git smudge needs the path (git passes %f)', ExitCode.NoFileSpecified);
-  const path = argv[0]!;
+  const path = argv[0];
   const bytes = await stdinBytes();
   if (!isSopsEncrypted(bytes, path)) {
     await writeStdout(bytes);

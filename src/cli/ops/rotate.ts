@@ -7,7 +7,9 @@ import { readInput, writeAtomic } from '../../io.js';
 import type { KeySpec } from '../../keys/types.js';
 import { SOPS_COMPAT_VERSION } from '../../sops/metadata.js';
 import { newer } from '../../edit/change.js';
-import { keyIdentity, keyLabel, specOf } from '../../edit/keydiff.js';
+import { specOf } from '../../edit/keydiff.js';
+import { keyIdentity } from '../../sops/keyentry.js';
+import { keyFlags, keySummary as keyLabel } from '../../keys/registry.js';
 import type { FileCommandArgs } from '../args.js';
 import { eachFile } from '../command.js';
 import { keyFlagOptions } from '../options.js';
@@ -17,7 +19,7 @@ import { withFileLock } from '../../lock.js';
 
 
 /** Master keys named by `PREFIX-KIND` flags (rotate's --add-age, groups add's --age with an empty prefix). */
-export async function specsFor(values: FileCommandArgs['values'], prefix: string, env: NodeJS.ProcessEnv, kms: { encryptionContext?: string; awsProfile?: string } = {}): Promise<KeySpec[]> {
+export async function specsFor(values: FileCommandArgs['values'], prefix: string, env: NodeJS.ProcessEnv, kmsOptions: { encryptionContext?: string; awsProfile?: string } = {}): Promise<KeySpec[]> {
   const { keySpecsFromFlags } = await import('../../config/config.js');
   const get = (k: string): string[] | undefined => {
     const v = values[prefix ? `${prefix}-${k}` : k];
@@ -28,7 +30,7 @@ export async function specsFor(values: FileCommandArgs['values'], prefix: string
   for (const [k, v] of Object.entries(env)) if (!k.startsWith('SOPS_')) clean[k] = v;
   return (
     keySpecsFromFlags(
-      { age: get('age'), pgp: get('pgp'), kms: get('kms'), gcpKms: get('gcp-kms'), azureKv: get('azure-kv'), hcVaultTransit: get('hc-vault-transit'), hckms: get('hckms'), ...kms },
+      { keys: Object.fromEntries(keyFlags().map((f) => [f.name, get(f.name)])), ...kmsOptions },
       clean,
     ) ?? []
   );
@@ -70,7 +72,7 @@ export async function runRotate(args: FileCommandArgs, env: NodeJS.ProcessEnv): 
     for (const s of add) if (!first.some((x) => keyIdentity(x) === keyIdentity(s))) first.push(s);
     const after = groups.map((g) => g.filter((s) => !rm.has(keyIdentity(s))));
     for (const [i, g] of after.entries()) {
-      const removed = groups[i]!.filter((s) => rm.has(keyIdentity(s)));
+      const removed = groups[i].filter((s) => rm.has(keyIdentity(s)));
       for (const s of removed) info(`${file}: removing ${keyLabel(s)}`);
       if (g.length === 0) throw new SopsError(`removing those keys would leave key group ${i + 1} empty`, ExitCode.NoEncryptionKeyFound);
     }
@@ -86,7 +88,7 @@ export async function runRotate(args: FileCommandArgs, env: NodeJS.ProcessEnv): 
       info(`${file}: rotated (new data key, every value re-encrypted)${args.output ? ` into ${args.output}` : ''}`);
     }
   };
-  const files = await expandFiles(args.files, args.values.recursive === true, (f) => info(`${f}: skipped, not a sops file`));
+  const files = await expandFiles(args.files, args.values.recursive === true, (f) => { info(`${f}: skipped, not a sops file`); });
   if (args.output && files.length > 1) throw new SopsError('--output takes exactly one input file', ExitCode.ConflictingParameters);
   return eachFile(files, async (file) => {
     try {

@@ -37,7 +37,7 @@ export function jsonToValue(text: string): Value {
   if (Array.isArray(parsed)) {
     // Lists are read as the value of a one-key object, so their elements get the JSON store's types.
     const doc = store.loadPlain(Buffer.from(`{"v":${text}}`, 'utf8'));
-    return (doc[0]!.get('v') ?? []) as Value;
+    return (doc[0].get('v') ?? []);
   }
   try {
     return store.loadPlain(Buffer.from(text, 'utf8'))[0] ?? new Mapping();
@@ -66,12 +66,12 @@ export async function runSet(args: FileCommandArgs, env: NodeJS.ProcessEnv): Pro
       );
     }
     file = args.files[0]!;
-    const steps = treePath(args.files[1]!);
+    const steps = treePath(args.files[1]);
     let text: string;
     if (fromStdin) text = await readStdin();
     else if (fromFile) {
       // A regular file only: --value-file /dev/zero or a FIFO must not hang the command.
-      text = Buffer.from(await readInput(args.files[2]!)).toString('utf8');
+      text = Buffer.from(await readInput(args.files[2])).toString('utf8');
     } else text = args.files[2]!;
     const value = jsonToValue(text);
 
@@ -84,7 +84,7 @@ export async function runSet(args: FileCommandArgs, env: NodeJS.ProcessEnv): Pro
       setPath(branch, steps, value);
       // As sops: --output-type rewrites the file in that format, even for an unchanged value unless --idempotent.
       const converting = session.output !== session.opened.store;
-      const sealed = converting && !args.values.idempotent === true ? seal(session, session.opened.branches) : sealIfChanged(session, session.opened.branches);
+      const sealed = converting && (!args.values.idempotent) ? seal(session, session.opened.branches) : sealIfChanged(session, session.opened.branches);
       if (sealed) await commit(target, sealed);
       return !!sealed;
     });
@@ -100,7 +100,7 @@ export async function runUnset(args: FileCommandArgs, env: NodeJS.ProcessEnv): P
   try {
     if (args.files.length !== 2) throw new SopsError('unset needs FILE and PATH', ExitCode.NoFileSpecified);
     file = args.files[0]!;
-    const steps = treePath(args.files[1]!);
+    const steps = treePath(args.files[1]);
     const target = file;
     const removed = await withFileLock(target, lockOptions(args.common.env ?? env, 'unset'), async () => {
       const session = await openSession(target, { ...args.common, warn });

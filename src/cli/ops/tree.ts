@@ -38,7 +38,7 @@ export async function expandFiles(paths: readonly string[], recursive: boolean, 
     const below: string[] = [];
     walk(p, below);
     for (const f of below) {
-      let sops = false;
+      let sops: boolean;
       try {
         sops = isSopsEncrypted(await readInput(f), f);
       } catch {

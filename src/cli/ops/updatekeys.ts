@@ -1,14 +1,16 @@
 // updatekeys FILE...: make a file's master keys (groups, threshold) match its .sops.yaml creation rule by
 // re-wrapping the same data key. Values, MAC and lastmodified are untouched; keys that stay keep their entries.
 import { resolve } from 'node:path';
-import { openEncrypted } from '../../engine.js';
+import { metadataMapping, openEncrypted } from '../../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../../errors.js';
 import { readInput, writeAtomic } from '../../io.js';
 import type { KeyContext, KeyEntry, KeySpec } from '../../keys/types.js';
 import { metadataKeyOf, type Store } from '../../sops/store.js';
-import { attachMetadata, metadataToMapping, splitMetadata, type Metadata } from '../../sops/metadata.js';
+import { attachMetadata, splitMetadata, type Metadata } from '../../sops/metadata.js';
 import { askYesNo } from '../../edit/editor.js';
-import { diffKeyGroups, keyIdentity, keyLabel, type GroupDiff } from '../../edit/keydiff.js';
+import { diffKeyGroups, type GroupDiff } from '../../edit/keydiff.js';
+import { keyIdentity } from '../../sops/keyentry.js';
+import { keyFlags, keySummary as keyLabel } from '../../keys/registry.js';
 import type { FileCommandArgs } from '../args.js';
 import { eachFile } from '../command.js';
 import { expandFiles } from './tree.js';
@@ -52,11 +54,11 @@ export function describePlan(md: Metadata, plan: KeyPlan): string {
 export async function rewrap(dataKey: Uint8Array, md: Metadata, plan: KeyPlan, ctx: KeyContext): Promise<KeyEntry[][]> {
   const { wrapDataKey } = await import('../../keys/datakey.js');
   if (plan.groups.length === 1 && md.keyGroups.length === 1 && plan.threshold === 0) {
-    const existing = new Map(md.keyGroups[0]!.map((e) => [keyIdentity(e), e]));
-    const fresh = plan.groups[0]!.filter((s) => !existing.has(keyIdentity(s)));
-    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0]! : [];
+    const existing = new Map(md.keyGroups[0].map((e) => [keyIdentity(e), e]));
+    const fresh = plan.groups[0].filter((s) => !existing.has(keyIdentity(s)));
+    const wrapped = fresh.length ? (await wrapDataKey(dataKey, [fresh], undefined, ctx)).keyGroups[0] : [];
     const byId = new Map(wrapped.map((e) => [keyIdentity(e), e]));
-    return [plan.groups[0]!.map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
+    return [plan.groups[0].map((s) => existing.get(keyIdentity(s)) ?? byId.get(keyIdentity(s))!)];
   }
   return (await wrapDataKey(dataKey, plan.groups, plan.threshold || undefined, ctx)).keyGroups;
 }
@@ -69,11 +71,12 @@ export function withMetadata(store: Store, bytes: Uint8Array, md: Metadata): Uin
   const branches = store.loadEncrypted(bytes);
   const key = metadataKeyOf(store.name);
   splitMetadata(branches, key);
-  attachMetadata(branches, metadataToMapping(md), key);
+  attachMetadata(branches, metadataMapping(md), key);
   return store.emitEncrypted(branches);
 }
 
-const KEY_ENV = ['SOPS_AGE_RECIPIENTS', 'SOPS_PGP_FP', 'SOPS_KMS_ARN', 'SOPS_GCP_KMS_IDS', 'SOPS_AZURE_KEYVAULT_URLS', 'SOPS_VAULT_URIS', 'SOPS_HUAWEICLOUD_KMS_IDS'];
+/** The key kinds' variables (src/keys/registry.ts): only the creation rule may name the new keys. */
+const KEY_ENV = keyFlags().map((f) => f.env);
 
 /** sops looks the config up before anything else and exits 1 (its lookup error as a generic error), not 61. */
 function noConfig(): SopsError {
@@ -84,6 +87,7 @@ export async function updateOne(file: string, opts: { configPath?: string; env: 
   const cwd = process.cwd();
   const { configFor, loadConfig, creationRuleFor } = await import('../../config/config.js');
   const env = { ...opts.env };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing variables from a copy of the environment
   for (const k of KEY_ENV) delete env[k];
   const configPath = configFor(file, cwd, env, opts.configPath);
   if (!configPath) throw noConfig();
@@ -131,7 +135,7 @@ export async function runUpdatekeys(args: FileCommandArgs, env: NodeJS.ProcessEn
     threshold: args.flags.shamirThreshold,
     common: { ...args.common, warn },
   };
-  const files = await expandFiles(args.files, args.values.recursive === true, (f) => info(`${f}: skipped, not a sops file`));
+  const files = await expandFiles(args.files, args.values.recursive === true, (f) => { info(`${f}: skipped, not a sops file`); });
   return eachFile(files, async (file) => {
     try {
       await withFileLock(file, lockOptions(opts.env, 'updatekeys'), () => updateOne(file, opts));

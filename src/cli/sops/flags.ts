@@ -41,7 +41,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
   const kinds = new Map<string, FlagKind>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
@@ -59,7 +59,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
     const name = eq < 0 ? body : body.slice(0, eq);
     const spec = byName.get(name);
     if (!spec || name === '' || name.startsWith('-')) throw usageError(`flag provided but not defined: -${name}`);
-    const canonical = spec.names[0]!;
+    const canonical = spec.names[0];
     let value: string;
     if (spec.kind === 'bool') {
       value = eq < 0 ? 'true' : body.slice(eq + 1);

@@ -12,15 +12,18 @@ import { parseTreePath } from '../../sops/treepath.js';
 import { lockOptions, reportError, setStyle, warn, writeStdout } from '../console.js';
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
+import { kindsInFlagOrder } from '../../keys/registry.js';
 
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
-const KEYS = flags('string', 'kms,k', 'aws-profile', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'pgp,p', 'age,a');
+/** The key kinds' flags (src/keys/registry.ts), in sops's order, with their one-letter aliases. */
+const KIND_FLAGS = kindsInFlagOrder().map((k) => k.flag);
+const KIND_NAMES = KIND_FLAGS.map((f) => f.name);
+const KEYS = flags('string', ...KIND_FLAGS.map((f) => (f.short ? `${f.name},${f.short}` : f.name)), 'aws-profile');
 const RULES = [
   ...flags('string', 'unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex', 'encrypted-regex', 'encryption-context'),
   ...flags('int', 'shamir-secret-sharing-threshold'),
 ];
 const TYPES = flags('string', 'input-type', 'output-type');
-const KIND_NAMES = ['gcp-kms', 'hckms', 'azure-kv', 'kms', 'hc-vault-transit', 'age', 'pgp'];
 const ADD_RM = flags('string', ...KIND_NAMES.flatMap((k) => [`add-${k}`, `rm-${k}`]));
 /** sops's app-level flags that its subcommands read too (c.GlobalString): accepted on either side of the name. */
 const SHARED = [
@@ -57,7 +60,7 @@ const COMMANDS: Record<string, FlagSpec[]> = {
   filestatus: flags('string', 'input-type'),
   'groups add': [
     ...flags('string', 'file,f', 'aws-profile', 'encryption-context'),
-    ...flags('slice', 'pgp', 'kms', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'),
+    ...flags('slice', ...KIND_NAMES),
     ...flags('bool', 'in-place,i'),
     ...flags('int', 'shamir-secret-sharing-threshold'),
     ...KEYSERVICE,
@@ -67,8 +70,7 @@ const COMMANDS: Record<string, FlagSpec[]> = {
 
 /** Options the file-command parser (../args.ts) takes under the same name: passed on as `--name=value`. */
 const FORWARD = new Set([
-  'in-place', 'output', 'input-type', 'output-type', 'extract', 'ignore-mac', 'config', 'indent', 'age', 'pgp', 'kms', 'gcp-kms',
-  'azure-kv', 'hc-vault-transit', 'hckms', 'encryption-context', 'aws-profile', 'unencrypted-suffix', 'encrypted-suffix',
+  'in-place', 'output', 'input-type', 'output-type', 'extract', 'ignore-mac', 'config', 'indent', ...KIND_NAMES, 'encryption-context', 'aws-profile', 'unencrypted-suffix', 'encrypted-suffix',
   'unencrypted-regex', 'encrypted-regex', 'unencrypted-comment-regex', 'encrypted-comment-regex', 'mac-only-encrypted',
   'shamir-secret-sharing-threshold', 'decryption-order', 'yes', 'verbose', 'filename-override', 'show-master-keys',
   'value-file', 'value-stdin', 'idempotent', 'recursive', 'background', 'pristine', 'user', 'no-fifo', 'filename', 'file',
@@ -85,7 +87,7 @@ function forward(p: ParsedFlags, only?: (name: string) => boolean): string[] {
       if (vals[vals.length - 1] === 'true') out.push(`--${name}`);
     } else if (kind === 'slice') for (const v of vals) out.push(`--${name}=${v}`);
     // A string or int flag given twice: the last one counts, as in Go.
-    else out.push(`--${name}=${vals[vals.length - 1]!}`);
+    else out.push(`--${name}=${vals[vals.length - 1]}`);
   }
   return out;
 }
@@ -159,7 +161,7 @@ async function decrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
     return decryptBytes(bytes, name, { ...args.common, extract: extract || undefined, warn });
   };
   if (inPlace) {
-    await withFileLock(file!, lockOptions(args.common.env ?? env, 'decrypt -i'), async () => writeAtomic(file!, await run()));
+    await withFileLock(file, lockOptions(args.common.env ?? env, 'decrypt -i'), async () => writeAtomic(file, await run()));
   } else if (output) await writeAtomic(output, await run(), 0o600);
   else await writeStdout(await run());
   return 0;
@@ -180,13 +182,13 @@ async function encrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
   const args = await engineArgs(p, env, 'encrypt');
   const { encryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
-  const name = override ?? file!;
+  const name = override ?? file;
   const run = async (): Promise<Uint8Array> => {
     const bytes = file === undefined ? await readStdin() : await readInput(file);
     return encryptBytes(bytes, name, { ...args.common, flags: args.flags });
   };
   if (inPlace) {
-    await withFileLock(file!, lockOptions(args.common.env ?? env, 'encrypt -i'), async () => writeAtomic(file!, await run()));
+    await withFileLock(file, lockOptions(args.common.env ?? env, 'encrypt -i'), async () => writeAtomic(file, await run()));
   } else if (output) await writeAtomic(output, await run());
   else await writeStdout(await run());
   return 0;
@@ -217,13 +219,13 @@ async function set(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (!stdin && p.positionals.length !== 3) {
     throw new SopsError('Error: no file specified, or index and value are missing. Need precisely 3 positional arguments.', ExitCode.NoFileSpecified);
   }
-  treePathOr(p.positionals[1]!, 'Invalid set index format');
+  treePathOr(p.positionals[1], 'Invalid set index format');
   return plugin('set', [...forward(p, (n) => n !== 'shamir-secret-sharing-threshold'), '--', ...p.positionals], env);
 }
 
 async function unset(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (p.positionals.length !== 2) throw new SopsError('Error: no file specified, or index is missing', ExitCode.NoFileSpecified);
-  treePathOr(p.positionals[1]!, 'Invalid unset index format');
+  treePathOr(p.positionals[1], 'Invalid unset index format');
   return plugin('unset', [...forward(p, (n) => n !== 'shamir-secret-sharing-threshold'), '--', ...p.positionals], env);
 }
 
@@ -243,7 +245,7 @@ async function rotate(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const inPlace = isSet(p, 'in-place');
   const output = last(p, 'output');
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
-  const changesKeys = ADD_RM.some((s) => last(p, s.names[0]!));
+  const changesKeys = ADD_RM.some((s) => last(p, s.names[0]));
   if (!existsSync(file)) {
     if (changesKeys) {
       throw new SopsError(`Error: cannot add or remove keys on non-existent file ${JSON.stringify(resolve(file))}, use the \`edit\` subcommand instead.`, ExitCode.CannotChangeKeysFromNonExistentFile);
@@ -275,7 +277,7 @@ async function execFile(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number>
 
 async function filestatus(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (p.positionals.length < 1) throw new SopsError('Error: no file specified', ExitCode.NoFileSpecified);
-  return plugin('filestatus', [...forward(p), '--', p.positionals[0]!], env);
+  return plugin('filestatus', [...forward(p), '--', p.positionals[0]], env);
 }
 
 /** sops groups add|delete: the subcommand's own flags, then the plugin's groups command. */
@@ -290,7 +292,7 @@ async function groups(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write((commandHelp('groups') ?? SOPS_HELP) + '\n');
     return 0;
   }
-  const p = parseFlags(rest, COMMANDS[`groups ${sub}`]!, true);
+  const p = parseFlags(rest, COMMANDS[`groups ${sub}`], true);
   refuseKeyServices(p, env);
   if (sub === 'add' && p.positionals.length) throw new SopsError('error: no positional arguments allowed', ExitCode.Generic);
   if (sub === 'delete' && p.positionals.length !== 1) throw new SopsError('error: exactly one positional argument (index) required', ExitCode.Generic);
@@ -307,7 +309,7 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (modes.length > 1) {
     warn('More than one command (--encrypt, --decrypt, --rotate, --set) has been specified. Only the changes made by the last one will be visible. Note that this behavior is deprecated and will cause an error eventually.');
   }
-  if (!existsSync(file) && ADD_RM.some((s) => last(p, s.names[0]!))) {
+  if (!existsSync(file) && ADD_RM.some((s) => last(p, s.names[0]))) {
     throw new SopsError(`Error: cannot add or remove keys on non-existent file ${JSON.stringify(resolve(file))}, use \`--kms\` and \`--pgp\` instead.`, ExitCode.CannotChangeKeysFromNonExistentFile);
   }
   const mode = modes[modes.length - 1] ?? 'edit';
@@ -392,10 +394,10 @@ export async function sopsMain(argv: string[]): Promise<number> {
     if (sub) {
       const rest = app.positionals.slice(1);
       if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write((commandHelp(name!) ?? SOPS_HELP) + '\n');
+        process.stdout.write((commandHelp(name) ?? SOPS_HELP) + '\n');
         return 0;
       }
-      const p = parseFlags(rest, [...COMMANDS[name!]!, ...SHARED], true);
+      const p = parseFlags(rest, [...COMMANDS[name], ...SHARED], true);
       refuseKeyServices(p, env);
       // App-level options given before the subcommand (--config, --verbose, --indent, ...) apply to it too.
       for (const [k, v] of app.values) {

@@ -27,7 +27,7 @@ export class BinaryStore implements Store {
 
   emitPlain(branches: Branches): Uint8Array {
     if (branches.length !== 1) throw emitError('there must be exactly one tree branch');
-    for (const it of branches[0]!.items) {
+    for (const it of branches[0].items) {
       if (it.key !== 'data') continue;
       if (it.value instanceof Uint8Array) return Uint8Array.from(it.value);
       if (typeof it.value === 'string') return new TextEncoder().encode(it.value);

@@ -23,7 +23,7 @@ function parse(bytes: Uint8Array): Mapping {
   const m = new Mapping();
   const lines = decodeRaw(bytes).split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
+    const line = lines[n];
     if (line.length === 0) continue;
     if (line[0] === '#') {
       m.items.push({ key: new Comment(textOnly(line.slice(1), 'comment', n + 1)), value: null });

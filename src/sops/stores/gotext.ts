@@ -23,7 +23,7 @@ function sequence(lead: number): [number, number, number] | undefined {
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
-    const b = bytes[i]!;
+    const b = bytes[i];
     if (b < 0x80) {
       i++;
       continue;
@@ -31,8 +31,8 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     const seq = sequence(b);
     if (!seq || i + seq[0] >= bytes.length) return i;
     const [n, lo, hi] = seq;
-    if (bytes[i + 1]! < lo || bytes[i + 1]! > hi) return i;
-    for (let k = 2; k <= n; k++) if (bytes[i + k]! < 0x80 || bytes[i + k]! > 0xbf) return i;
+    if (bytes[i + 1] < lo || bytes[i + 1] > hi) return i;
+    for (let k = 2; k <= n; k++) if (bytes[i + k] < 0x80 || bytes[i + k] > 0xbf) return i;
     i += n + 1;
   }
   return -1;
@@ -66,7 +66,7 @@ export function goDecode(bytes: Uint8Array, bad = '\ufffd'): string {
   let out = '';
   let i = 0;
   while (i < bytes.length) {
-    const b = bytes[i]!;
+    const b = bytes[i];
     if (b < 0x80) {
       out += String.fromCharCode(b);
       i++;
@@ -75,8 +75,8 @@ export function goDecode(bytes: Uint8Array, bad = '\ufffd'): string {
     const seq = sequence(b);
     if (seq && i + seq[0] < bytes.length) {
       const [n, lo, hi] = seq;
-      let ok = bytes[i + 1]! >= lo && bytes[i + 1]! <= hi;
-      for (let k = 2; ok && k <= n; k++) ok = bytes[i + k]! >= 0x80 && bytes[i + k]! <= 0xbf;
+      let ok = bytes[i + 1] >= lo && bytes[i + 1] <= hi;
+      for (let k = 2; ok && k <= n; k++) ok = bytes[i + k] >= 0x80 && bytes[i + k] <= 0xbf;
       if (ok) {
         out += strictUtf8.decode(bytes.subarray(i, i + n + 1));
         i += n + 1;
@@ -115,14 +115,14 @@ export function isGoSpace(c: string): boolean {
 /** strings.TrimLeftFunc(s, unicode.IsSpace) */
 export function goTrimLeft(s: string): string {
   let i = 0;
-  while (i < s.length && isGoSpace(s[i]!)) i++;
+  while (i < s.length && isGoSpace(s[i])) i++;
   return s.slice(i);
 }
 
 /** strings.TrimSpace */
 export function goTrimSpace(s: string): string {
   let j = s.length;
-  while (j > 0 && isGoSpace(s[j - 1]!)) j--;
+  while (j > 0 && isGoSpace(s[j - 1])) j--;
   return goTrimLeft(s.slice(0, j));
 }
 

@@ -37,7 +37,7 @@ function newKey(sec: IniSection, name: string, value: string): IniKey {
 }
 
 function indexAny(s: string, chars: string): number {
-  for (let i = 0; i < s.length; i++) if (chars.includes(s[i]!)) return i;
+  for (let i = 0; i < s.length; i++) if (chars.includes(s[i])) return i;
   return -1;
 }
 
@@ -167,7 +167,8 @@ class IniParser {
         count = 1;
         continue;
       }
-      let [name, offset] = this.keyName(line);
+      const [first, offset] = this.keyName(line);
+      let name = first;
       if (name === '-') name = '#' + count++;
       const value = this.value(line.slice(offset));
       if (name.length === 0) throw this.fail('empty key name');
@@ -222,7 +223,7 @@ function dumpError(what: string): SopsError {
 function goTimeString(t: SopsTime): string {
   const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:\d\d)$/.exec(t.text);
   if (!m) return t.text;
-  const zone = m[3] === 'Z' ? '+0000 UTC' : `${m[3]!.replace(':', '')} ${m[3]!.replace(':', '')}`;
+  const zone = m[3] === 'Z' ? '+0000 UTC' : `${m[3].replace(':', '')} ${m[3].replace(':', '')}`;
   return `${m[1]} ${m[2]} ${zone}`;
 }
 
@@ -256,13 +257,13 @@ function toSections(branches: Branches): IniSection[] {
       const sec: IniSection = { name: textOf(it.key), comment: '', keys: [] };
       const items = it.value.items;
       let first = 0;
-      if (items.length > 0 && isComment(items[0]!.key)) {
-        sec.comment = textOf(items[0]!.key.text);
+      if (items.length > 0 && isComment(items[0].key)) {
+        sec.comment = textOf(items[0].key.text);
         first = 1;
       }
       let last: IniKey | undefined;
       for (let i = first; i < items.length; i++) {
-        const kv = items[i]!;
+        const kv = items[i];
         if (isComment(kv.key)) {
           if (last) last.comment = textOf(kv.key.text);
           continue;
@@ -348,7 +349,7 @@ export class IniStore implements Store {
     const metas = top.items.filter((it) => it.key === 'sops');
     if (metas.length > 1) throw new SopsError('found duplicate sops entry', ExitCode.CouldNotReadInputFile);
     if (metas.length === 0) return [top];
-    const section = metas[0]!.value as Mapping;
+    const section = metas[0].value as Mapping;
     const unescaped = section.items.map((it) => (typeof it.value === 'string' ? { key: it.key, value: it.value.replaceAll('\\n', '\n') } : it));
     const data = top.items.filter((it) => it.key !== 'sops');
     const out = new Mapping(data);

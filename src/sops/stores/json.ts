@@ -353,7 +353,7 @@ export class JsonStore implements Store {
     const top = parseJsonObject(bytes);
     const metas = top.items.filter((it) => it.key === 'sops');
     if (metas.length > 1) throw new SopsError('found duplicate sops entry', ExitCode.CouldNotReadInputFile);
-    if (metas.length === 1 && !isMapping(metas[0]!.value)) {
+    if (metas.length === 1 && !isMapping(metas[0].value)) {
       throw new SopsError('found sops entry that is not a mapping', ExitCode.CouldNotReadInputFile);
     }
     return [top];

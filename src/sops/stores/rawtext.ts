@@ -27,7 +27,7 @@ export function decodeRaw(bytes: Uint8Array): string {
       out += strictUtf8.decode(bytes.subarray(pos));
       break;
     }
-    out += strictUtf8.decode(bytes.subarray(pos, pos + rel)) + String.fromCharCode(0xdc00 + bytes[pos + rel]!);
+    out += strictUtf8.decode(bytes.subarray(pos, pos + rel)) + String.fromCharCode(0xdc00 + bytes[pos + rel]);
     pos += rel + 1;
   }
   return out;
