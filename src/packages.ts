@@ -25,6 +25,7 @@ export function precompiledBundle(name: string): Record<string, unknown> | undef
 }
 
 /** The package `name`: its vendor bundle in a packaged plugin, else node_modules. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the package's type
 export function requirePackage<T>(name: string): T {
   const vendored = precompiled()?.(`vendor/${name}`);
   if (vendored) return vendored as T;

@@ -66,7 +66,8 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
       while (off < buf.length) off += writeSync(1, buf, off, buf.length - off);
       return Promise.resolve();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err);
+      // writeSync throws only Errors (ErrnoException); anything else would be a bug worth seeing as is.
+      if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       rest = buf.subarray(off);
     }
   }
