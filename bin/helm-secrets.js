@@ -57,9 +57,6 @@ function start(entry) {
     if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
     return loadBundle(name).exports;
   };
-  // The vendor bundles of a packaged plugin (dist/vendor/*, scripts/package.mjs) are third-party code outside the
-  // CLI's bundles: their stubs find each other through this global.
-  globalThis[Symbol.for('helm-secrets.precompiled')] = precompiled;
   try {
     cli = loadBundle('cli');
   } catch (err) {
@@ -76,5 +73,7 @@ function start(entry) {
   );
 }
 
+// Exported for bin/sops.js, the cache training and the vendor stubs of a packaged plugin (which require this file
+// from inside a running CLI, so the exports must be there when it is the main module too).
+module.exports = { loadBundle: loadBundle, start: start };
 if (require.main === module) start('helm-secrets');
-else module.exports = { loadBundle: loadBundle, start: start };
