@@ -110,7 +110,8 @@ describe('file commands on the real vectors', function () {
     assert.deepEqual(Buffer.from(JSON.parse(out).content_base64, 'base64'), plain);
     assert.ok(!out.endsWith('\n'), 'printed without a newline, as helm-secrets does');
     // -i is ignored as in helm-secrets: the file stays encrypted.
-    const copy = join(mkdtempSync(join(tmpdir(), 'hs-tf-')), 'secrets.yaml');
+    const tfDir = mkdtempSync(join(tmpdir(), 'hs-tf-'));
+    const copy = join(tfDir, 'secrets.yaml');
     copyFileSync(f, copy);
     assert.equal(runCli(['decrypt', '-i', '--terraform', copy]).stdout.toString(), out);
     assert.deepEqual(readFileSync(copy), readFileSync(f));
@@ -120,6 +121,7 @@ describe('file commands on the real vectors', function () {
     const dec = runCli(['dec', '--terraform', copy]);
     assert.equal(dec.code, 8);
     assert.match(dec.stderr, /--terraform applies to decrypt only, not dec/);
+    rmSync(tfDir, { recursive: true, force: true });
   });
 
   it('--extract prints one string leaf raw and a subtree in the file format', function () {

@@ -1,6 +1,6 @@
 // HELM_SECRETS_LOAD_GPG_KEYS: which files a value names, and how they reach the openpgp.js path.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { applyLoadGpgKeys, gpgKeyFiles } from '../../src/cli/loadkeys.js';
@@ -17,6 +17,7 @@ describe('HELM_SECRETS_LOAD_GPG_KEYS', () => {
   // A Kubernetes secret volume: visible names are links into the dotted data directory.
   symlinkSync(join('..2026_11_23', 'b.asc'), join(keys, 'b.asc'));
   writeFileSync(join(keys, 'a.asc'), 'x');
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('files as given, directories by their visible regular files (links followed), sorted, not recursive', () => {
     assert.deepEqual(gpgKeyFiles(`  ${join(dir, 'one.gpg')}\n${keys}/ `), [join(dir, 'one.gpg'), join(keys, 'a.asc'), join(keys, 'b.asc')]);
