@@ -192,3 +192,9 @@ export function atomicTempOwner(name: string): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
+/** All of stdin, as bytes (the one reader of piped input: file commands, set --value-stdin, bin/sops, the post-renderer). */
+export async function readAllStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

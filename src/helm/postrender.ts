@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { HelmSecretsError, asSopsError } from '../errors.js';
+import { readAllStdin } from '../io.js';
 import { loadBackend } from './backends.js';
 import { pluginScriptsDir } from './custombackend.js';
 import { pluginsDir } from './getters.js';
@@ -91,20 +92,11 @@ export function offerPostRenderer(env: NodeJS.ProcessEnv, privateDir: string): v
   env.HELM_PLUGINS = [pluginsDir(env), dir].join(delimiter);
 }
 
-function readStdin(): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (d: Buffer) => chunks.push(d));
-    process.stdin.once('end', () => { resolve(Buffer.concat(chunks)); });
-    process.stdin.once('error', reject);
-  });
-}
-
 /** `post-renderer`: manifests on stdin, resolved manifests on stdout; exit 1 with one line naming the reference. */
 export async function runPostRenderer(env: NodeJS.ProcessEnv): Promise<number> {
   try {
     loadBackend('vals', env);
-    const input = await readStdin();
+    const input = await readAllStdin();
     const { valsEvalManifests } = await import('./vals.js');
     const out = await valsEvalManifests(input.toString('utf8'), isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS), env);
     await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => {

@@ -1,6 +1,6 @@
 // set FILE PATH VALUE and unset FILE PATH: change one path of an encrypted file. Only the changed value gets a
 // new ciphertext (plus lastmodified and the MAC); when nothing changes the file is left byte-identical.
-import { readInput } from '../../io.js';
+import { readAllStdin, readInput } from '../../io.js';
 import { ExitCode, SopsError } from '../../errors.js';
 import { JsonStore } from '../../sops/stores/json.js';
 import { Mapping, type Value } from '../../sops/tree.js';
@@ -46,12 +46,6 @@ export function jsonToValue(text: string): Value {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function runSet(args: FileCommandArgs, env: NodeJS.ProcessEnv): Promise<number> {
   let file: string | undefined;
   try {
@@ -68,7 +62,7 @@ export async function runSet(args: FileCommandArgs, env: NodeJS.ProcessEnv): Pro
     file = args.files[0]!;
     const steps = treePath(args.files[1]);
     let text: string;
-    if (fromStdin) text = await readStdin();
+    if (fromStdin) text = (await readAllStdin()).toString('utf8');
     else if (fromFile) {
       // A regular file only: --value-file /dev/zero or a FIFO must not hang the command.
       text = Buffer.from(await readInput(args.files[2])).toString('utf8');

@@ -2,6 +2,7 @@
 // stands for them (--filename-override, which chooses the creation rule and the formats), and the refusals of what
 // cannot be done with input that is not a file (in place, FILE.dec).
 import { ExitCode, OwnCheck, SopsError } from '../../errors.js';
+import { readAllStdin } from '../../io.js';
 
 /** Whether this command line reads stdin: FILE is `-`, or there is no FILE and stdin is not a terminal. */
 export function readsStdin(files: readonly string[]): boolean {
@@ -11,9 +12,7 @@ export function readsStdin(files: readonly string[]): boolean {
 
 /** All of stdin. Nothing piped in (an empty, closed stdin) is no input at all: helm-secrets' "secrets file required". */
 export async function readStdinInput(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readAllStdin();
   if (bytes.length === 0) throw OwnCheck.noFile();
   return bytes;
 }

@@ -117,12 +117,6 @@ function refuseKeyServices(p: ParsedFlags, env: NodeJS.ProcessEnv): void {
   }
 }
 
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The file-command options (keys, rules, formats, config) as the plugin maps them, for one engine call. */
 async function engineArgs(p: ParsedFlags, env: NodeJS.ProcessEnv, command: 'encrypt' | 'decrypt'): Promise<FileCommandArgs> {
   const argv = forward(p, (n) => n !== 'filename-override' && n !== 'in-place' && n !== 'output');
@@ -146,7 +140,7 @@ async function decrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
   const args = await engineArgs(p, env, 'decrypt');
-  const { decryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
+  const { decryptBytes, readAllStdin, readInput, withFileLock, writeAtomic } = await engineParts();
   const extract = last(p, 'extract');
   if (extract) {
     try {
@@ -157,7 +151,7 @@ async function decrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   }
   const name = last(p, 'filename-override') ?? file ?? '';
   const run = async (): Promise<Uint8Array> => {
-    const bytes = file === undefined ? await readStdin() : await readInput(file);
+    const bytes = file === undefined ? await readAllStdin() : await readInput(file);
     return decryptBytes(bytes, name, { ...args.common, extract: extract || undefined, warn });
   };
   if (inPlace) {
@@ -181,10 +175,10 @@ async function encrypt(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> 
   if (inPlace && output) throw new SopsError('Error: cannot operate on both --output and --in-place', ExitCode.ConflictingParameters);
   if (file !== undefined && !existsSync(file)) throw nonExistent(file);
   const args = await engineArgs(p, env, 'encrypt');
-  const { encryptBytes, readInput, withFileLock, writeAtomic } = await engineParts();
+  const { encryptBytes, readAllStdin, readInput, withFileLock, writeAtomic } = await engineParts();
   const name = override ?? file;
   const run = async (): Promise<Uint8Array> => {
-    const bytes = file === undefined ? await readStdin() : await readInput(file);
+    const bytes = file === undefined ? await readAllStdin() : await readInput(file);
     return encryptBytes(bytes, name, { ...args.common, flags: args.flags });
   };
   if (inPlace) {
