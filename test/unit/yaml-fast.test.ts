@@ -59,6 +59,21 @@ describe('YAML line scanner', () => {
     assert.notEqual(scanYaml(yamlText(readFileSync(f))), null);
   });
 
+  it('declines comments above an empty sequence item (yaml.v3 hangs them on the next node, maybe outside the list)', () => {
+    const texts = [
+      'creation_rules:\n    # encrypted using x\n    -\npgp: "D6"\n',
+      'a:\n  - x\n  # c\n  -\nc: 1\n',
+      '- x\n# c\n-\n- y\n',
+    ];
+    for (const t of texts) {
+      assert.equal(scanYaml(t), null, JSON.stringify(t));
+      assert.equal(agree(t, JSON.stringify(t)), false);
+    }
+    // The same lists with a value in the item keep the fast path: the comment is that item's.
+    assert.notEqual(scanYaml('a:\n  # c\n  - y\nb: 1\n'), null);
+    assert.equal(agree('a:\n  # c\n  - y\nb: 1\n', 'item with a value'), true);
+  });
+
   it('agrees on line-level mutations of the vectors (or declines)', () => {
     const texts = FILES.map((f) => yamlText(readFileSync(f))).filter((t) => t.length < 20000);
     const edit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '\n', ''), fc.boolean());

@@ -202,13 +202,17 @@ class Scanner {
       const eol = this.eol;
       // A key at the column of an indentless list ends it: comments before that key are the mapping's.
       if (!this.isSeqItem(dash)) break;
-      for (const cm of this.takeComments(col, false)) arr.push(cm);
+      const head = this.takeComments(col, false);
+      for (const cm of head) arr.push(cm);
       c ??= { col };
       let j = dash + 1;
       while (j < eol && src.charCodeAt(j) === 0x20) j++;
       let value: Value;
       if (j === eol || src.charCodeAt(j) === 0x23) {
         value = this.valueBelow(j, dash, eol, col, c, false);
+        // An empty item (`-` alone) has no token for yaml.v3 to hang the comments above it on: they move on to
+        // whatever node comes next, which may be outside this sequence.
+        if (value === null && head.length > 0) giveUp();
       } else {
         const ch = src[j]!;
         if (ch === '-' && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) {
