@@ -4,9 +4,10 @@ import type { KnipConfig } from 'knip';
 const config: KnipConfig = {
   entry: [
     'src/cli/main.ts',
-    // The AWS SDK bundles (dist/aws.cjs, dist/aws-refs.cjs; scripts/build.mjs).
+    // The bundles built apart (dist/aws.cjs, dist/aws-refs.cjs, dist/agelib.cjs; scripts/build.mjs).
     'src/keys/aws-bundle.ts',
     'src/refs/aws-bundle.ts',
+    'src/keys/agelib-bundle.ts',
     // Run by bin/sops (a shell script, which knip does not read).
     'bin/sops.js',
     'scripts/*.{mjs,cjs}',

@@ -4,7 +4,8 @@
 // the first time a command needs it, and the AWS SDK (dist/aws.cjs) is loaded the same way when a file has a KMS key
 // (scripts/build.mjs lists the outputs). Each is compiled with the V8 code cache the build left beside it
 // (dist/NAME.cjs.cache), so start-up skips parsing and compiling what a typical command runs, and `version` reads only
-// the small front. V8 checks that a cache fits this node and these flags; when it does not (another node version,
+// the small front. The age library (dist/agelib.cjs) is loaded the same way, to encrypt to age and for identities
+// other than plain X25519. V8 checks that a cache fits this node and these flags; when it does not (another node version,
 // say), or when the cache is missing, the bundle is compiled as usual. Caches are written only by the build, from
 // commands run on throwaway data, never from a user's run.
 'use strict';
@@ -24,7 +25,7 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
- * Compiles and runs dist/NAME.cjs ('cli', 'commands', 'aws' or 'aws-refs') once per process; `cache` false compiles without its cache (the
+ * Compiles and runs dist/NAME.cjs ('cli', 'commands', 'aws', 'aws-refs' or 'agelib') once per process; `cache` false compiles without its cache (the
  * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
  */
 var loaded = {};

@@ -10,6 +10,8 @@
 //   dist/commands.cjs.cache its code cache, trained on the commands users run most
 //   dist/aws.cjs (+.cache)  the AWS SDK for KMS keys (KMS, STS), loaded only for such keys
 //   dist/aws-refs.cjs (+.cache)  the AWS SDK for references (Secrets Manager, SSM, S3), loaded only for those
+//   dist/agelib.cjs (+.cache)    the age library, @noble/curves and bcrypt-pbkdf (src/keys/agelib.ts): loaded to
+//                           encrypt to age and for identities other than plain X25519, never to decrypt with one
 // openpgp, re2js and the other key-service SDKs stay in node_modules and are required when a file uses them.
 // The two halves of the CLI share one copy of each module: a module of the front that the commands import is handed
 // to them by the front (src/cli/console.ts keeps its quiet flag in one place), never bundled twice.
@@ -23,7 +25,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const ENTRY = 'src/cli/main.ts';
-const EXTERNAL = ['@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*', 'openpgp'];
+// The packages of dist/agelib.cjs stay out of the two halves of the CLI (src/keys/agelib.ts).
+const AGE_LIBS = ['age-encryption', '@noble/*', 'bcrypt-pbkdf'];
+const EXTERNAL = [...AGE_LIBS, '@aws-sdk/*', '@smithy/*', '@google-cloud/*', '@grpc/*', 'google-gax', 'google-auth-library', '@azure/*', 'openpgp'];
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -133,9 +137,10 @@ await build({
 // The AWS SDK apart, with a cache of its own: only runs with a KMS key or an AWS reference load it.
 await build({ ...common, entryPoints: ['src/keys/aws-bundle.ts'], outfile: 'dist/aws.cjs' });
 await build({ ...common, entryPoints: ['src/refs/aws-bundle.ts'], outfile: 'dist/aws-refs.cjs' });
+await build({ ...common, entryPoints: ['src/keys/agelib-bundle.ts'], outfile: 'dist/agelib.cjs' });
 
 // Any import() left (see `supported` above) is refused here rather than failing when that line runs.
-for (const name of ['cli', 'commands', 'aws', 'aws-refs']) {
+for (const name of ['cli', 'commands', 'aws', 'aws-refs', 'agelib']) {
   const code = readFileSync(join(root, 'dist', `${name}.cjs`), 'utf8');
   // Lines of JSDoc (`@param {import('./x.js').T}`, kept by esbuild in some bundled packages) are not code.
   if (code.split('\n').some((line) => !/^\s*(\*|\/\/)/.test(line) && /\bimport\((?!\))/.test(line))) {

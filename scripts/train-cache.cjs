@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Writes dist/cli.cjs.cache and dist/commands.cjs.cache: compiles both halves of the CLI without a cache, runs the
-// commands users run most (version, help, encrypt, decrypt, view, helm template with one and several values files) on
-// a throwaway age key and generated values in a private temporary directory, then saves the code V8 compiled for
-// each half. Then dist/aws.cjs.cache: the AWS SDK's
+// Writes dist/cli.cjs.cache, dist/commands.cjs.cache and dist/agelib.cjs.cache: compiles both halves of the CLI and
+// the age library without a cache, runs the commands users run most (version, help, encrypt, decrypt, view, helm
+// template with one and several values files) on a throwaway age key and generated values in a private temporary
+// directory, then saves the code V8 compiled for each. Then dist/aws.cjs.cache: the AWS SDK's
 // KMS and STS clients build, sign and send a request (to a closed local port, with test credentials; nothing leaves
 // the machine); and dist/aws-refs.cjs.cache the same way for the Secrets Manager, SSM and S3 clients. Only this
 // script writes caches, so they hold nothing from a user's run.
@@ -131,6 +131,9 @@ async function main() {
     process.stdout.write = stdout;
     save('cli', scripts.cli.script);
     save('commands', scripts.commands.script);
+    // The age library, as the `enc` commands above ran it (they encrypt to an age recipient).
+    if (!scripts.agelib) throw new Error('the training commands did not load dist/agelib.cjs');
+    save('agelib', scripts.agelib.script);
     await trainAws();
     await trainAwsRefs();
   } finally {

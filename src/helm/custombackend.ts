@@ -3,7 +3,6 @@
 // fatal, _mktemp, ...) and points SCRIPT_DIR / HELM_SECRETS_SCRIPT_DIR at this plugin's scripts/ (where
 // lib/backends/_custom.sh, the helper for regex-driven backends, lives). The script's stdout (the plaintext) is read
 // into memory; its TMPDIR is a private directory removed when the call returns; its stderr is the user's.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +47,8 @@ export async function callCustom(backend: Backend, fn: CustomFunction, args: str
     SECRET_BACKEND_ARGS: call.env.HELM_SECRETS_BACKEND_ARGS ?? '',
   };
   const bash = call.env.HELM_SECRETS_BASH_PATH || 'bash';
+  // Loaded here, not with the module: every decrypt imports this file, few run a custom backend.
+  const { spawn } = await import('node:child_process');
   try {
     return await new Promise((resolve, reject) => {
       const child = spawn(bash, [join(scripts, 'lib', 'custom-backend-call.sh'), backend.script!, fn, ...args], {

@@ -143,7 +143,8 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     return () => process.removeListener(sig, h);
   });
   const dropEarly = () => { early.forEach((drop) => drop()); };
-  const stale = cleanStaleDirs().catch(() => 0);
+  // Private directories that killed runs left behind are removed while helm runs (see below), off the path to it.
+  const cleanStale = () => cleanStaleDirs().catch(() => 0);
 
   let helmArgv: string[];
   try {
@@ -183,7 +184,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     );
     helmArgv.push(...postRender.args);
   } catch (err) {
-    await stale;
+    await cleanStale();
     dropEarly();
     delivery.wipe();
     process.removeListener('exit', wipeAtExit);
@@ -191,7 +192,6 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     process.stderr.write(`[helm-secrets] ${e.oneLine()}\n`);
     return e.code;
   }
-  await stale;
 
   // The post-renderer resolves references with the user's credentials (VAULT_TOKEN, ...): helm passes them on.
   const childEnv = postRender.args.length ? env : helmEnvironment(env, helmArgv);
@@ -206,7 +206,10 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       return 1;
     }
   }
-  const code = await runHelm(helm, helmArgv, childEnv, delivery, (f) => (forward = f));
+  const running = runHelm(helm, helmArgv, childEnv, delivery, (f) => (forward = f));
+  const stale = cleanStale();
+  const code = await running;
+  await stale;
   dropEarly();
   delivery.wipe();
   process.removeListener('exit', wipeAtExit);

@@ -5,11 +5,12 @@ import type { Decrypter, Recipient } from 'age-encryption';
 import { clearIdentitySources, identitiesInText, loadIdentities, loadSshIdentities, noIdentityAnywhere } from './ageidentity.js';
 import { decryptX25519, dearmor, parseX25519Identity, type X25519Key } from './agefile.js';
 import { clearUnlocked, unlock } from './agelocked.js';
+import { ageLibs } from './agelib.js';
 import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 // The age library (~20 ms to import) is loaded only to encrypt and for identities other than X25519;
 // X25519 files, which is what sops writes for age1… recipients, are read by ./agefile.js with node:crypto.
-const ageLib = () => import('age-encryption');
+const ageLib = async () => (await ageLibs()).age;
 
 const NO_MATCH = "no identity matched any of the file's recipients";
 
@@ -18,7 +19,7 @@ export const ageKind: KeyOps = {
     const recipient = String(spec.fields.recipient ?? '').trim();
     const { Encrypter, armor } = await ageLib();
     const e = new Encrypter();
-    e.addRecipient(recipient.startsWith('ssh-') ? (await import('./agessh.js')).parseSshRecipient(recipient) : await recipientFor(recipient, ctx.env));
+    e.addRecipient(recipient.startsWith('ssh-') ? await (await import('./agessh.js')).parseSshRecipient(recipient) : await recipientFor(recipient, ctx.env));
     const enc = armor.encode(await readAll(await e.encrypt(asStream(part))));
     return { kind: spec.kind, fields: { enc, recipient } };
   },

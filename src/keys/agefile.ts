@@ -128,6 +128,15 @@ export function isWellFormedIdentity(s: string): boolean {
 export function parseX25519Identity(s: string): X25519Key | undefined {
   const id = decodeIdentity(s);
   if (!id || id.pq) return undefined;
+  try {
+    // As a JWK, for the same reason as the shares below (a cold PKCS#8 import costs ~1 ms, most of a one-file
+    // decrypt's key work). Node builds a private OKP key from `d` alone; `x` must be a string but is not read.
+    const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(id.secret).toString('base64url'), x: '' }, format: 'jwk' });
+    const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+    if (typeof x === 'string') return { privateKey, publicKey: Buffer.from(x, 'base64url') };
+  } catch {
+    // A Node that checks `x` against `d`: the DER import below always works.
+  }
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, id.secret]), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return { privateKey, publicKey: spki.subarray(spki.length - 32) };

@@ -130,7 +130,7 @@ async function readSshIdentities(env: NodeJS.ProcessEnv, recipient: string, home
     try {
       const ask = fromFile ? () => askPassphrase(source) : undefined;
       const pub = fromFile && /Proc-Type:.*ENCRYPTED/.test(text) ? await readKeyFile(`${source}.pub`).then(String, () => undefined) : undefined;
-      out.identities.push(parseSshIdentity(text, ask, pub));
+      out.identities.push(await parseSshIdentity(text, ask, pub));
     } catch (err) {
       out.problems.push(`${source}: ${errorMessage(err)}`);
     }

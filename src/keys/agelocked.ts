@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { base32 } from '@scure/base';
 import { errorMessage } from '../errors.js';
 import { dearmor, parseHeader } from './agefile.js';
+import { ageLibs } from './agelib.js';
 // gpg-agent (node:child_process, node:net) and the terminal prompt (node:tty) load only when a locked file is opened:
 // a run with a plain key does not pay for those built-ins.
 const agent = (): Promise<typeof import('./gpgagent.js')> => import('./gpgagent.js');
@@ -62,7 +63,7 @@ async function open(src: LockedSource, cacheKey: string, env: NodeJS.ProcessEnv)
   if (stanzas.length !== 1) throw new Error(`${where}: an scrypt recipient must be the only one`);
   const desc = `Enter passphrase for identity '${src.source}':`;
   const pass = await passphrase(env, cacheKey, desc, where);
-  const { Decrypter } = await import('age-encryption');
+  const { Decrypter } = (await ageLibs()).age;
   const d = new Decrypter();
   d.addPassphrase(pass);
   try {

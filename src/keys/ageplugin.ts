@@ -7,7 +7,8 @@
 // Both classes plug into age-encryption's Encrypter/Decrypter as a custom Recipient and Identity.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { Stanza, type Identity, type Recipient } from 'age-encryption';
+import type { Identity, Recipient, Stanza } from 'age-encryption';
+import { ageLibs } from './agelib.js';
 import { printable } from '../errors.js';
 import { askOnTerminal, confirmOnTerminal } from './prompt.js';
 
@@ -192,6 +193,7 @@ export class PluginRecipient implements Recipient {
   ) {}
 
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
+    const { Stanza: StanzaOf } = (await ageLibs()).age;
     const conn = new Connection(this.name, 'recipient-v1', this.env);
     try {
       conn.send('add-recipient', [this.recipient]);
@@ -204,7 +206,7 @@ export class PluginRecipient implements Recipient {
         if (s.type === 'done') break;
         if (s.type === 'recipient-stanza') {
           if (s.args.length < 2 || s.args[0] !== '0') throw new AgePluginError(`${this.name} plugin: malformed recipient stanza`);
-          out.push(new Stanza(s.args.slice(1), s.body));
+          out.push(new StanzaOf(s.args.slice(1), s.body));
           conn.send('ok');
         } else if (s.type === 'labels') {
           conn.send('ok');

@@ -4,9 +4,11 @@
 // `age` binary in test/integration/age-ssh.test.ts.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, hkdfSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { constants, type KeyObject } from 'node:crypto';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { Stanza, type Identity, type Recipient } from 'age-encryption';
-import bcryptPbkdf from 'bcrypt-pbkdf';
+import type { Identity, Recipient, Stanza } from 'age-encryption';
+import { ageLibs, type AgeLibs } from './agelib.js';
+
+/** The libraries, set by the two entry points (parseSshRecipient, parseSshIdentity) before any key object exists. */
+let lib!: AgeLibs;
 
 const ED25519_LABEL = 'age-encryption.org/v1/ssh-ed25519';
 const RSA_LABEL = 'age-encryption.org/v1/ssh-rsa';
@@ -77,14 +79,14 @@ class Ed25519Recipient implements Recipient {
   private readonly theirKey: Uint8Array;
   constructor(private readonly wire: Buffer, edPublic: Buffer) {
     if (edPublic.length !== 32) throw new Error('invalid Ed25519 public key');
-    this.theirKey = ed25519.utils.toMontgomery(edPublic);
+    this.theirKey = lib.curves.ed25519.utils.toMontgomery(edPublic);
   }
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
     const ephemeral = randomBytes(32);
-    const ourKey = x25519.getPublicKey(ephemeral);
+    const ourKey = lib.curves.x25519.getPublicKey(ephemeral);
     const shared = tweaked(this.wire, dh(ephemeral, this.theirKey));
     const key = hkdf(shared, concat(ourKey, this.theirKey), ED25519_LABEL);
-    return [new Stanza(['ssh-ed25519', fingerprint(this.wire), b64(ourKey)], seal(key, fileKey))];
+    return [new lib.age.Stanza(['ssh-ed25519', fingerprint(this.wire), b64(ourKey)], seal(key, fileKey))];
   }
 }
 
@@ -95,12 +97,13 @@ class RsaRecipient implements Recipient {
   ) {}
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
     const body = publicEncrypt({ key: this.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(RSA_LABEL) }, fileKey);
-    return [new Stanza(['ssh-rsa', fingerprint(this.wire)], body)];
+    return [new lib.age.Stanza(['ssh-rsa', fingerprint(this.wire)], body)];
   }
 }
 
 /** An SSH public key line (`ssh-ed25519 AAAA… comment` or `ssh-rsa AAAA…`) as an age recipient. */
-export function parseSshRecipient(line: string): Recipient {
+export async function parseSshRecipient(line: string): Promise<Recipient> {
+  lib = await ageLibs();
   const parts = line.trim().split(/\s+/);
   const wire = parts[1] ? unb64(parts[1].replace(/=+$/, '')) : undefined;
   if (!wire) throw new Error(`malformed SSH recipient: "${line}"`);
@@ -131,7 +134,7 @@ class Ed25519Identity implements Identity {
   ) {
     // The X25519 scalar is the first half of SHA-512 of the Ed25519 seed (clamped by X25519 itself).
     this.secret = createHash('sha512').update(seed).digest().subarray(0, 32);
-    this.ourKey = x25519.getPublicKey(this.secret);
+    this.ourKey = lib.curves.x25519.getPublicKey(this.secret);
     this.tag = fingerprint(wire);
   }
   unwrapFileKey(stanzas: Stanza[]): Uint8Array | null {
@@ -183,7 +186,8 @@ export type PassphraseAsker = () => Promise<string>;
  * passphrase only when a file has a stanza for that key, as age and sops do. Without `ask` it is refused with a
  * message that says so, as sops does for keys from SOPS_AGE_SSH_PRIVATE_KEY_CMD.
  */
-export function parseSshIdentity(text: string, ask?: PassphraseAsker, publicKeyLine?: string): Identity {
+export async function parseSshIdentity(text: string, ask?: PassphraseAsker, publicKeyLine?: string): Promise<Identity> {
+  lib = await ageLibs();
   const pem = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!pem) throw new SshKeyError('not an SSH private key');
   if (pem[1] === 'RSA PRIVATE KEY') {
@@ -233,7 +237,7 @@ function decryptSection(c: (typeof CIPHERS)[string], kdfOptions: Buffer, section
   if (rounds < 1 || rounds > 1 << 16) throw new SshKeyError('the SSH key asks for an unreasonable number of bcrypt rounds');
   const pw = Buffer.from(pass, 'utf8');
   const out = new Uint8Array(c.key + c.iv);
-  if (bcryptPbkdf.pbkdf(pw, pw.length, salt, salt.length, out, out.length, rounds) !== 0) throw new SshKeyError('bcrypt-pbkdf failed');
+  if (lib.bcrypt.pbkdf(pw, pw.length, salt, salt.length, out, out.length, rounds) !== 0) throw new SshKeyError('bcrypt-pbkdf failed');
   const key = out.subarray(0, c.key);
   const iv = out.subarray(c.key);
   try {
@@ -349,7 +353,7 @@ function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
 
 /** X25519, refusing the all-zero result of a low-order point as Go's curve25519.X25519 does. */
 function dh(scalar: Uint8Array, point: Uint8Array): Uint8Array {
-  const out = x25519.getSharedSecret(scalar, point);
+  const out = lib.curves.x25519.getSharedSecret(scalar, point);
   if (out.every((b) => b === 0)) throw new Error('invalid X25519 recipient');
   return out;
 }
@@ -357,7 +361,7 @@ function dh(scalar: Uint8Array, point: Uint8Array): Uint8Array {
 /** The shared secret multiplied by a tweak derived from the SSH key, which binds the stanza to that key. */
 function tweaked(wire: Buffer, shared: Uint8Array): Uint8Array {
   const tweak = hkdf(new Uint8Array(0), wire, ED25519_LABEL);
-  return x25519.getSharedSecret(tweak, shared);
+  return lib.curves.x25519.getSharedSecret(tweak, shared);
 }
 
 const ZERO_NONCE = Buffer.alloc(12);

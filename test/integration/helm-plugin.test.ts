@@ -100,6 +100,28 @@ for (const version of ['v3', 'v4'] as const) {
       }
     });
 
+    it("a run removes the private dirs that killed runs left (while helm runs), and keeps a live run's", async () => {
+      const root = mkdtempSync(join(tmpdir(), 'hs-stale-wrapper-'));
+      const stale = join(root, 'helm-secrets-dead');
+      mkdirSync(stale, { mode: 0o700 });
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('close', r));
+      writeFileSync(join(stale, '.helm-secrets.lock'), JSON.stringify({ pid: dead.pid, start: null }));
+      writeFileSync(join(stale, 'v-0'), 'global_secret: left-by-a-killed-run\n');
+      const live = join(root, 'helm-secrets-live');
+      mkdirSync(live, { mode: 0o700 });
+      writeFileSync(join(live, '.helm-secrets.lock'), JSON.stringify({ pid: process.pid, start: null }));
+      try {
+        const r = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', AGE_FILE], { ...env, HELM_SECRETS_PRIVATE_DIR: root });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /global_secret: "global_age"/);
+        assert.equal(existsSync(stale), false, 'the stale dir is gone when the command returns');
+        assert.equal(existsSync(live), true);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
     it('-q silences the plugin, not helm', async () => {
       const r = await run(helm, ['secrets', '-q', 'template', 'rel', CHART, '--values=' + PGP_FILE], env);
       assert.equal(r.code, 0, r.stderr);

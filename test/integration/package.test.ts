@@ -89,6 +89,15 @@ describe('release packages installed without npm', function () {
     const imported = await run(helm, ['template', 'rel', CHART, '-f', `secrets+age-import://${keys.keyFile}?${secrets}`], { ...h.env, SOPS_AGE_KEY_FILE: '' });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(imported.stdout, /port: "8443"/);
+    // Encrypting to age runs the age library, dist/agelib.cjs: it is in the package and needs no node_modules.
+    const fresh = join(h.home, 'fresh.yaml');
+    writeFileSync(fresh, 'token: made-by-the-installed-plugin\n');
+    const enc = await run(helm, ['secrets', 'encrypt', '-i', '--age', keys.recipient, fresh], h.env);
+    assert.equal(enc.code, 0, enc.stderr);
+    assert.match(readFileSync(fresh, 'utf8'), /^token: ENC\[AES256_GCM,/);
+    const dec = await run(helm, ['secrets', 'decrypt', fresh], h.env);
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.equal(dec.stdout, 'token: made-by-the-installed-plugin\n');
     assert.ok(!existsSync(h.npmMarker), `npm ran: ${existsSync(h.npmMarker) ? readFileSync(h.npmMarker, 'utf8') : ''}`);
   }
 
