@@ -15,6 +15,36 @@ export const AZURE_ENV = {
 
 type TokenCredential = import('@azure/core-auth').TokenCredential;
 
+/** The DNS zones of Key Vault in Azure's clouds (public, China, US Government, Germany) and of Managed HSM. */
+const VAULT_ZONES = /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)(:\d+)?$/i;
+
+/**
+ * Whether a credential may go to this vault. The vault comes from the file (a master key's vault_url, a reference's
+ * vault), so a file written by someone else could name a server of theirs, which would answer the SDK's challenge
+ * with its own resource and be handed HELM_SECRETS_AZURE_ACCESS_TOKEN. Only Key Vault's own zones are trusted unless
+ * the challenge check is switched off for private endpoints (then the user vouches for the hosts their files name).
+ */
+export function trustedVault(vaultUrl: string, env: NodeJS.ProcessEnv): boolean {
+  let host: string;
+  try {
+    host = new URL(vaultUrl).host;
+  } catch {
+    return false;
+  }
+  return VAULT_ZONES.test(host) || /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? '');
+}
+
+/** Why trustedVault refused: one line naming the host and the switch. */
+export function untrustedVault(vaultUrl: string): string {
+  let host = vaultUrl;
+  try {
+    host = new URL(vaultUrl).host;
+  } catch {
+    /* named as written */
+  }
+  return `${host} is not a Key Vault host (*.vault.azure.net and the other clouds' zones); set ${AZURE_ENV.skipChallengeCheck}=true to use a private endpoint`;
+}
+
 /** Options every Key Vault client takes. */
 export function azureClientOptions(env: NodeJS.ProcessEnv) {
   const caFile = env[AZURE_ENV.caFile];

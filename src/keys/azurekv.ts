@@ -1,6 +1,6 @@
 // The Azure Key Vault master key: RSA-OAEP-256 encrypt/decrypt of the data key with vault_url/name/version,
 // the result stored base64url without padding as sops stores it; a missing version is pinned to the latest.
-import { azureClientOptions, azureCredential, explainAzure, isAzureTransient } from './azureclient.js';
+import { azureClientOptions, azureCredential, explainAzure, isAzureTransient, trustedVault, untrustedVault } from './azureclient.js';
 import { withRetries } from './retry.js';
 import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
@@ -85,9 +85,14 @@ async function openSession(ctx: KeyContext): Promise<Session> {
   const { CryptographyClient, KeyClient } = sdk<typeof import('@azure/keyvault-keys')>('@azure/keyvault-keys');
   const credential = azureCredential(ctx.env);
   const options = azureClientOptions(ctx.env);
+  // The file names the vault: no client (and so no credential) for a host outside Key Vault's zones (azureclient.ts).
+  const vault = (url: string) => {
+    if (!trustedVault(url, ctx.env)) throw new Error(untrustedVault(url));
+    return url;
+  };
   return {
-    crypto: (ref) => new CryptographyClient(`${ref.vault_url}/keys/${ref.name}/${ref.version}`, credential, options),
-    keyClient: (vaultUrl) => new KeyClient(vaultUrl, credential, options),
+    crypto: (ref) => new CryptographyClient(`${vault(ref.vault_url)}/keys/${ref.name}/${ref.version}`, credential, options),
+    keyClient: (vaultUrl) => new KeyClient(vault(vaultUrl), credential, options),
   };
 }
 

@@ -2,7 +2,7 @@
 // current version unless one is named), as vals reads it. VAULT is a vault name in the public cloud
 // (`my-vault` is https://my-vault.vault.azure.net) or, with a dot in it, the host of any other cloud's vault.
 // Credentials and client options are the Key Vault master key's (src/keys/azureclient.ts), with vals's AZKV_AUTH.
-import { AZURE_ENV, azureClientOptions, azureCredential, explainAzure, isAzureTransient } from '../keys/azureclient.js';
+import { AZURE_ENV, azureClientOptions, azureCredential, explainAzure, isAzureTransient, trustedVault, untrustedVault } from '../keys/azureclient.js';
 import { withRetries } from '../keys/retry.js';
 import { sdk } from '../keys/sdk.js';
 import { ClientPool, malformed, settingsKey, storeFailure } from './remote.js';
@@ -23,26 +23,12 @@ function parseAzureSecretKey(key: string): { vaultUrl: string; name: string; ver
   return { vaultUrl, name, version };
 }
 
-/** The DNS zones of Key Vault in Azure's clouds (public, China, US Government, Germany) and of Managed HSM. */
-const VAULT_ZONES = /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)(:\d+)?$/i;
-
-/**
- * Whether the credential may go to this vault. A values file names the vault, so one written by someone else could
- * name a server of theirs: the token goes only to Key Vault's own zones unless the challenge check is switched off
- * for private endpoints (HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK), which trusts the hosts the user names.
- */
-function trustedVault(vaultUrl: string, env: NodeJS.ProcessEnv): boolean {
-  return VAULT_ZONES.test(new URL(vaultUrl).host) || /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? '');
-}
-
 const pool = new ClientPool<SecretClient>(() => undefined);
 
 export const provider: RefProvider = {
   async fetch(ref: ParsedRef, ctx: RefContext): Promise<unknown> {
     const { vaultUrl, name, version } = parseAzureSecretKey(ref.key);
-    if (!trustedVault(vaultUrl, ctx.env)) {
-      throw new RefFetchError('denied', `${new URL(vaultUrl).host} is not a Key Vault host (*.vault.azure.net and the other clouds' zones); set ${AZURE_ENV.skipChallengeCheck}=true to use a private endpoint`);
-    }
+    if (!trustedVault(vaultUrl, ctx.env)) throw new RefFetchError('denied', untrustedVault(vaultUrl));
     const create = async (): Promise<SecretClient> => {
       const { SecretClient } = sdk<typeof import('@azure/keyvault-secrets')>('@azure/keyvault-secrets');
       return new SecretClient(vaultUrl, azureCredential(ctx.env, true), azureClientOptions(ctx.env));

@@ -73,6 +73,24 @@ describe('Azure Key Vault master key', function () {
     await assert.rejects(azureKvKind.unwrap(entry, { ...ctx, timeoutMs: 300, attempts: 2 }), /timed out after 300ms \(after 2 attempts\)/);
   });
 
+  it("a vault_url outside Key Vault's zones (a file naming someone's server) gets no request and no token unless private endpoints are allowed", async () => {
+    const entry = await azureKvKind.wrap({ kind: 'azure_kv', fields: { vault_url: kv.vaultUrl, name: 'sops-key', version } }, randomBytes(32), ctx);
+    kv.calls.length = 0;
+    const strict = { ...ctx, env: { ...ctx.env, HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK: '' } };
+    const host = new URL(kv.vaultUrl).host;
+    await assert.rejects(azureKvKind.unwrap(entry, strict), (err: Error) => {
+      assert.equal(err.message, `${host} is not a Key Vault host (*.vault.azure.net and the other clouds' zones); set HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK=true to use a private endpoint`);
+      assert.ok(!err.message.includes(kv.token));
+      return true;
+    });
+    await assert.rejects(azureKvKind.wrap({ kind: 'azure_kv', fields: { vault_url: kv.vaultUrl, name: 'sops-key', version: '' } }, randomBytes(32), strict), /is not a Key Vault host/);
+    assert.deepEqual(kv.calls, []);
+    // The zones themselves pass the check (the request then goes to Azure, which is not reached here).
+    const { trustedVault } = await import('../../src/keys/azureclient.js');
+    for (const url of ['https://my-vault.vault.azure.net', 'https://v.vault.azure.cn', 'https://v.vault.usgovcloudapi.net', 'https://h.managedhsm.azure.net:443']) assert.equal(trustedVault(url, {}), true, url);
+    for (const url of ['https://vault.azure.net.evil.example', 'https://evil.example/?.vault.azure.net', 'not a url']) assert.equal(trustedVault(url, {}), false, url);
+  });
+
   it('names unknown keys and bad enc values', async () => {
     await assert.rejects(
       azureKvKind.wrap({ kind: 'azure_kv', fields: { vault_url: kv.vaultUrl, name: 'missing', version: '' } }, randomBytes(32), ctx),
