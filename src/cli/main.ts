@@ -2,12 +2,12 @@
 // runner (src/cli/command.ts); anything else is a helm command, run through the wrapper with encrypted values
 // decrypted on the fly. Only the descriptors load before the command is known.
 import { isQuietEnv, reportError, setQuiet, writeStdout } from './console.js';
-import { takeSwitch } from '../helm/globalopts.js';
+import { takeGlobalOption } from '../helm/globalopts.js';
 import { runCommand } from './command.js';
 import { findCommand } from './commands.js';
 import { VERSION } from './builtin.js';
 import { overview } from './help.js';
-import { defaultBackend, loadBackend } from '../helm/backends.js';
+import { defaultBackend } from '../helm/backends.js';
 
 export { VERSION };
 export { startRun, type EntryHooks } from './entry.js';
@@ -34,31 +34,22 @@ export async function main(argv: string[], entry = 'helm-secrets'): Promise<numb
   // helm-secrets global options come before the command.
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-q' || a === '--quiet') quiet = true;
-    else if (a === '-h' || a === '--help') {
+    if (a === '-h' || a === '--help') {
       printOverview();
       return 0;
     } else if (a === '-v' || a === '--version') {
       await writeStdout(VERSION + '\n');
       return 0;
-    } else if (a === '-a' || a === '--backend-args') {
-      // sops flags for every engine call (src/config/backendargs.ts); in the environment, so the getter gets them too.
-      env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
-    } else if (a.startsWith('--backend-args=')) {
-      env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
-    } else if (a === '--backend' || a === '-b' || a.startsWith('--backend=')) {
-      // The run's secret backend (src/helm/backends.ts), checked now as helm-secrets does; in the environment, so
-      // the getter and the post-renderer that helm runs for this command use it too.
-      const name = a.startsWith('--backend=') ? a.slice('--backend='.length) : (argv[++i] ?? '');
+    } else {
+      const run = { quiet };
+      let took: number;
       try {
-        if (name !== '') loadBackend(name, env);
+        took = takeGlobalOption(argv, i, env, run);
       } catch (err) {
         return reportError(err);
       }
-      if (name !== '') env.HELM_SECRETS_BACKEND = name;
-    } else {
-      const took = takeSwitch(argv, i, env);
       if (took === 0) break;
+      quiet = run.quiet;
       i += took - 1;
     }
   }

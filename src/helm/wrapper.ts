@@ -8,12 +8,12 @@ import { cleanStaleDirs } from './cleanup.js';
 import { chooseMode, Delivery } from './deliver.js';
 import { resolveSource, type Outcome } from './resolve.js';
 import { parseSource, type Source } from './source.js';
-import { quietFromEnv, takeSwitch } from './globalopts.js';
+import { quietFromEnv, takeGlobalOption } from './globalopts.js';
 import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
 import { tlsFromHelmArgs } from './tlsflags.js';
-import { backendArgsAreSops, defaultBackend, loadBackend } from './backends.js';
+import { backendArgsAreSops, defaultBackend } from './backends.js';
 import { resolveLiterals } from './literals.js';
 import { offerPostRenderer, postRendererArgs, type PostRender } from './postrender.js';
 
@@ -43,26 +43,12 @@ Typical usage:
 const isHelp = (a: string | undefined) => a === '-h' || a === '--help' || a === 'help';
 const isTrue = (v: string | undefined) => (v ?? '').toLowerCase() === 'true';
 
-/** helm-secrets options that may still precede the helm command; they set the matching HELM_SECRETS_* variable. */
+/** helm-secrets's global options that may still precede the helm command (src/helm/globalopts.ts reads them). */
 function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[]; quiet: boolean } {
-  let quiet = false;
+  const run = { quiet: false };
   let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    const took = takeSwitch(argv, i, env);
-    if (took > 0) i += took - 1;
-    else if (a === '-q' || a === '--quiet') quiet = true;
-    else if (a === '-a' || a === '--backend-args') env.HELM_SECRETS_BACKEND_ARGS = argv[++i] ?? '';
-    else if (a.startsWith('--backend-args=')) env.HELM_SECRETS_BACKEND_ARGS = a.slice('--backend-args='.length);
-    else if (a === '-b' || a === '--backend' || a.startsWith('--backend=')) {
-      const name = a.startsWith('--backend=') ? a.slice('--backend='.length) : (argv[++i] ?? '');
-      if (name !== '') {
-        loadBackend(name, env);
-        env.HELM_SECRETS_BACKEND = name;
-      }
-    } else break;
-  }
-  return { rest: argv.slice(i), quiet };
+  for (let took; i < argv.length && (took = takeGlobalOption(argv, i, env, run)) > 0; ) i += took;
+  return { rest: argv.slice(i), quiet: run.quiet };
 }
 
 function say(quiet: boolean, msg: string): void {

@@ -1,7 +1,10 @@
-// helm-secrets's switch options before the command (`--name`, `--name true|false`, `--name=value`).
+// helm-secrets's global options before the command: -q, -a, -b and the switches (`--name`, `--name true|false`,
+// `--name=value`), read in one place for the CLI's entry and the wrapper.
 import assert from 'node:assert/strict';
 import { isQuietEnv } from '../../src/cli/console.js';
-import { SWITCHES, quietFromEnv, takeSwitch } from '../../src/helm/globalopts.js';
+import { SWITCHES, quietFromEnv, takeGlobalOption } from '../../src/helm/globalopts.js';
+
+const takeSwitch = (argv: string[], i: number, env: NodeJS.ProcessEnv) => takeGlobalOption(argv, i, env, { quiet: false });
 
 describe('global switch options', () => {
   it('take one or two arguments and set their variable; anything else is not theirs', () => {
@@ -26,6 +29,29 @@ describe('global switch options', () => {
     const env: NodeJS.ProcessEnv = {};
     takeSwitch(['--evaluate-templates-decode-secrets=true'], 0, env);
     assert.deepEqual(env, { HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS: 'true' });
+  });
+
+  it('-q, -a and -b: how many arguments each takes, and what it sets', () => {
+    const cases: [string[], number, NodeJS.ProcessEnv, boolean][] = [
+      [['-q', 'template'], 1, {}, true],
+      [['--quiet'], 1, {}, true],
+      [['-a', '--ignore-mac', 'template'], 2, { HELM_SECRETS_BACKEND_ARGS: '--ignore-mac' }, false],
+      [['--backend-args=--ignore-mac'], 1, { HELM_SECRETS_BACKEND_ARGS: '--ignore-mac' }, false],
+      [['-a'], 2, { HELM_SECRETS_BACKEND_ARGS: '' }, false],
+      [['-b', 'vals', 'template'], 2, { HELM_SECRETS_BACKEND: 'vals' }, false],
+      [['--backend=noop'], 1, { HELM_SECRETS_BACKEND: 'noop' }, false],
+      [['--backend', ''], 2, {}, false],
+      [['template', '-q'], 0, {}, false],
+    ];
+    for (const [argv, took, env, quiet] of cases) {
+      const got: NodeJS.ProcessEnv = {};
+      const run = { quiet: false };
+      assert.equal(takeGlobalOption(argv, 0, got, run), took, argv.join(' '));
+      assert.deepEqual(got, env, argv.join(' '));
+      assert.equal(run.quiet, quiet, argv.join(' '));
+    }
+    assert.throws(() => takeGlobalOption(['-b', 'no-such-backend'], 0, {}, { quiet: false }), /no-such-backend/);
+    assert.throws(() => takeGlobalOption(['-b', 'vals'], 0, { HELM_SECRETS_ALLOWED_BACKENDS: 'sops' }, { quiet: false }), /vals/);
   });
 
   it('HELM_SECRETS_QUIET as helm-secrets reads it, the same for the wrapper and the file commands', () => {
