@@ -4,21 +4,12 @@ import { azureClientOptions, azureCredential, explainAzure, isAzureTransient, tr
 import { withRetries } from './retry.js';
 import { nowRfc3339 } from '../clock.js';
 import { sdk } from './sdk.js';
-import { splitAzureKeyUrl } from './kinds/azurekv.js';
 import type { KeyContext, KeyEntry, KeyFields, KeyOps, KeySpec } from './types.js';
-import { redactUrl } from '../redact.js';
 
 export interface AzureKeyRef {
   vault_url: string;
   name: string;
   version: string;
-}
-
-/** sops's key URL syntax `https://<vault>/keys/<name>[/<version>]`. */
-export function parseAzureKeyUrl(url: string): AzureKeyRef {
-  const ref = splitAzureKeyUrl(url);
-  if (!ref) throw new Error(`could not parse "${redactUrl(url)}" into a valid Azure Key Vault key (https://<vault>/keys/<name>[/<version>])`);
-  return ref;
 }
 
 export const azureKvKind: KeyOps = {
@@ -62,7 +53,6 @@ export const azureKvKind: KeyOps = {
 };
 
 function refFromFields(f: KeyFields): AzureKeyRef {
-  if (typeof f.url === 'string' && f.url !== '') return parseAzureKeyUrl(f.url);
   // Creation rules name these vaultUrl/key; entries name them vault_url/name.
   const ref = {
     vault_url: String(f.vault_url ?? f.vaultUrl ?? '').replace(/\/+$/, ''),

@@ -7,12 +7,6 @@ import type { KeyContext, KeyEntry, KeyOps, KeySpec } from './types.js';
 
 const RESOURCE_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 
-/** sops's resource-id list syntax: comma-separated, spaces removed. */
-export function parseGcpKmsIds(raw: string): { resource_id: string }[] {
-  if (raw === '') return [];
-  return raw.split(',').map((s) => ({ resource_id: s.replace(/ /g, '') }));
-}
-
 export const gcpKmsKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const name = String(spec.fields.resource_id ?? '').replace(/ /g, '');

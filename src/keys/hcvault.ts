@@ -16,34 +16,6 @@ export interface VaultKeyRef {
   key_name: string;
 }
 
-/**
- * Parses sops's Vault key URI `https://host:port/v1/<engine/path>/keys/<name>` into entry fields;
- * addresses with a path before /v1/ are refused as sops refuses them.
- */
-export function parseVaultUri(uri: string): VaultKeyRef {
-  let u: URL;
-  try {
-    u = new URL(uri.trim());
-  } catch {
-    throw new Error(`invalid Vault URI "${redactUrl(uri)}"`);
-  }
-  const path = u.pathname + u.search;
-  if (/\/[^/]+\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
-    throw new Error(
-      'running Vault with a prefixed URL is not supported (the format is https://vault.example.com:8200/v1/transit/keys/keyName)',
-    );
-  }
-  if (!/\/v\d+\/[^/]+\/[^/]+\/[^/]+/.test(path)) {
-    throw new Error(`Vault URI "${redactUrl(uri)}" is not like https://vault.example.com:8200/v1/transit/keys/keyName`);
-  }
-  const dirs = path.replace(/^\/+|\/+$/g, '').split('/');
-  return {
-    vault_address: `${u.protocol}//${u.host}`,
-    engine_path: dirs.slice(1, dirs.length - 2).join('/'),
-    key_name: dirs[dirs.length - 1],
-  };
-}
-
 export const hcVaultKind: KeyOps = {
   async wrap(spec: KeySpec, part: Uint8Array, ctx: KeyContext): Promise<KeyEntry> {
     const ref = refFromFields(spec.fields, ctx);
@@ -68,7 +40,6 @@ export const hcVaultKind: KeyOps = {
 
 /** The key's address and whether it came from the key itself (the file, or .sops.yaml) rather than VAULT_ADDR. */
 function refFromFields(f: KeyFields, ctx: KeyContext): VaultKeyRef & { named: boolean } {
-  if (typeof f.uri === 'string' && f.uri !== '') return { ...parseVaultUri(f.uri), named: true };
   const named = String(f.vault_address ?? '') !== '';
   const address = String(f.vault_address ?? '') || ctx.env.VAULT_ADDR || '';
   const ref = { vault_address: address.replace(/\/+$/, ''), engine_path: String(f.engine_path ?? ''), key_name: String(f.key_name ?? ''), named };

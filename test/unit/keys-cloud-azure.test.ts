@@ -2,7 +2,8 @@
 // RSA-OAEP-256 on a real RSA key): entries as sops writes them, version pinning, retries and failures.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { azureKvKind, parseAzureKeyUrl } from '../../src/keys/azurekv.js';
+import { azureKvKind } from '../../src/keys/azurekv.js';
+import { azureKv } from '../../src/keys/kinds/azurekv.js';
 import type { KeyContext } from '../../src/keys/types.js';
 import { startFakeAzureKv, type FakeAzureKv } from '../helpers/fake-azurekv.js';
 import { requireTool } from '../helpers/tools.js';
@@ -50,7 +51,7 @@ describe('Azure Key Vault master key', function () {
 
   it('pins a missing version to the latest one at creation, and keeps using it after rotation', async () => {
     const part = randomBytes(33);
-    const entry = await azureKvKind.wrap({ kind: 'azure_kv', fields: { ...parseAzureKeyUrl(`${kv.vaultUrl}/keys/sops-key`) } }, part, ctx);
+    const entry = await azureKvKind.wrap({ kind: 'azure_kv', fields: azureKv.fromString(`${kv.vaultUrl}/keys/sops-key`, { awsProfile: '' }).fields }, part, ctx);
     assert.equal(entry.fields.version, version);
     kv.createKey('sops-key');
     assert.equal(hex(await azureKvKind.unwrap(entry, ctx)), hex(part));
@@ -100,12 +101,13 @@ describe('Azure Key Vault master key', function () {
   });
 });
 
-describe('Azure Key Vault key URLs', () => {
+describe('Azure Key Vault key URLs (the one parser: the kind descriptor)', () => {
   it('parses https://<vault>/keys/<name>[/<version>] like sops', () => {
-    assert.deepEqual(parseAzureKeyUrl('https://v.vault.azure.net/keys/k/abc'), { vault_url: 'https://v.vault.azure.net', name: 'k', version: 'abc' });
-    assert.deepEqual(parseAzureKeyUrl(' https://v.vault.azure.net/keys/k '), { vault_url: 'https://v.vault.azure.net', name: 'k', version: '' });
-    assert.deepEqual(parseAzureKeyUrl('https://v.vault.azure.net/keys/k/'), { vault_url: 'https://v.vault.azure.net', name: 'k', version: '' });
-    assert.throws(() => parseAzureKeyUrl('http://v.vault.azure.net/keys/k'), /could not parse/);
-    assert.throws(() => parseAzureKeyUrl('https://v.vault.azure.net/secrets/k'), /could not parse/);
+    const fields = (url: string) => azureKv.fromString(url, { awsProfile: '' }).fields;
+    assert.deepEqual(fields('https://v.vault.azure.net/keys/k/abc'), { vault_url: 'https://v.vault.azure.net', name: 'k', version: 'abc' });
+    assert.deepEqual(fields(' https://v.vault.azure.net/keys/k '), { vault_url: 'https://v.vault.azure.net', name: 'k', version: '' });
+    assert.deepEqual(fields('https://v.vault.azure.net/keys/k/'), { vault_url: 'https://v.vault.azure.net', name: 'k', version: '' });
+    assert.throws(() => fields('http://v.vault.azure.net/keys/k'), /could not parse/);
+    assert.throws(() => fields('https://v.vault.azure.net/secrets/k'), /could not parse/);
   });
 });

@@ -2,7 +2,8 @@
 // entries as sops writes them, the access token sent, retries on throttling, none on denial, timeouts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { gcpKmsKind, parseGcpKmsIds } from '../../src/keys/gcpkms.js';
+import { gcpKmsKind } from '../../src/keys/gcpkms.js';
+import { keySpecsFromFlags } from '../../src/config/keyspecs.js';
 import type { KeyContext } from '../../src/keys/types.js';
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/fake-gcpkms.js';
 
@@ -85,11 +86,11 @@ for (const transport of ['grpc', 'rest'] as const) {
 }
 
 describe('GCP KMS key strings', () => {
-  it('splits SOPS_GCP_KMS_IDS on commas and removes spaces', () => {
-    assert.deepEqual(parseGcpKmsIds('projects/a/locations/l/keyRings/r/cryptoKeys/k, projects/b/locations/l/keyRings/r/cryptoKeys/k'), [
-      { resource_id: 'projects/a/locations/l/keyRings/r/cryptoKeys/k' },
-      { resource_id: 'projects/b/locations/l/keyRings/r/cryptoKeys/k' },
+  it('splits SOPS_GCP_KMS_IDS on commas and removes spaces (the flag path every kind shares)', () => {
+    assert.deepEqual(keySpecsFromFlags({}, { SOPS_GCP_KMS_IDS: 'projects/a/locations/l/keyRings/r/cryptoKeys/k, projects/b/locations/l/keyRings/r/cryptoKeys/k' }), [
+      { kind: 'gcp_kms', fields: { resource_id: 'projects/a/locations/l/keyRings/r/cryptoKeys/k' } },
+      { kind: 'gcp_kms', fields: { resource_id: 'projects/b/locations/l/keyRings/r/cryptoKeys/k' } },
     ]);
-    assert.deepEqual(parseGcpKmsIds(''), []);
+    assert.equal(keySpecsFromFlags({}, { SOPS_GCP_KMS_IDS: '' }), undefined);
   });
 });

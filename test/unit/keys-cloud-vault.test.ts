@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hcVaultKind, parseVaultUri } from '../../src/keys/hcvault.js';
+import { hcVaultKind } from '../../src/keys/hcvault.js';
 import { hcVault } from '../../src/keys/kinds/hcvault.js';
 import type { KeyContext } from '../../src/keys/types.js';
 import { startFakeVault, type FakeVault } from '../helpers/fake-vault.js';
@@ -32,7 +32,7 @@ describe('Vault transit master key', () => {
     vault.calls.length = 0;
   });
 
-  const spec = () => ({ kind: 'hc_vault', fields: { ...parseVaultUri(`${vault.address}/v1/team/transit/keys/sops-key`) } });
+  const spec = () => hcVault.fromString(`${vault.address}/v1/team/transit/keys/sops-key`, { awsProfile: '' });
 
   it('wraps and unwraps with created_at, enc, engine_path, key_name, vault_address', async () => {
     const part = randomBytes(32);
@@ -101,23 +101,24 @@ describe('Vault transit master key', () => {
   });
 });
 
-describe('Vault key URIs', () => {
+describe('Vault key URIs (the one parser: the kind descriptor)', () => {
+  const fields = (uri: string) => hcVault.fromString(uri, { awsProfile: '' }).fields;
   it('parses sops URIs into address, engine path and key name', () => {
-    assert.deepEqual(parseVaultUri('https://vault.example.com:8200/v1/transit/keys/keyName'), {
+    assert.deepEqual(fields('https://vault.example.com:8200/v1/transit/keys/keyName'), {
       vault_address: 'https://vault.example.com:8200',
       engine_path: 'transit',
       key_name: 'keyName',
     });
-    assert.deepEqual(parseVaultUri('http://127.0.0.1:8200/v1/deep/engine/path/keys/k'), {
+    assert.deepEqual(fields('http://127.0.0.1:8200/v1/deep/engine/path/keys/k'), {
       vault_address: 'http://127.0.0.1:8200',
       engine_path: 'deep/engine/path',
       key_name: 'k',
     });
   });
 
-  it('refuses prefixed and malformed URIs', () => {
-    assert.throws(() => parseVaultUri('https://vault.example.com/prefix/v1/transit/keys/k'), /prefixed URL is not supported/);
-    assert.throws(() => parseVaultUri('https://vault.example.com/v1/transit'), /is not like/);
-    assert.throws(() => parseVaultUri('vault.example.com'), /invalid Vault URI|is not like/);
+  it('refuses prefixed and malformed URIs with sops\'s messages', () => {
+    assert.throws(() => fields('https://vault.example.com/prefix/v1/transit/keys/k'), /running Vault with a prefixed URL is not supported/);
+    assert.throws(() => fields('https://vault.example.com/v1/transit'), /Vault key path is not formatted correctly/);
+    assert.throws(() => fields('vault.example.com'), /missing scheme in Vault URL/);
   });
 });
