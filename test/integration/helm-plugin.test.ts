@@ -39,6 +39,21 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid
 /** helm-secrets-* private dirs whose lock names `pid` (there must be none once that run is over). */
 const dirsOf = (pid: number): string[] => dirsLeftBy(['/dev/shm', tmpdir()], new Set([pid]));
 
+/** A temp root with a private dir whose lock names a process that has exited (stale) and one of a live process. */
+async function staleAndLive(prefix: string): Promise<{ root: string; stale: string; live: string }> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const stale = join(root, 'helm-secrets-dead');
+  mkdirSync(stale, { mode: 0o700 });
+  const dead = spawn('true');
+  await new Promise((r) => dead.on('close', r));
+  writeFileSync(join(stale, '.helm-secrets.lock'), JSON.stringify({ pid: dead.pid, start: null }));
+  writeFileSync(join(stale, 'v-0'), 'global_secret: left-by-a-killed-run\n');
+  const live = join(root, 'helm-secrets-live');
+  mkdirSync(live, { mode: 0o700 });
+  writeFileSync(join(live, '.helm-secrets.lock'), JSON.stringify({ pid: process.pid, start: null }));
+  return { root, stale, live };
+}
+
 function noDecryptedBesideInputs(): void {
   const left = readdirSync(SOPS_DIR).filter((n) => n.endsWith('.dec') || n.includes('.dec.') && !/^(secrets|some-secrets)\.dec\.yaml$|trailing-newline\.dec\.raw$/.test(n));
   assert.deepEqual(left, []);
@@ -101,16 +116,7 @@ for (const version of ['v3', 'v4'] as const) {
     });
 
     it("a run removes the private dirs that killed runs left (while helm runs), and keeps a live run's", async () => {
-      const root = mkdtempSync(join(tmpdir(), 'hs-stale-wrapper-'));
-      const stale = join(root, 'helm-secrets-dead');
-      mkdirSync(stale, { mode: 0o700 });
-      const dead = spawn('true');
-      await new Promise((r) => dead.on('close', r));
-      writeFileSync(join(stale, '.helm-secrets.lock'), JSON.stringify({ pid: dead.pid, start: null }));
-      writeFileSync(join(stale, 'v-0'), 'global_secret: left-by-a-killed-run\n');
-      const live = join(root, 'helm-secrets-live');
-      mkdirSync(live, { mode: 0o700 });
-      writeFileSync(join(live, '.helm-secrets.lock'), JSON.stringify({ pid: process.pid, start: null }));
+      const { root, stale, live } = await staleAndLive('hs-stale-wrapper-');
       try {
         const r = await run(helm, ['secrets', 'template', 'rel', CHART, '-f', AGE_FILE], { ...env, HELM_SECRETS_PRIVATE_DIR: root });
         assert.equal(r.code, 0, r.stderr);
@@ -314,16 +320,7 @@ exit \${FAKE_HELM_EXIT:-0}
 
   it('a stale private dir of a SIGKILLed run is removed by cleanStaleDirs', async () => {
     const { cleanStaleDirs } = await import('../../src/helm/cleanup.js');
-    const root = mkdtempSync(join(tmpdir(), 'hs-stale-'));
-    const stale = join(root, 'helm-secrets-dead');
-    mkdirSync(stale, { mode: 0o700 });
-    const dead = spawn('true');
-    await new Promise((r) => dead.on('close', r));
-    writeFileSync(join(stale, '.helm-secrets.lock'), JSON.stringify({ pid: dead.pid, start: null }));
-    writeFileSync(join(stale, '0_secrets.yaml.dec'), 'x');
-    const live = join(root, 'helm-secrets-live');
-    mkdirSync(live);
-    writeFileSync(join(live, '.helm-secrets.lock'), JSON.stringify({ pid: process.ppid, start: null }));
+    const { root, stale, live } = await staleAndLive('hs-stale-');
     assert.equal(await cleanStaleDirs([root]), 1);
     assert.equal(existsSync(stale), false);
     assert.equal(existsSync(live), true);
