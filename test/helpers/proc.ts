@@ -1,4 +1,4 @@
-// Child processes for the robustness suite: the built CLI run without blocking the event loop (so several run at
+// Child processes for the tests: the built CLI (or helm) run without blocking the event loop (so several run at
 // once and a test can signal them), and a small pool that bounds how many run together on a 2-core machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI } from './paths.js';
@@ -10,12 +10,12 @@ export interface ProcResult {
   stderr: string;
 }
 
-/** Runs `cmd args`; `onSpawn` receives the child (to signal it). Resolves when it has exited and its streams closed. */
-export function runAsync(
+/** Spawns `cmd args` with stdout and stderr collected; settles when it has exited and its streams closed. */
+function collect(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (c: ChildProcess) => void } = {},
-): Promise<ProcResult> {
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (c: ChildProcess) => void },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: Buffer; err: Buffer }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -23,11 +23,33 @@ export function runAsync(
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? 128, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    child.on('close', (code, signal) => resolve({ code, signal, out: Buffer.concat(out), err: Buffer.concat(err) }));
     opts.onSpawn?.(child);
   });
+}
+
+/** Runs `cmd args`; `onSpawn` receives the child (to signal it). Resolves when it has exited and its streams closed. */
+export async function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<ProcResult> {
+  const r = await collect(cmd, args, opts);
+  return { code: r.code ?? 128, signal: r.signal, stdout: r.out, stderr: r.err.toString('utf8') };
+}
+
+export interface TextResult {
+  /** null when a signal ended it (then `signal` says which). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `cmd args` in `env` (helm, the CLI through helm, a packaging script), its output as text. */
+export async function runText(cmd: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void): Promise<TextResult> {
+  const r = await collect(cmd, args, { env, onSpawn: onSpawn && ((c) => c.once('spawn', () => onSpawn(c.pid!))) });
+  return { code: r.code, signal: r.signal, stdout: r.out.toString('utf8'), stderr: r.err.toString('utf8') };
 }
 
 /** The built CLI (bin/helm-secrets.js) in a child process. */

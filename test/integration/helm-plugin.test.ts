@@ -9,32 +9,13 @@ import { HELM, HS_VECTORS, ROOT } from '../helpers/paths.js';
 import { testEnv } from '../helpers/env.js';
 import { startFakeKube, type FakeKube } from '../helpers/fake-kube.js';
 import { dirsLeftBy } from '../helpers/fakehelm.js';
+import { runText as run } from '../helpers/proc.js';
 
 const SOPS_DIR = join(HS_VECTORS, 'tests/assets/values/sops');
 const PGP_FILE = join(SOPS_DIR, 'secrets.yaml');
 const AGE_FILE = join(SOPS_DIR, 'secrets.age.yaml');
 const AGE_KEY = join(HS_VECTORS, 'tests/assets/age/key.txt');
 const CHART = join(ROOT, 'test/fixtures/chart');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', reject);
-    if (onSpawn) c.once('spawn', () => onSpawn(c.pid!));
-    c.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 /** helm-secrets-* private dirs whose lock names `pid` (there must be none once that run is over). */
 const dirsOf = (pid: number): string[] => dirsLeftBy(['/dev/shm', tmpdir()], new Set([pid]));

@@ -2,7 +2,7 @@
 // (docker-registry, plain HTTP on 127.0.0.1), `helm plugin install oci://…` pulls them, verifies the .prov against
 // the keyring, and the plugins render the demo chart with an age key; with npm out of reach throughout.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELM, ROOT } from '../helpers/paths.js';
@@ -10,21 +10,10 @@ import { runCli, testEnv } from '../helpers/env.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { offlineHelmHome, release, type HelmHome, type Release } from '../helpers/release.js';
 import { ageKeygen, requireTool } from '../helpers/tools.js';
+import { runText as run } from '../helpers/proc.js';
 
 const CHART = join(ROOT, 'test/fixtures/chart');
 const PUSH = join(ROOT, 'scripts/oci-push.mjs');
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function push(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(process.execPath, [PUSH, ...args], { env, encoding: 'utf8' });

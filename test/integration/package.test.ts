@@ -4,7 +4,7 @@
 // getter render the demo chart with an age key. Also: a tampered tarball is refused, update and reinstall leave a
 // working plugin, a code cache V8 rejects (another node) falls back to compiling, and the installed size.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -12,26 +12,9 @@ import { HELM, ROOT } from '../helpers/paths.js';
 import { runCli, testEnv } from '../helpers/env.js';
 import { offlineHelmHome, release, serveDir, treeSize, type HelmHome, type Release } from '../helpers/release.js';
 import { ageKeygen, requireTool } from '../helpers/tools.js';
+import { runText as run } from '../helpers/proc.js';
 
 const CHART = join(ROOT, 'test/fixtures/chart');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('release packages installed without npm', function () {
   this.timeout(300000);

@@ -4,34 +4,17 @@
 // is needed; malformed YAML must be refused, not reshaped. Through the CLI, the helm wrapper, the getter and
 // `check`, on helm 3.18 and 4.1.4.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELM, HS_VECTORS, ROOT, CLI } from '../helpers/paths.js';
 import { runCli, testEnv } from '../helpers/env.js';
+import { runText as run } from '../helpers/proc.js';
 
 const AGE_FILE = join(HS_VECTORS, 'tests/assets/values/sops/secrets.age.yaml');
 const AGE_KEY = join(HS_VECTORS, 'tests/assets/age/key.txt');
 const CHART = join(ROOT, 'test/fixtures/chart');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The age vector with `text` put in front of its `sops:` block. */
 function injected(text: string): string {
