@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
 import type { Behaviour } from './fake-gcpkms.js';
 
 export interface FakeAzureKv {
@@ -39,7 +40,7 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
 
   const keys = new Map<string, { versions: Map<string, { priv: KeyObject; pub: KeyObject }>; latest: string }>();
   const secrets = new Map<string, { versions: Map<string, string>; latest: string }>();
-  const state: Pick<FakeAzureKv, 'calls' | 'plan' | 'fallback'> = { calls: [], plan: [], fallback: 'ok' };
+  const state = faultPlan<Behaviour, FakeAzureKv['calls'][number]>('ok');
   const hanging = new Set<() => void>();
   let vaultUrl = '';
 
@@ -61,7 +62,7 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
           'www-authenticate': 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
         });
       }
-      const b = state.plan.length ? state.plan.shift()! : state.fallback;
+      const b = nextBehaviour(state);
       if (b === 'hang') {
         hanging.add(() => res.destroy());
         return;
@@ -119,25 +120,10 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   vaultUrl = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-  return {
+  return serverWith(state, {
     vaultUrl,
     caFile,
     token,
-    get calls() {
-      return state.calls;
-    },
-    get plan() {
-      return state.plan;
-    },
-    set plan(p) {
-      state.plan = p;
-    },
-    get fallback() {
-      return state.fallback;
-    },
-    set fallback(b) {
-      state.fallback = b;
-    },
     createKey(name: string): string {
       const version = randomBytes(16).toString('hex');
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -164,5 +150,5 @@ export async function startFakeAzureKv(token = 'test-azure-token'): Promise<Fake
           r();
         });
       }),
-  };
+  });
 }

@@ -4,6 +4,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
 
 const require = createRequire(import.meta.url);
 
@@ -31,17 +32,12 @@ export async function startFakeGcpKms(opts: { rest?: boolean } = {}): Promise<Fa
     if (!k) secrets.set(name, (k = randomBytes(32)));
     return k;
   };
-  const state = {
-    calls: [] as FakeGcpKms['calls'],
-    plan: [] as Behaviour[],
-    fallback: 'ok' as Behaviour,
-    keys: new Set<string>(),
-  };
+  const state = { ...faultPlan<Behaviour, FakeGcpKms['calls'][number]>('ok'), keys: new Set<string>() };
   const hanging = new Set<() => void>();
 
   /** Applies the next behaviour; resolves to an error [code, message] or null to serve. */
   async function behave(): Promise<[number, string] | null | 'hang'> {
-    const b = state.plan.length ? state.plan.shift()! : state.fallback;
+    const b = nextBehaviour(state);
     if (b === 'hang') return 'hang';
     if (typeof b === 'object') {
       await new Promise((r) => setTimeout(r, b.delayMs));
@@ -180,26 +176,5 @@ export async function startFakeGcpKms(opts: { rest?: boolean } = {}): Promise<Fa
       });
   }
 
-  return {
-    endpoint,
-    get calls() {
-      return state.calls;
-    },
-    get plan() {
-      return state.plan;
-    },
-    set plan(p: Behaviour[]) {
-      state.plan = p;
-    },
-    get fallback() {
-      return state.fallback;
-    },
-    set fallback(b: Behaviour) {
-      state.fallback = b;
-    },
-    get keys() {
-      return state.keys;
-    },
-    stop: () => stop(),
-  };
+  return serverWith(state, { endpoint, stop: () => stop() });
 }

@@ -3,6 +3,7 @@
 // token that must match, and the injectable failures of the Cloud KMS stand-in.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
 import type { Behaviour } from './fake-gcpkms.js';
 
 const require = createRequire(import.meta.url);
@@ -24,7 +25,7 @@ const codes = { throttle: 8, unavailable: 14, denied: 7, notFound: 5, invalid: 3
 
 export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): Promise<FakeGcpSecrets> {
   const secrets = new Map<string, Buffer[]>();
-  const state = { calls: [] as FakeGcpSecrets['calls'], plan: [] as Behaviour[], fallback: 'ok' as Behaviour };
+  const state = faultPlan<Behaviour, FakeGcpSecrets['calls'][number]>('ok');
   const hanging = new Set<() => void>();
 
   const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
@@ -48,7 +49,7 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
     const name = String(call.request.name ?? '');
     const authorization = String(call.metadata.get('authorization')[0] ?? '');
     state.calls.push({ name, authorization });
-    const b = state.plan.length ? state.plan.shift()! : state.fallback;
+    const b = nextBehaviour(state);
     if (b === 'hang') {
       hanging.add(() => done({ code: codes.unavailable, details: 'server stopping' }));
       return;
@@ -76,24 +77,9 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
 
-  return {
+  return serverWith(state, {
     endpoint: `http://127.0.0.1:${port}`,
     token,
-    get calls() {
-      return state.calls;
-    },
-    get plan() {
-      return state.plan;
-    },
-    set plan(p: Behaviour[]) {
-      state.plan = p;
-    },
-    get fallback() {
-      return state.fallback;
-    },
-    set fallback(b: Behaviour) {
-      state.fallback = b;
-    },
     addVersion(project: string, secret: string, data: string | Buffer): number {
       const list = secrets.get(`${project}/${secret}`) ?? [];
       list.push(Buffer.from(data));
@@ -109,5 +95,5 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
           r();
         }, 1000).unref();
       }),
-  };
+  });
 }

@@ -6,6 +6,7 @@
 // Enterprise. Failures are injectable per call.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
 import type { Behaviour } from './fake-gcpkms.js';
 
 export type { Behaviour };
@@ -40,7 +41,7 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
     return v;
   };
   const hanging = new Set<() => void>();
-  const state: Pick<FakeVault, 'calls' | 'plan' | 'fallback'> = { calls: [], plan: [], fallback: 'ok' };
+  const state = faultPlan<Behaviour, FakeVault['calls'][number]>('ok');
   const mounts = new Map<string, 1 | 2>();
   const kv = new Map<string, Record<string, unknown>[]>();
   const issued = new Set<string>();
@@ -68,7 +69,7 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
       };
       const path = req.url ?? '';
       state.calls.push({ path, token: String(req.headers['x-vault-token'] ?? ''), namespace: String(req.headers['x-vault-namespace'] ?? '') });
-      const b = state.plan.length ? state.plan.shift()! : state.fallback;
+      const b = nextBehaviour(state);
       if (b === 'hang') {
         hanging.add(() => res.destroy());
         return;
@@ -150,24 +151,9 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
   });
   await new Promise<void>((r) => server.listen(0, host, () => r()));
   const address = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as { port: number }).port}`;
-  return {
+  return serverWith(state, {
     address,
     token,
-    get calls() {
-      return state.calls;
-    },
-    get plan() {
-      return state.plan;
-    },
-    set plan(p) {
-      state.plan = p;
-    },
-    get fallback() {
-      return state.fallback;
-    },
-    set fallback(b) {
-      state.fallback = b;
-    },
     mounts,
     putSecret,
     issued,
@@ -195,5 +181,5 @@ export async function startFakeVault(token = 'test-root-token', host = '127.0.0.
         server.closeAllConnections();
         server.close(() => r());
       }),
-  };
+  });
 }
