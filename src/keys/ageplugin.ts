@@ -169,6 +169,23 @@ class Connection {
     }
   }
 
+  /**
+   * Phase 2 until the plugin says `done`: `own` takes the commands of this state machine (and says whether it did),
+   * an error the plugin reports ends the exchange, and the rest are the requests every phase 2 may hold.
+   */
+  async converse(own: (s: Wire) => boolean): Promise<void> {
+    for (;;) {
+      const s = await this.next();
+      if (s.type === 'done') return;
+      if (own(s)) continue;
+      if (s.type === 'error') {
+        this.send('ok');
+        throw reported(this.name, s.body);
+      }
+      if (!(await this.answer(s))) this.send('unsupported');
+    }
+  }
+
   async close(): Promise<void> {
     this.child.stdin.end();
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -201,22 +218,16 @@ export class PluginRecipient implements Recipient {
       conn.send('extension-labels');
       conn.send('done');
       const out: Stanza[] = [];
-      for (;;) {
-        const s = await conn.next();
-        if (s.type === 'done') break;
+      await conn.converse((s) => {
         if (s.type === 'recipient-stanza') {
           if (s.args.length < 2 || s.args[0] !== '0') throw new AgePluginError(`${this.name} plugin: malformed recipient stanza`);
           out.push(new StanzaOf(s.args.slice(1), s.body));
-          conn.send('ok');
-        } else if (s.type === 'labels') {
-          conn.send('ok');
-        } else if (s.type === 'error') {
-          conn.send('ok');
-          throw reported(this.name, s.body);
-        } else if (!(await conn.answer(s))) {
-          conn.send('unsupported');
+        } else if (s.type !== 'labels') {
+          return false;
         }
-      }
+        conn.send('ok');
+        return true;
+      });
       if (out.length === 0) throw new AgePluginError(`${this.name} plugin: received zero recipient stanzas`);
       return out;
     } finally {
@@ -240,21 +251,14 @@ export class PluginIdentity implements Identity {
       for (const st of stanzas) conn.send('recipient-stanza', ['0', ...st.args], st.body);
       conn.send('done');
       let fileKey: Uint8Array | null = null;
-      for (;;) {
-        const s = await conn.next();
-        if (s.type === 'done') break;
-        if (s.type === 'file-key') {
-          if (s.args.length !== 1 || s.args[0] !== '0') throw new AgePluginError(`${this.name} plugin: malformed file-key stanza`);
-          if (fileKey) throw new AgePluginError(`${this.name} plugin: received duplicated file-key stanza`);
-          fileKey = s.body;
-          conn.send('ok');
-        } else if (s.type === 'error') {
-          conn.send('ok');
-          throw reported(this.name, s.body);
-        } else if (!(await conn.answer(s))) {
-          conn.send('unsupported');
-        }
-      }
+      await conn.converse((s) => {
+        if (s.type !== 'file-key') return false;
+        if (s.args.length !== 1 || s.args[0] !== '0') throw new AgePluginError(`${this.name} plugin: malformed file-key stanza`);
+        if (fileKey) throw new AgePluginError(`${this.name} plugin: received duplicated file-key stanza`);
+        fileKey = s.body;
+        conn.send('ok');
+        return true;
+      });
       return fileKey;
     } finally {
       await conn.close();
