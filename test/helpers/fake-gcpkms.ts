@@ -2,11 +2,8 @@
 // (from the package's own protos) or over its REST mapping, with real AES-GCM and injectable failures.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
-
-const require = createRequire(import.meta.url);
+import { grpcService, type Call, type Done } from './fake-grpc.js';
 
 /** What the next request gets: served, a throttle/unavailable/denied error, a delay, or no answer at all. */
 export type Behaviour = 'ok' | 'throttle' | 'unavailable' | 'denied' | 'hang' | { delayMs: number };
@@ -126,23 +123,8 @@ export async function startFakeGcpKms(opts: { rest?: boolean } = {}): Promise<Fa
         server.close(() => r());
       });
   } else {
-    const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-    const loader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
-    const kmsProtos = join(dirname(require.resolve('@google-cloud/kms/package.json')), 'build', 'protos');
-    // google-gax exports no package.json; its main file sits in build/src.
-    const gaxProtos = join(dirname(require.resolve('google-gax')), '..', 'protos');
-    const def = loader.loadSync('google/cloud/kms/v1/service.proto', {
-      includeDirs: [kmsProtos, gaxProtos],
-      keepCase: true,
-      longs: String,
-      defaults: false,
-    });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      google: { cloud: { kms: { v1: { KeyManagementService: { service: import('@grpc/grpc-js').ServiceDefinition } } } } };
-    };
+    const { grpc, service } = grpcService('@google-cloud/kms', 'kms/v1/service.proto', ['kms', 'v1', 'KeyManagementService']);
     const server = new grpc.Server();
-    type Call = import('@grpc/grpc-js').ServerUnaryCall<Record<string, unknown>, unknown>;
-    type Done = import('@grpc/grpc-js').sendUnaryData<unknown>;
     const handler = (method: 'Encrypt' | 'Decrypt') => async (call: Call, done: Done) => {
       const name = String(call.request.name ?? '');
       state.calls.push({ method, name, authorization: String(call.metadata.get('authorization')[0] ?? '') });
@@ -157,7 +139,7 @@ export async function startFakeGcpKms(opts: { rest?: boolean } = {}): Promise<Fa
       if (!Buffer.isBuffer(out)) return done({ code: out[0], details: out[1] });
       done(null, method === 'Encrypt' ? { name, ciphertext: out } : { plaintext: out });
     };
-    server.addService(pkg.google.cloud.kms.v1.KeyManagementService.service, {
+    server.addService(service, {
       Encrypt: handler('Encrypt'),
       Decrypt: handler('Decrypt'),
     });

@@ -1,12 +1,9 @@
 // A local Secret Manager for tests: google.cloud.secretmanager.v1.SecretManagerService AccessSecretVersion over
 // gRPC, from the @google-cloud/secret-manager package's own protos; numbered versions with `latest`, a bearer
 // token that must match, and the injectable failures of the Cloud KMS stand-in.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
+import { grpcService, type Call, type Done } from './fake-grpc.js';
 import type { Behaviour } from './fake-gcpkms.js';
-
-const require = createRequire(import.meta.url);
 
 export interface FakeGcpSecrets {
   /** Value for HELM_SECRETS_GCP_SECRETS_ENDPOINT (`http://127.0.0.1:PORT`: plaintext channel). */
@@ -28,22 +25,7 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
   const state = faultPlan<Behaviour, FakeGcpSecrets['calls'][number]>('ok');
   const hanging = new Set<() => void>();
 
-  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-  const loader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
-  const smProtos = join(dirname(require.resolve('@google-cloud/secret-manager/package.json')), 'build', 'protos');
-  // google-gax exports no package.json; its main file sits in build/src.
-  const gaxProtos = join(dirname(require.resolve('google-gax')), '..', 'protos');
-  const def = loader.loadSync('google/cloud/secretmanager/v1/service.proto', {
-    includeDirs: [smProtos, gaxProtos],
-    keepCase: true,
-    longs: String,
-    defaults: false,
-  });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    google: { cloud: { secretmanager: { v1: { SecretManagerService: { service: import('@grpc/grpc-js').ServiceDefinition } } } } };
-  };
-  type Call = import('@grpc/grpc-js').ServerUnaryCall<Record<string, unknown>, unknown>;
-  type Done = import('@grpc/grpc-js').sendUnaryData<unknown>;
+  const { grpc, service } = grpcService('@google-cloud/secret-manager', 'secretmanager/v1/service.proto', ['secretmanager', 'v1', 'SecretManagerService']);
 
   const access = async (call: Call, done: Done) => {
     const name = String(call.request.name ?? '');
@@ -72,7 +54,7 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
   };
 
   const server = new grpc.Server();
-  server.addService(pkg.google.cloud.secretmanager.v1.SecretManagerService.service, { AccessSecretVersion: access });
+  server.addService(service, { AccessSecretVersion: access });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
