@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RefError } from '../../src/errors.js';
 import { evalYaml, getRef, type ResolveOptions } from '../../src/refs/resolve.js';
 import { startFakeKube, type FakeKube } from '../helpers/fake-kube.js';
+import { refFailure } from '../helpers/reffail.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -60,16 +60,7 @@ describe('refs: k8s provider (kubectl against the Kubernetes API stand-in)', fun
   });
 
   describe('errors, one per class', () => {
-    const fails = async (ref: string, o: ResolveOptions, reason: string, line: string | RegExp) => {
-      await assert.rejects(getRef(ref, o), (e: unknown) => {
-        assert.ok(e instanceof RefError, String(e));
-        assert.equal(e.reason, reason, e.message);
-        if (typeof line === 'string') assert.equal(e.oneLine(), line);
-        else assert.match(e.oneLine(), line);
-        assert.doesNotMatch(e.oneLine(), /k8s-secret-pw/);
-        return true;
-      });
-    };
+    const fails = refFailure(/k8s-secret-pw/);
     it('a missing object', () => fails('ref+k8s://v1/Secret/prod/nope/password', opts, 'not-found', 'values.yaml: ref+k8s://v1/Secret/prod/nope/password: Secret prod/nope not found'));
     it('a missing key', () => fails('ref+k8s://v1/Secret/prod/db/nope', opts, 'not-found', 'values.yaml: ref+k8s://v1/Secret/prod/db/nope: key nope does not exist in Secret prod/db'));
     it('a denied read', () =>

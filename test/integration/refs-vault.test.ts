@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { RefError } from '../../src/errors.js';
 import { evalYaml, getRef, type ResolveOptions } from '../../src/refs/resolve.js';
 import { startFakeVault, type FakeVault } from '../helpers/fake-vault.js';
+import { refFailure } from '../helpers/reffail.js';
 
 describe('refs: vault provider (local Vault stand-in)', function () {
   this.timeout(60000);
@@ -117,16 +118,7 @@ describe('refs: vault provider (local Vault stand-in)', function () {
   });
 
   describe('errors, one per class', () => {
-    const fails = async (ref: string, o: ResolveOptions, reason: string, line: string | RegExp) => {
-      await assert.rejects(getRef(ref, o), (e: unknown) => {
-        assert.ok(e instanceof RefError, String(e));
-        assert.equal(e.reason, reason, e.message);
-        if (typeof line === 'string') assert.equal(e.oneLine(), line);
-        else assert.match(e.oneLine(), line);
-        assert.doesNotMatch(e.oneLine(), /v2-pass|root-token|v1-token/);
-        return true;
-      });
-    };
+    const fails = refFailure(/v2-pass|root-token|v1-token/);
     it('a missing secret', () => fails('ref+vault://secret/nope#/x', opts, 'not-found', 'values.yaml: ref+vault://secret/nope#/x: no secret found for path "secret/nope"'));
     it('a missing key', () => fails('ref+vault://secret/db/nope', opts, 'not-found', 'values.yaml: ref+vault://secret/db/nope: key "nope" does not exist in "secret/db"'));
     it('a denied read', () =>
