@@ -203,15 +203,43 @@ describe('bin/sops: command line, messages and exit codes', function () {
     assert.equal(sops(['decrypt', fresh]).out, 'made: here\n');
   });
 
-  it('publish, keyservice and remote key services are refused (1); completion is refused, never taken for a file', () => {
+  it('publish, keyservice and remote key services are refused (1)', () => {
     const p = encrypted('pub.yaml');
     refused(['publish', p], 1, /^publish is not supported by this sops/);
     refused(['keyservice'], 1, /^keyservice is not supported by this sops/);
     refused(['decrypt', '--keyservice', 'tcp://127.0.0.1:5000', p], 1, /remote key services .* are not supported/);
     refused(['decrypt', p], 1, /remote key services/, { env: { SOPS_KEYSERVICE: 'tcp://127.0.0.1:5000' } });
     assert.equal(sops(['decrypt', '--enable-local-keyservice', p]).code, 0);
-    refused(['completion', 'bash'], 1, /^completion is not available/);
-    assert.ok(!existsSync(join(dir, 'completion')), 'a file named completion was created');
+  });
+
+  it("completion bash|zsh as sops has it: the script asks bin/sops (--generate-bash-completion) what may follow", () => {
+    const script = join(dir, 'sops.bash');
+    const r = sops(['completion', 'bash']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(!existsSync(join(dir, 'completion')), 'completion was never taken for a file to edit');
+    writeFileSync(script, r.out);
+    // bash runs the completion function as it would on TAB, with bin/sops first on PATH as `sops`.
+    const complete = (words: string[]) =>
+      spawnSync('bash', ['-c', `source '${script}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _sops_words; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+        encoding: 'utf8',
+        env: { ...testEnv(), PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}` },
+      }).stdout.split('\n').filter(Boolean);
+    assert.deepEqual(complete(['sops', 'e']).sort(), ['edit', 'encrypt', 'exec-env', 'exec-file']);
+    assert.deepEqual(complete(['sops', 'decrypt', '--ext']), ['--extract']);
+    assert.deepEqual(complete(['sops', 'groups', '']), ['add', 'delete']);
+    assert.deepEqual(complete(['sops', 'groups', 'add', '--shamir']), ['--shamir-secret-sharing-threshold']);
+    assert.deepEqual(complete(['sops', 'completion', '']), ['bash', 'zsh']);
+    // A flag already given is not offered again; after `--` no one-letter name is.
+    assert.deepEqual(complete(['sops', 'encrypt', '--output', 'x', '--outp']), ['--output-type']);
+    assert.ok(complete(['sops', '--']).includes('--decrypt') && !complete(['sops', '--']).includes('-d'));
+    // zsh asks with _CLI_ZSH_AUTOCOMPLETE_HACK=1 and gets `name:summary` for commands.
+    const zsh = sops(['completion', 'zsh']);
+    assert.match(zsh.out, /^#compdef sops\n/);
+    assert.match(zsh.out, /compdef _sops_words sops/);
+    const described = sops(['--generate-bash-completion'], { env: { _CLI_ZSH_AUTOCOMPLETE_HACK: '1' } }).out.split('\n');
+    assert.ok(described.includes("updatekeys:make the file's master keys match its .sops.yaml creation rule (-y: without asking)"), described.join('|'));
+    refused(['completion', 'fish'], 3, /^No help topic for 'fish'/);
+    assert.match(sops(['completion']).out, /sops completion bash\n.*sops completion zsh/s);
   });
 
   it('helm-secrets settings in the environment do not reach bin/sops', () => {

@@ -11,7 +11,8 @@ import type { FileCommandArgs } from '../args.js';
 import { parseTreePath } from '../../sops/treepath.js';
 import { lockOptions, reportError, setStyle, warn, writeStdout } from '../console.js';
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
-import { SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
+import { SOPS_COMMANDS, SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
+import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
 import { kindsInFlagOrder } from '../../keys/registry.js';
 
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
@@ -324,9 +325,6 @@ async function legacy(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   return edit(p, env);
 }
 
-/** sops subcommands bin/sops does not provide: the plugin's completion scripts complete `helm secrets`, not `sops`. */
-const UNSUPPORTED = new Set(['completion']);
-
 const SUBCOMMANDS: Record<string, (p: ParsedFlags, env: NodeJS.ProcessEnv) => Promise<number>> = {
   encrypt,
   decrypt,
@@ -357,6 +355,13 @@ function inSopsWords(err: unknown): unknown {
 export async function sopsMain(argv: string[]): Promise<number> {
   setStyle('sops');
   const env = sopsEnv(process.env);
+  if (argv[argv.length - 1] === COMPLETION_FLAG) {
+    // A completion script asking what may follow the words typed so far (./completion.ts); nothing else runs.
+    const tables = { app: APP, commands: COMMANDS, shared: SHARED, list: SOPS_COMMANDS, children: { groups: ['add', 'delete'], completion: ['bash', 'zsh'] } };
+    const lines = completions(argv.slice(0, -1), tables, process.env._CLI_ZSH_AUTOCOMPLETE_HACK === '1');
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    return 0;
+  }
   try {
     const app = parseFlags(argv, [...APP], false);
     if (isSet(app, 'verbose')) (await import('../../log.js')).setVerbose(true);
@@ -379,9 +384,9 @@ export async function sopsMain(argv: string[]): Promise<number> {
     if (name === 'publish' || name === 'keyservice') {
       throw new SopsError(`${name} is not supported by this sops (helm-secrets-ts): it has no ${name === 'publish' ? 'destinations to publish to' : 'key service server'}; use the sops binary for it`, ExitCode.Generic);
     }
-    if (name !== undefined && UNSUPPORTED.has(name)) {
-      // Never read as a file name to edit (the older form would create a file called so).
-      throw new SopsError(`${name} is not available in this sops (helm-secrets-ts): use 'helm secrets completion bash|zsh|fish'`, ExitCode.Generic);
+    if (name === 'completion') {
+      process.stdout.write(completionScript(app.positionals[1]));
+      return 0;
     }
     if (name === 'groups') return await groups(app.positionals.slice(1), env);
     const sub = name !== undefined ? SUBCOMMANDS[name] : undefined;
