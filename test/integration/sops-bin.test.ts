@@ -203,6 +203,15 @@ describe('bin/sops: command line, messages and exit codes', function () {
     assert.equal(sops(['decrypt', fresh]).out, 'made: here\n');
   });
 
+  it('bin/sops.cmd, for Windows, starts the same entry with the same node choice as bin/sops (CRLF, as cmd.exe wants)', () => {
+    const cmd = readFileSync(join(ROOT, 'bin', 'sops.cmd'), 'latin1');
+    assert.ok(cmd.split('\n').slice(0, -1).every((l) => l.endsWith('\r')), 'every line ends in CRLF');
+    assert.match(cmd, /^"%node_bin%" "%~dp0sops\.js" %\*\r$/m);
+    assert.match(cmd, /^if defined HELM_SECRETS_NODE_PATH \(\r$/m);
+    assert.match(cmd, /^exit \/b %ERRORLEVEL%\r$/m);
+    assert.match(readFileSync(join(ROOT, 'bin', 'sops'), 'utf8'), /exec "\$node_bin" "\$dir\/sops\.js" "\$@"/);
+  });
+
   it('publish, keyservice and remote key services are refused (1)', () => {
     const p = encrypted('pub.yaml');
     refused(['publish', p], 1, /^publish is not supported by this sops/);
