@@ -114,7 +114,8 @@ function ourGo(n: YNode): { type: string; v: string } | 'error' {
   if (typeof r === 'bigint') return { type: 'int', v: String(r) };
   if (typeof r === 'number') return { type: 'float', v: Number.isNaN(r) ? 'NaN' : r === Infinity ? '+Inf' : r === -Infinity ? '-Inf' : String(r) };
   if (r instanceof SopsTime) return { type: 'time', v: r.text };
-  return { type: 'string', v: Buffer.from(r).toString('utf8') };
+  // Bytes from !!binary: a Go string of those bytes; compared as bytes when they are not UTF-8.
+  return utf8(r) ? { type: 'string', v: Buffer.from(r).toString('utf8') } : { type: 'rawstring', v: Buffer.from(r).toString('base64') };
 }
 
 function goFloat(a: { type: string; v: string }, b: { type: string; v: string }): boolean {
@@ -421,6 +422,7 @@ function randomTrees(n: number, seed: number): Branches[] {
     fc.double({ noDefaultInfinity: false }),
     fc.boolean(),
     fc.constant(null),
+    fc.uint8Array({ maxLength: 80 }),
   );
   const { tree } = fc.letrec<{ tree: Value; map: Mapping; list: Value[] }>((tie) => ({
     tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('map'), tie('list')),
@@ -434,8 +436,8 @@ function randomTrees(n: number, seed: number): Branches[] {
 
 /**
  * Trees where we write other bytes than sops on purpose, because sops's bytes read back as other data (README,
- * "Deliberate differences from sops"): a `<<` string (sops: `!!merge <<`, a merge to helm), raw bytes from
- * `!!binary` (sops: decoded text), NEL/LS/PS (sops: raw, which YAML 1.1 readers take as line breaks), and text that
+ * "Deliberate differences from sops"): a `<<` string (sops: `!!merge <<`, a merge to helm), bytes from
+ * `!!binary` that are UTF-8 text (sops: the text; other bytes both write as `!!binary`), NEL/LS/PS (sops: raw, which YAML 1.1 readers take as line breaks), and text that
  * starts with a line break in a block scalar (yaml.v3 drops it).
  */
 function commentCount(yaml: string): number {
@@ -470,7 +472,8 @@ function hasComment(v: unknown): boolean {
 function deliberate(v: unknown): boolean {
   if (v instanceof Mapping) return v.items.some((it) => deliberate(it.key) || deliberate(it.value));
   if (Array.isArray(v)) return v.some(deliberate);
-  if (v instanceof Uint8Array) return true;
+  // Bytes that are UTF-8 text: sops writes the text, we keep `!!binary`. Other bytes: both write `!!binary`.
+  if (v instanceof Uint8Array) return utf8(v);
   if (v instanceof Comment) return /[\u0085\u2028\u2029]/.test(v.text);
   if (typeof v === 'string') return v === '<<' || /[\u0085\u2028\u2029]/.test(v) || (v.includes('\n') && /^[\n ]/.test(v));
   return false;
