@@ -183,4 +183,6 @@ export const REGRESSIONS: string[] = [
   // found by other seeds of the differential test
   // !!binary whose bytes are not UTF-8: a Go string of raw bytes to sops, written back as !!binary
   'port: !!binary 5432\nlong: !!binary ////////////////////////////////////////////////////////////////////////////////////w==\n',
+  // a pair's empty value in a flow sequence sits at its `:` (go-yaml's parser), in a flow mapping after it
+  'l: [a, b: , \'c d\': ]\nm: {a: , b: }\n',
 ];

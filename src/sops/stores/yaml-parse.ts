@@ -558,15 +558,17 @@ class EventParser {
   }
 
   private flowSequenceEntryMappingValue(): YEvent {
-    let t = this.peek();
+    const t = this.peek();
     if (t.type === 'value') {
       this.skip();
-      t = this.peek();
-      if (t.type !== 'flow-entry' && t.type !== 'flow-sequence-end') {
+      const next = this.peek();
+      if (next.type !== 'flow-entry' && next.type !== 'flow-sequence-end') {
         this.states.push('flow-sequence-entry-mapping-end');
         return this.node(false, false);
       }
     }
+    // An empty value of a pair in a flow sequence (`[a: ]`) sits at the `:`, not at the token after it: go-yaml's
+    // parser takes the mark of the value token here (unlike in a flow mapping, `{a: }`), and its nodes carry it.
     this.state = 'flow-sequence-entry-mapping-end';
     return this.emptyScalar(t.start);
   }
