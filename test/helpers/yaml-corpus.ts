@@ -185,4 +185,7 @@ export const REGRESSIONS: string[] = [
   'port: !!binary 5432\nlong: !!binary ////////////////////////////////////////////////////////////////////////////////////w==\n',
   // a pair's empty value in a flow sequence sits at its `:` (go-yaml's parser), in a flow mapping after it
   'l: [a, b: , \'c d\': ]\nm: {a: , b: }\n',
+  // a block scalar starting with a line break in a list item's mapping: the indentation indicator counts from the
+  // mapping's column (`|2`), not the indent step
+  'sops:\n    pgp:\n        - created_at: x\n          enc: |-\n\n            -----BEGIN\n\n            =x\n          fp: 1\nl:\n  - |2-\n\n     x\n',
 ];

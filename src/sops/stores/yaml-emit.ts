@@ -199,8 +199,11 @@ class Writer {
     this.whitespace = true;
   }
 
-  /** A string scalar in the chosen style; `ind` is where folded or block lines go. */
-  scalarStr(s: string, ind: number, simpleKey: boolean): void {
+  /**
+   * A string scalar in the chosen style; `ind` is where folded or block lines go, `parent` the column of the
+   * collection holding it (-1: none), from which a reader counts a block scalar's indentation indicator.
+   */
+  scalarStr(s: string, ind: number, simpleKey: boolean, parent: number): void {
     const style = styleFor(s, simpleKey);
     if (style === 'plain') {
       if (s.length > 0 && !this.whitespace) this.put(' ');
@@ -216,7 +219,7 @@ class Writer {
     } else if (style === 'double') {
       this.double(s);
     } else {
-      this.literal(s, ind);
+      this.literal(s, ind, parent);
     }
   }
 
@@ -246,9 +249,12 @@ class Writer {
     this.indention = false;
   }
 
-  private literal(s: string, ind: number, line: Comment[] = []): void {
+  private literal(s: string, ind: number, parent: number, line: Comment[] = []): void {
     this.indicator('|', true, false, false);
-    if (s[0] === ' ' || s[0] === '\n') this.indicator(String(this.best), false, false, false);
+    // The indicator counts from the enclosing collection's column, not from the writer's indent step: yaml.v3
+    // always writes its indent (`|4`), which for a mapping inside a list item (keys two columns past the dash)
+    // points past the text's lines, so go-yaml refuses the file.
+    if (s[0] === ' ' || s[0] === '\n') this.indicator(String(parent >= 0 ? ind - parent : this.best), false, false, false);
     this.openEnded = false;
     if (!s.endsWith('\n')) this.indicator('-', false, false, false);
     else if (s === '\n' || s.endsWith('\n\n')) {
@@ -279,13 +285,13 @@ class Writer {
   }
 
   /** A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines. */
-  leaf(v: Value, ind: number, line: Comment[]): void {
+  leaf(v: Value, ind: number, line: Comment[], parent: number): void {
     if (typeof v === 'string') {
       if (line.length > 0 && styleFor(v, false) === 'literal') {
-        this.literal(v, ind, line);
+        this.literal(v, ind, parent, line);
         return;
       }
-      this.scalarStr(v, ind, false);
+      this.scalarStr(v, ind, false, parent);
     } else {
       let text: string;
       if (v === null) text = 'null';
@@ -298,7 +304,7 @@ class Writer {
         else if (text === 'NaN') text = '.nan';
       } else if (v instanceof SopsTime) text = v.text;
       else if (v instanceof Uint8Array) {
-        this.binary(v, ind, line);
+        this.binary(v, ind, line, parent);
         return;
       } else text = String(v);
       if (!this.whitespace) this.put(' ');
@@ -309,7 +315,7 @@ class Writer {
     this.lineComment(line, ind);
   }
 
-  private binary(v: Uint8Array, ind: number, line: Comment[]): void {
+  private binary(v: Uint8Array, ind: number, line: Comment[], parent: number): void {
     const b64 = Buffer.from(v).toString('base64');
     this.indicator('!!binary', true, false, false);
     if (b64.length < 70) {
@@ -320,7 +326,7 @@ class Writer {
     }
     let s = '';
     for (let i = 0; i < b64.length; i += 70) s += b64.slice(i, i + 70) + '\n';
-    this.literal(s, ind, line);
+    this.literal(s, ind, parent, line);
   }
 
   /** sops appendTreeBranch + yaml.v3 block mapping at indent `ind`. */
@@ -339,11 +345,11 @@ class Writer {
       beginning = false;
       this.indent(ind);
       if (simpleKey(it.key)) {
-        this.scalarStr(it.key, ind, true);
+        this.scalarStr(it.key, ind, true, ind);
         this.indicator(':', false, false, false);
       } else {
         this.indicator('?', true, false, true);
-        this.scalarStr(it.key, this.best * Math.floor((ind + this.best) / this.best), false);
+        this.scalarStr(it.key, this.best * Math.floor((ind + this.best) / this.best), false, ind);
         this.indent(ind);
         this.indicator(':', true, false, true);
       }
@@ -378,7 +384,7 @@ class Writer {
       this.lineComment(line, child);
       this.sequence(v, child);
     } else {
-      this.leaf(v, child, line);
+      this.leaf(v, child, line, ind);
     }
   }
 
@@ -500,7 +506,7 @@ export function emitYamlValue(v: Value, indent = 4): string {
     if (v.some((x) => !(x instanceof Comment))) w.sequence(v, 0);
     else w.put('[]');
   } else {
-    w.leaf(v as Value, 0, []);
+    w.leaf(v as Value, 0, [], -1);
     w.openEnded = typeof v === 'string' && styleFor(v, false) === 'plain' ? true : w.openEnded;
     w.openEnded = false;
   }
