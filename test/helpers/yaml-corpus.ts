@@ -188,4 +188,6 @@ export const REGRESSIONS: string[] = [
   // a block scalar starting with a line break in a list item's mapping: the indentation indicator counts from the
   // mapping's column (`|2`), not the indent step
   'sops:\n    pgp:\n        - created_at: x\n          enc: |-\n\n            -----BEGIN\n\n            =x\n          fp: 1\nl:\n  - |2-\n\n     x\n',
+  // Go's time.Parse takes a comma before fractional seconds: a timestamp to go-yaml, so a string must be quoted
+  't: 2019-08-29T21:52:3,2Z\nq: \'2019-08-29 21:52:03,25\'\n',
 ];
