@@ -190,4 +190,6 @@ export const REGRESSIONS: string[] = [
   'sops:\n    pgp:\n        - created_at: x\n          enc: |-\n\n            -----BEGIN\n\n            =x\n          fp: 1\nl:\n  - |2-\n\n     x\n',
   // Go's time.Parse takes a comma before fractional seconds: a timestamp to go-yaml, so a string must be quoted
   't: 2019-08-29T21:52:3,2Z\nq: \'2019-08-29 21:52:03,25\'\n',
+  // a no-break space after a block scalar header: go-yaml refuses it (the fast path trimmed it)
+  'enc: |-\u00a0\n    x\n',
 ];
