@@ -192,4 +192,7 @@ export const REGRESSIONS: string[] = [
   't: 2019-08-29T21:52:3,2Z\nq: \'2019-08-29 21:52:03,25\'\n',
   // a no-break space after a block scalar header: go-yaml refuses it (the fast path trimmed it)
   'enc: |-\u00a0\n    x\n',
+  // a list item's line comment of two lines: yaml.v3 continues it at the dash's column, not past the dash
+  // (an anchored empty item gives its comment to the next item, whose line comment then has two lines)
+  'age:\n    - &a # see key.txt\n    - age19 # humphd\n    - age13 # t\n',
 ];

@@ -284,7 +284,10 @@ class Writer {
     }
   }
 
-  /** A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines. */
+  /**
+   * A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines, `parent`
+   * the column of the collection holding it (-1: none).
+   */
   leaf(v: Value, ind: number, line: Comment[], parent: number): void {
     if (typeof v === 'string') {
       if (line.length > 0 && styleFor(v, false) === 'literal') {
@@ -312,7 +315,9 @@ class Writer {
       this.whitespace = false;
       this.indention = false;
     }
-    this.lineComment(line, ind);
+    // yaml.v3 writes a one-line scalar's line comment after the scalar has given back its indent: a comment of
+    // several lines continues at the collection's column (the dash, the key), a block scalar's header one at `ind`.
+    this.lineComment(line, parent >= 0 ? parent : ind);
   }
 
   private binary(v: Uint8Array, ind: number, line: Comment[], parent: number): void {
@@ -321,7 +326,7 @@ class Writer {
     if (b64.length < 70) {
       this.put(' ' + b64);
       this.whitespace = false;
-      this.lineComment(line, ind);
+      this.lineComment(line, parent >= 0 ? parent : ind);
       return;
     }
     let s = '';
