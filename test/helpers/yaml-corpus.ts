@@ -195,4 +195,6 @@ export const REGRESSIONS: string[] = [
   // a list item's line comment of two lines: yaml.v3 continues it at the dash's column, not past the dash
   // (an anchored empty item gives its comment to the next item, whose line comment then has two lines)
   'age:\n    - &a # see key.txt\n    - age19 # humphd\n    - age13 # t\n',
+  // found by the one-line scalar corpus: Go's ParseInt takes a sign after yaml.v3's own 0b/0o prefix
+  'a: 0o-17\nb: 0b+101\nc: !!float 0b-1\nd: "0o-1"\n',
 ];

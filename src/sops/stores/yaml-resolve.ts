@@ -87,8 +87,18 @@ export function resolvePlain(s: string): Scalar {
     }
   }
   if (YAML_FLOAT.test(plain)) return finiteOr(Number(plain), s);
+  // yaml.v3 then parses what follows a `0b` or `0o` prefix on its own, where Go's ParseInt takes a sign: `0o-17`
+  // is -15 and `0b+1` is 1 (an int to go-yaml, and so to helm's and sops's reading of the file).
+  const signed = SIGNED_RADIX.exec(plain);
+  if (signed) {
+    const v = BigInt(signed[2] !== undefined ? '0b' + signed[2] : '0o' + signed[4]!);
+    const neg = (signed[1] ?? signed[3]) === '-';
+    if (v <= (neg ? -INT64_MIN : INT64_MAX)) return neg ? -v : v;
+  }
   return s;
 }
+
+const SIGNED_RADIX = /^0(?:b([-+])([01]+)|o([-+])([0-7]+))$/;
 
 /** Go's ParseFloat fails on overflow (`1e400`), and yaml.v3 then keeps the text as a string. */
 function finiteOr(n: number, s: string): Scalar {
