@@ -197,4 +197,6 @@ export const REGRESSIONS: string[] = [
   'age:\n    - &a # see key.txt\n    - age19 # humphd\n    - age13 # t\n',
   // found by the one-line scalar corpus: Go's ParseInt takes a sign after yaml.v3's own 0b/0o prefix
   'a: 0o-17\nb: 0b+101\nc: !!float 0b-1\nd: "0o-1"\n',
+  // Go's time.Parse: any run of spaces before the time, offset minutes up to 60, at most 9 fraction digits
+  'a: 2019-08-29  21:52:03\nb: 2019-08-29T21:52:03.1234567891Z\nc: 2019-08-29T01:02:03+01:60\nd: \'2019-8-9  1:2:3,5\'\n',
 ];

@@ -115,8 +115,10 @@ export function resolvesToNonString(s: string): boolean {
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+// The layouts yaml.v3 tries with Go's time.Parse: a layout's space takes any run of spaces, the fraction a `.` or
+// `,` and at most 9 digits (Go leaves a tenth in the text and fails: a string then).
 const TS =
-  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:([Tt ])([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,]([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:([Tt]| +)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,]([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
@@ -128,7 +130,8 @@ export function parseTimestamp(s: string): SopsTime | undefined {
   const m = TS.exec(s);
   if (!m) return undefined;
   const [, ys, mos, ds, sep, hs, mis, ss, frac, zone] = m;
-  if (sep === ' ' && zone !== undefined) return undefined;
+  const spaced = sep !== undefined && sep[0] === ' ';
+  if (spaced && zone !== undefined) return undefined;
   if ((sep === 'T' || sep === 't') && zone === undefined) return undefined;
   const year = Number(ys);
   const month = Number(mos);
@@ -150,7 +153,8 @@ export function parseTimestamp(s: string): SopsTime | undefined {
     if (zone && zone !== 'Z') {
       const zh = Number(zone.slice(1, 3));
       const zm = Number(zone.slice(4, 6));
-      if (zh > 24 || zm > 59) return undefined;
+      // Go checks offsets with > (24 hours and 60 minutes pass): +01:60 is +02:00.
+      if (zh > 24 || zm > 60) return undefined;
       offMin = (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm);
     }
   }
