@@ -199,4 +199,6 @@ export const REGRESSIONS: string[] = [
   'a: 0o-17\nb: 0b+101\nc: !!float 0b-1\nd: "0o-1"\n',
   // Go's time.Parse: any run of spaces before the time, offset minutes up to 60, at most 9 fraction digits
   'a: 2019-08-29  21:52:03\nb: 2019-08-29T21:52:03.1234567891Z\nc: 2019-08-29T01:02:03+01:60\nd: \'2019-8-9  1:2:3,5\'\n',
+  // a scalar starting with `.` goes to Go's ParseFloat untouched, which takes `_` between digits (seed 31576)
+  'a: .5_5\nb: .5e1_0\nc: ._5\nd: .5_e1\ne: ".5_5"\n',
 ];

@@ -34,7 +34,8 @@ const FIXED: Record<string, Scalar> = {
 };
 
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const GO_FLOAT_DOT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
+// A scalar starting with `.` goes to Go's ParseFloat as it is, which takes `_` between digits (`.5_5`, `.5e1_0`).
+const GO_FLOAT_DOT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
 
 /** Go strconv.ParseInt(s, 0, 64) widened to uint64: the value, or undefined when Go would fail. */
 function goParseInt(s: string): bigint | undefined {
@@ -70,7 +71,7 @@ export function resolvePlain(s: string): Scalar {
   if (s in FIXED && Object.prototype.hasOwnProperty.call(FIXED, s)) return FIXED[s]!;
   const c = s.charCodeAt(0);
   if (c === 0x2e /* . */) {
-    return GO_FLOAT_DOT.test(s) ? finiteOr(Number(s), s) : s;
+    return GO_FLOAT_DOT.test(s) ? finiteOr(Number(s.replace(/_/g, '')), s) : s;
   }
   const digit = c >= 0x30 && c <= 0x39;
   if (!digit && c !== 0x2b && c !== 0x2d) return s;
