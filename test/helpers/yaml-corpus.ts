@@ -201,4 +201,7 @@ export const REGRESSIONS: string[] = [
   'a: 2019-08-29  21:52:03\nb: 2019-08-29T21:52:03.1234567891Z\nc: 2019-08-29T01:02:03+01:60\nd: \'2019-8-9  1:2:3,5\'\n',
   // a scalar starting with `.` goes to Go's ParseFloat untouched, which takes `_` between digits (seed 31576)
   'a: .5_5\nb: .5e1_0\nc: ._5\nd: .5_e1\ne: ".5_5"\n',
+  // go-yaml's stem-comment split ignores a scanner error on its peek; the retry finds the `]` (seed 4242, 200,000)
+  'lorem:\n- foo\n#c\n- ]\r\nbar',
+  'l:\n  - a\n  #c\n  - x\nbar',
 ];

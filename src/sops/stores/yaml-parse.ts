@@ -97,6 +97,8 @@ class EventParser {
   private footComment = '';
   private tailComment = '';
   private stemComment = '';
+  /** A scanner error go-yaml let pass in the middle of an event: thrown at the next one. */
+  private deferred: YamlSyntaxError | undefined;
   private readonly sc: Scanner;
 
   constructor(src: string) {
@@ -146,6 +148,7 @@ class EventParser {
   }
 
   next(): YEvent {
+    if (this.deferred) throw this.deferred;
     switch (this.state) {
       case 'stream-start': {
         const t = this.peek();
@@ -403,7 +406,17 @@ class EventParser {
 
   private splitStemComment(stemLen: number): void {
     if (stemLen === 0) return;
-    const t = this.peek();
+    // go-yaml ignores a failed peek here: its scanner error stands and is reported at the next event, unless this
+    // one ends in a parser error first. The retry may succeed (a failed stream end has already queued its
+    // block ends), so `- ]` after a comment is refused for the `]`, not for a key further down.
+    let t: Token;
+    try {
+      t = this.peek();
+    } catch (e) {
+      if (!(e instanceof YamlSyntaxError)) throw e;
+      this.deferred = e;
+      return;
+    }
     if (t.type !== 'block-sequence-start' && t.type !== 'block-mapping-start') return;
     this.stemComment = this.headComment.slice(0, stemLen);
     this.headComment = this.headComment.length === stemLen ? '' : this.headComment.slice(stemLen + 1);
