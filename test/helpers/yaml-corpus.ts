@@ -204,4 +204,8 @@ export const REGRESSIONS: string[] = [
   // go-yaml's stem-comment split ignores a scanner error on its peek; the retry finds the `]` (seed 4242, 200,000)
   'lorem:\n- foo\n#c\n- ]\r\nbar',
   'l:\n  - a\n  #c\n  - x\nbar',
+  // a line comment of two lines before a block scalar: sops writes the second into the text; we quote the value
+  'l:\n    - &a # a\n    - |- # b\n      x\n      y\n    - &c # c\n    - !!binary | # d\n      //////////////////////////////////////////////////////////////////////\n      //////////\n',
+  // a text whose first line starts with a tab: a block scalar needs an indentation indicator (sops cannot write it)
+  'a: "\\tx\\ny"\nb: "\\t\\n[#"\n"\\tk\\nz": 1\n',
 ];

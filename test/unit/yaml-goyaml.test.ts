@@ -392,7 +392,7 @@ describe('YAML store against go-yaml v3 (differential)', function () {
         }
         const w = want[i]!;
         if (w.error !== '') continue; // yaml.v3 cannot write it either
-        if (deliberate(trees[i]!)) {
+        if (deliberate(trees[i]!) || commentIntoBlock(trees[i]!)) {
           skipped++;
           continue;
         }
@@ -494,6 +494,28 @@ function hasComment(v: unknown): boolean {
   if (v instanceof Comment) return true;
   if (v instanceof Mapping) return v.items.some((it) => hasComment(it.key) || hasComment(it.value));
   return Array.isArray(v) && v.some(hasComment);
+}
+
+/**
+ * Line comments of several lines before a value yaml.v3 writes as a block scalar (text with a line break, long
+ * bytes): sops writes the later lines at the text's indent, where they read back as text; we quote the value.
+ */
+function commentIntoBlock(v: unknown): boolean {
+  const block = (x: unknown): boolean => (typeof x === 'string' && x.includes('\n')) || (x instanceof Uint8Array && x.length >= 52);
+  const lines = (c: Comment): number => c.text.split(/\r\n|[\n\r\u0085\u2028\u2029]/).length;
+  let inline = 0;
+  const entry = (c: Comment | undefined, x: unknown): boolean => {
+    if (c) {
+      if (c.inline) inline += lines(c);
+      return false;
+    }
+    const hit = (inline > 1 && block(x)) || commentIntoBlock(x);
+    inline = 0;
+    return hit;
+  };
+  if (v instanceof Mapping) return v.items.some((it) => entry(it.key instanceof Comment ? it.key : undefined, it.value));
+  if (Array.isArray(v)) return v.some((x) => entry(x instanceof Comment ? x : undefined, x));
+  return false;
 }
 
 function deliberate(v: unknown): boolean {

@@ -116,6 +116,11 @@ const WIDE_BREAK = /[\u0085\u2028\u2029]/;
 /** Any line break: a comment's text is written one line per part, so no part of it can become YAML. */
 const ANY_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
+/** Whether these line comments take more than one line. */
+function severalLines(line: Comment[]): boolean {
+  return line.length > 1 || (line.length === 1 && ANY_BREAK.test(line[0]!.text));
+}
+
 /** yaml.v3's check_simple_key for a string key: at most 128 bytes of UTF-8 and no line break. */
 function simpleKey(s: string): boolean {
   if (s.length > MAX_SIMPLE_KEY / 3 && Buffer.byteLength(s, 'utf8') > MAX_SIMPLE_KEY) return false;
@@ -254,7 +259,10 @@ class Writer {
     // The indicator counts from the enclosing collection's column, not from the writer's indent step: yaml.v3
     // always writes its indent (`|4`), which for a mapping inside a list item (keys two columns past the dash)
     // points past the text's lines, so go-yaml refuses the file.
-    if (s[0] === ' ' || s[0] === '\n') this.indicator(String(parent >= 0 ? ind - parent : this.best), false, false, false);
+    // A first line starting with a tab too: go-yaml, detecting the indentation, refuses a tab there ("found a tab
+    // character where an indentation space is expected"). yaml.v3 writes no indicator for it, so sops fails to
+    // write such a value at all; with one, it reads back as written.
+    if (s[0] === ' ' || s[0] === '\n' || s[0] === '\t') this.indicator(String(parent >= 0 ? ind - parent : this.best), false, false, false);
     this.openEnded = false;
     if (!s.endsWith('\n')) this.indicator('-', false, false, false);
     else if (s === '\n' || s.endsWith('\n\n')) {
@@ -291,10 +299,15 @@ class Writer {
   leaf(v: Value, ind: number, line: Comment[], parent: number): void {
     if (typeof v === 'string') {
       if (line.length > 0 && styleFor(v, false) === 'literal') {
-        this.literal(v, ind, parent, line);
-        return;
-      }
-      this.scalarStr(v, ind, false, parent);
+        if (!severalLines(line)) {
+          this.literal(v, ind, parent, line);
+          return;
+        }
+        // A line comment of several lines after a block header: yaml.v3 writes the later ones at the text's indent,
+        // where they read back as the first lines of the text (sops turns `# b` into value). Quoted, the text
+        // stays whole and the comment follows it as after any one-line value.
+        this.double(v);
+      } else this.scalarStr(v, ind, false, parent);
     } else {
       let text: string;
       if (v === null) text = 'null';
@@ -323,7 +336,8 @@ class Writer {
   private binary(v: Uint8Array, ind: number, line: Comment[], parent: number): void {
     const b64 = Buffer.from(v).toString('base64');
     this.indicator('!!binary', true, false, false);
-    if (b64.length < 70) {
+    // (One line too when a line comment of several lines follows: in a block they would become base64 text.)
+    if (b64.length < 70 || severalLines(line)) {
       this.put(' ' + b64);
       this.whitespace = false;
       this.lineComment(line, parent >= 0 ? parent : ind);
