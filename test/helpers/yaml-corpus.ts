@@ -208,4 +208,6 @@ export const REGRESSIONS: string[] = [
   'l:\n    - &a # a\n    - |- # b\n      x\n      y\n    - &c # c\n    - !!binary | # d\n      //////////////////////////////////////////////////////////////////////\n      //////////\n',
   // a text whose first line starts with a tab: a block scalar needs an indentation indicator (sops cannot write it)
   'a: "\\tx\\ny"\nb: "\\t\\n[#"\n"\\tk\\nz": 1\n',
+  // empty !!binary bytes are written `!!binary ""`: an empty scalar loses the comments around it on reading
+  'l:\n    # c\n    - !!binary "" # d\n',
 ];

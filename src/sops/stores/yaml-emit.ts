@@ -338,7 +338,8 @@ class Writer {
     this.indicator('!!binary', true, false, false);
     // (One line too when a line comment of several lines follows: in a block they would become base64 text.)
     if (b64.length < 70 || severalLines(line)) {
-      this.put(' ' + b64);
+      // No bytes: `""`, not an empty scalar, which go-yaml gives no place for the comments around it.
+      this.put(' ' + (b64 === '' ? '""' : b64));
       this.whitespace = false;
       this.lineComment(line, parent >= 0 ? parent : ind);
       return;
