@@ -210,4 +210,6 @@ export const REGRESSIONS: string[] = [
   'a: "\\tx\\ny"\nb: "\\t\\n[#"\n"\\tk\\nz": 1\n',
   // empty !!binary bytes are written `!!binary ""`: an empty scalar loses the comments around it on reading
   'l:\n    # c\n    - !!binary "" # d\n',
+  // ... and that error is reported once the event is made, before the composer sees it (seed 29786)
+  'list:\n  # c\n  - *first\n  -1e400 [a]\n',
 ];

@@ -97,7 +97,7 @@ class EventParser {
   private footComment = '';
   private tailComment = '';
   private stemComment = '';
-  /** A scanner error go-yaml let pass in the middle of an event: thrown at the next one. */
+  /** A scanner error go-yaml lets pass while it makes an event: thrown instead of that event. */
   private deferred: YamlSyntaxError | undefined;
   private readonly sc: Scanner;
 
@@ -148,7 +148,14 @@ class EventParser {
   }
 
   next(): YEvent {
+    const e = this.step();
+    // go-yaml's parser wrapper checks the error state after each event: a scanner error let pass while this one
+    // was made (splitStemComment) is reported now, not the event.
     if (this.deferred) throw this.deferred;
+    return e;
+  }
+
+  private step(): YEvent {
     switch (this.state) {
       case 'stream-start': {
         const t = this.peek();
@@ -406,8 +413,8 @@ class EventParser {
 
   private splitStemComment(stemLen: number): void {
     if (stemLen === 0) return;
-    // go-yaml ignores a failed peek here: its scanner error stands and is reported at the next event, unless this
-    // one ends in a parser error first. The retry may succeed (a failed stream end has already queued its
+    // go-yaml ignores a failed peek here: its scanner error stands and is reported once this event is made, unless
+    // making it ends in a parser error first. The retry may succeed (a failed stream end has already queued its
     // block ends), so `- ]` after a comment is refused for the `]`, not for a key further down.
     let t: Token;
     try {
