@@ -103,7 +103,8 @@ function jvalue(v: Value): JTree {
   if (v === null) return { n: true };
   if (typeof v === 'string') return { s: v };
   if (typeof v === 'bigint') return { i: String(v) };
-  if (typeof v === 'number') return { f: Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v) };
+  // (String(-0) is "0": the sign of a negative zero, which yaml.v3 writes as -0, must reach the oracle.)
+  if (typeof v === 'number') return { f: Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : Object.is(v, -0) ? '-0' : String(v) };
   if (typeof v === 'boolean') return { b: v };
   if (v instanceof SopsTime) return { t: v.text };
   if (v instanceof Uint8Array) return { y: Buffer.from(v).toString('base64') };

@@ -180,4 +180,36 @@ export const REGRESSIONS: string[] = [
   'a: [] #\n',
   'a: {} # c\nb: 1\n',
   'a:\n  x: 1\n  # c\nb: 2\n',
+  // found by other seeds of the differential test
+  // !!binary whose bytes are not UTF-8: a Go string of raw bytes to sops, written back as !!binary
+  'port: !!binary 5432\nlong: !!binary ////////////////////////////////////////////////////////////////////////////////////w==\n',
+  // a pair's empty value in a flow sequence sits at its `:` (go-yaml's parser), in a flow mapping after it
+  'l: [a, b: , \'c d\': ]\nm: {a: , b: }\n',
+  // a block scalar starting with a line break in a list item's mapping: the indentation indicator counts from the
+  // mapping's column (`|2`), not the indent step
+  'sops:\n    pgp:\n        - created_at: x\n          enc: |-\n\n            -----BEGIN\n\n            =x\n          fp: 1\nl:\n  - |2-\n\n     x\n',
+  // Go's time.Parse takes a comma before fractional seconds: a timestamp to go-yaml, so a string must be quoted
+  't: 2019-08-29T21:52:3,2Z\nq: \'2019-08-29 21:52:03,25\'\n',
+  // a no-break space after a block scalar header: go-yaml refuses it (the fast path trimmed it)
+  'enc: |-\u00a0\n    x\n',
+  // a list item's line comment of two lines: yaml.v3 continues it at the dash's column, not past the dash
+  // (an anchored empty item gives its comment to the next item, whose line comment then has two lines)
+  'age:\n    - &a # see key.txt\n    - age19 # humphd\n    - age13 # t\n',
+  // found by the one-line scalar corpus: Go's ParseInt takes a sign after yaml.v3's own 0b/0o prefix
+  'a: 0o-17\nb: 0b+101\nc: !!float 0b-1\nd: "0o-1"\n',
+  // Go's time.Parse: any run of spaces before the time, offset minutes up to 60, at most 9 fraction digits
+  'a: 2019-08-29  21:52:03\nb: 2019-08-29T21:52:03.1234567891Z\nc: 2019-08-29T01:02:03+01:60\nd: \'2019-8-9  1:2:3,5\'\n',
+  // a scalar starting with `.` goes to Go's ParseFloat untouched, which takes `_` between digits (seed 31576)
+  'a: .5_5\nb: .5e1_0\nc: ._5\nd: .5_e1\ne: ".5_5"\n',
+  // go-yaml's stem-comment split ignores a scanner error on its peek; the retry finds the `]` (seed 4242, 200,000)
+  'lorem:\n- foo\n#c\n- ]\r\nbar',
+  'l:\n  - a\n  #c\n  - x\nbar',
+  // a line comment of two lines before a block scalar: sops writes the second into the text; we quote the value
+  'l:\n    - &a # a\n    - |- # b\n      x\n      y\n    - &c # c\n    - !!binary | # d\n      //////////////////////////////////////////////////////////////////////\n      //////////\n',
+  // a text whose first line starts with a tab: a block scalar needs an indentation indicator (sops cannot write it)
+  'a: "\\tx\\ny"\nb: "\\t\\n[#"\n"\\tk\\nz": 1\n',
+  // empty !!binary bytes are written `!!binary ""`: an empty scalar loses the comments around it on reading
+  'l:\n    # c\n    - !!binary "" # d\n',
+  // ... and that error is reported once the event is made, before the composer sees it (seed 29786)
+  'list:\n  # c\n  - *first\n  -1e400 [a]\n',
 ];

@@ -24,6 +24,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -66,6 +67,10 @@ func describe(v interface{}) *goval {
 	case nil:
 		return &goval{"nil", ""}
 	case string:
+		// A !!binary scalar decodes to a Go string of its bytes, which need not be UTF-8 (JSON would replace them).
+		if !utf8.ValidString(x) {
+			return &goval{"rawstring", base64.StdEncoding.EncodeToString([]byte(x))}
+		}
 		return &goval{"string", x}
 	case bool:
 		return &goval{"bool", strconv.FormatBool(x)}
@@ -236,8 +241,9 @@ func leaf(t *tree) interface{} {
 		v, _ := time.Parse(time.RFC3339Nano, *t.T)
 		return v
 	case t.Y != nil:
+		// Bytes (from !!binary, or a decrypted value that is not UTF-8) are a Go string in sops's tree.
 		v, _ := base64.StdEncoding.DecodeString(*t.Y)
-		return v
+		return string(v)
 	}
 	return nil
 }

@@ -116,6 +116,11 @@ const WIDE_BREAK = /[\u0085\u2028\u2029]/;
 /** Any line break: a comment's text is written one line per part, so no part of it can become YAML. */
 const ANY_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
+/** Whether these line comments take more than one line. */
+function severalLines(line: Comment[]): boolean {
+  return line.length > 1 || (line.length === 1 && ANY_BREAK.test(line[0]!.text));
+}
+
 /** yaml.v3's check_simple_key for a string key: at most 128 bytes of UTF-8 and no line break. */
 function simpleKey(s: string): boolean {
   if (s.length > MAX_SIMPLE_KEY / 3 && Buffer.byteLength(s, 'utf8') > MAX_SIMPLE_KEY) return false;
@@ -199,8 +204,11 @@ class Writer {
     this.whitespace = true;
   }
 
-  /** A string scalar in the chosen style; `ind` is where folded or block lines go. */
-  scalarStr(s: string, ind: number, simpleKey: boolean): void {
+  /**
+   * A string scalar in the chosen style; `ind` is where folded or block lines go, `parent` the column of the
+   * collection holding it (-1: none), from which a reader counts a block scalar's indentation indicator.
+   */
+  scalarStr(s: string, ind: number, simpleKey: boolean, parent: number): void {
     const style = styleFor(s, simpleKey);
     if (style === 'plain') {
       if (s.length > 0 && !this.whitespace) this.put(' ');
@@ -216,7 +224,7 @@ class Writer {
     } else if (style === 'double') {
       this.double(s);
     } else {
-      this.literal(s, ind);
+      this.literal(s, ind, parent);
     }
   }
 
@@ -246,9 +254,15 @@ class Writer {
     this.indention = false;
   }
 
-  private literal(s: string, ind: number, line: Comment[] = []): void {
+  private literal(s: string, ind: number, parent: number, line: Comment[] = []): void {
     this.indicator('|', true, false, false);
-    if (s[0] === ' ' || s[0] === '\n') this.indicator(String(this.best), false, false, false);
+    // The indicator counts from the enclosing collection's column, not from the writer's indent step: yaml.v3
+    // always writes its indent (`|4`), which for a mapping inside a list item (keys two columns past the dash)
+    // points past the text's lines, so go-yaml refuses the file.
+    // A first line starting with a tab too: go-yaml, detecting the indentation, refuses a tab there ("found a tab
+    // character where an indentation space is expected"). yaml.v3 writes no indicator for it, so sops fails to
+    // write such a value at all; with one, it reads back as written.
+    if (s[0] === ' ' || s[0] === '\n' || s[0] === '\t') this.indicator(String(parent >= 0 ? ind - parent : this.best), false, false, false);
     this.openEnded = false;
     if (!s.endsWith('\n')) this.indicator('-', false, false, false);
     else if (s === '\n' || s.endsWith('\n\n')) {
@@ -278,14 +292,22 @@ class Writer {
     }
   }
 
-  /** A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines. */
-  leaf(v: Value, ind: number, line: Comment[]): void {
+  /**
+   * A leaf value at a position where a space precedes it; `ind` is the indent for continuation lines, `parent`
+   * the column of the collection holding it (-1: none).
+   */
+  leaf(v: Value, ind: number, line: Comment[], parent: number): void {
     if (typeof v === 'string') {
       if (line.length > 0 && styleFor(v, false) === 'literal') {
-        this.literal(v, ind, line);
-        return;
-      }
-      this.scalarStr(v, ind, false);
+        if (!severalLines(line)) {
+          this.literal(v, ind, parent, line);
+          return;
+        }
+        // A line comment of several lines after a block header: yaml.v3 writes the later ones at the text's indent,
+        // where they read back as the first lines of the text (sops turns `# b` into value). Quoted, the text
+        // stays whole and the comment follows it as after any one-line value.
+        this.double(v);
+      } else this.scalarStr(v, ind, false, parent);
     } else {
       let text: string;
       if (v === null) text = 'null';
@@ -298,7 +320,7 @@ class Writer {
         else if (text === 'NaN') text = '.nan';
       } else if (v instanceof SopsTime) text = v.text;
       else if (v instanceof Uint8Array) {
-        this.binary(v, ind, line);
+        this.binary(v, ind, line, parent);
         return;
       } else text = String(v);
       if (!this.whitespace) this.put(' ');
@@ -306,21 +328,25 @@ class Writer {
       this.whitespace = false;
       this.indention = false;
     }
-    this.lineComment(line, ind);
+    // yaml.v3 writes a one-line scalar's line comment after the scalar has given back its indent: a comment of
+    // several lines continues at the collection's column (the dash, the key), a block scalar's header one at `ind`.
+    this.lineComment(line, parent >= 0 ? parent : ind);
   }
 
-  private binary(v: Uint8Array, ind: number, line: Comment[]): void {
+  private binary(v: Uint8Array, ind: number, line: Comment[], parent: number): void {
     const b64 = Buffer.from(v).toString('base64');
     this.indicator('!!binary', true, false, false);
-    if (b64.length < 70) {
-      this.put(' ' + b64);
+    // (One line too when a line comment of several lines follows: in a block they would become base64 text.)
+    if (b64.length < 70 || severalLines(line)) {
+      // No bytes: `""`, not an empty scalar, which go-yaml gives no place for the comments around it.
+      this.put(' ' + (b64 === '' ? '""' : b64));
       this.whitespace = false;
-      this.lineComment(line, ind);
+      this.lineComment(line, parent >= 0 ? parent : ind);
       return;
     }
     let s = '';
     for (let i = 0; i < b64.length; i += 70) s += b64.slice(i, i + 70) + '\n';
-    this.literal(s, ind, line);
+    this.literal(s, ind, parent, line);
   }
 
   /** sops appendTreeBranch + yaml.v3 block mapping at indent `ind`. */
@@ -339,11 +365,11 @@ class Writer {
       beginning = false;
       this.indent(ind);
       if (simpleKey(it.key)) {
-        this.scalarStr(it.key, ind, true);
+        this.scalarStr(it.key, ind, true, ind);
         this.indicator(':', false, false, false);
       } else {
         this.indicator('?', true, false, true);
-        this.scalarStr(it.key, this.best * Math.floor((ind + this.best) / this.best), false);
+        this.scalarStr(it.key, this.best * Math.floor((ind + this.best) / this.best), false, ind);
         this.indent(ind);
         this.indicator(':', true, false, true);
       }
@@ -378,7 +404,7 @@ class Writer {
       this.lineComment(line, child);
       this.sequence(v, child);
     } else {
-      this.leaf(v, child, line);
+      this.leaf(v, child, line, ind);
     }
   }
 
@@ -500,7 +526,7 @@ export function emitYamlValue(v: Value, indent = 4): string {
     if (v.some((x) => !(x instanceof Comment))) w.sequence(v, 0);
     else w.put('[]');
   } else {
-    w.leaf(v as Value, 0, []);
+    w.leaf(v as Value, 0, [], -1);
     w.openEnded = typeof v === 'string' && styleFor(v, false) === 'plain' ? true : w.openEnded;
     w.openEnded = false;
   }

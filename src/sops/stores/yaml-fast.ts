@@ -340,7 +340,10 @@ class Scanner {
   /** `|` or `|-` after a mapping key at `keyCol`: auto-detected indentation, no indicator, no header comment. */
   private literal(j: number, eol: number, keyCol: number): string {
     const src = this.src;
-    const header = src.slice(j, eol).trimEnd();
+    // Only spaces may follow the header (trimEnd would also drop a no-break space, which go-yaml refuses there).
+    let he = eol;
+    while (he > j && src.charCodeAt(he - 1) === 0x20) he--;
+    const header = src.slice(j, he);
     if (header !== '|' && header !== '|-') giveUp();
     let pos = eol + 1;
     let n = -1;

@@ -97,6 +97,8 @@ class EventParser {
   private footComment = '';
   private tailComment = '';
   private stemComment = '';
+  /** A scanner error go-yaml lets pass while it makes an event: thrown instead of that event. */
+  private deferred: YamlSyntaxError | undefined;
   private readonly sc: Scanner;
 
   constructor(src: string) {
@@ -146,6 +148,14 @@ class EventParser {
   }
 
   next(): YEvent {
+    const e = this.step();
+    // go-yaml's parser wrapper checks the error state after each event: a scanner error let pass while this one
+    // was made (splitStemComment) is reported now, not the event.
+    if (this.deferred) throw this.deferred;
+    return e;
+  }
+
+  private step(): YEvent {
     switch (this.state) {
       case 'stream-start': {
         const t = this.peek();
@@ -403,7 +413,17 @@ class EventParser {
 
   private splitStemComment(stemLen: number): void {
     if (stemLen === 0) return;
-    const t = this.peek();
+    // go-yaml ignores a failed peek here: its scanner error stands and is reported once this event is made, unless
+    // making it ends in a parser error first. The retry may succeed (a failed stream end has already queued its
+    // block ends), so `- ]` after a comment is refused for the `]`, not for a key further down.
+    let t: Token;
+    try {
+      t = this.peek();
+    } catch (e) {
+      if (!(e instanceof YamlSyntaxError)) throw e;
+      this.deferred = e;
+      return;
+    }
     if (t.type !== 'block-sequence-start' && t.type !== 'block-mapping-start') return;
     this.stemComment = this.headComment.slice(0, stemLen);
     this.headComment = this.headComment.length === stemLen ? '' : this.headComment.slice(stemLen + 1);
@@ -558,15 +578,17 @@ class EventParser {
   }
 
   private flowSequenceEntryMappingValue(): YEvent {
-    let t = this.peek();
+    const t = this.peek();
     if (t.type === 'value') {
       this.skip();
-      t = this.peek();
-      if (t.type !== 'flow-entry' && t.type !== 'flow-sequence-end') {
+      const next = this.peek();
+      if (next.type !== 'flow-entry' && next.type !== 'flow-sequence-end') {
         this.states.push('flow-sequence-entry-mapping-end');
         return this.node(false, false);
       }
     }
+    // An empty value of a pair in a flow sequence (`[a: ]`) sits at the `:`, not at the token after it: go-yaml's
+    // parser takes the mark of the value token here (unlike in a flow mapping, `{a: }`), and its nodes carry it.
     this.state = 'flow-sequence-entry-mapping-end';
     return this.emptyScalar(t.start);
   }

@@ -34,7 +34,8 @@ const FIXED: Record<string, Scalar> = {
 };
 
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const GO_FLOAT_DOT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
+// A scalar starting with `.` goes to Go's ParseFloat as it is, which takes `_` between digits (`.5_5`, `.5e1_0`).
+const GO_FLOAT_DOT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
 
 /** Go strconv.ParseInt(s, 0, 64) widened to uint64: the value, or undefined when Go would fail. */
 function goParseInt(s: string): bigint | undefined {
@@ -70,7 +71,7 @@ export function resolvePlain(s: string): Scalar {
   if (s in FIXED && Object.prototype.hasOwnProperty.call(FIXED, s)) return FIXED[s]!;
   const c = s.charCodeAt(0);
   if (c === 0x2e /* . */) {
-    return GO_FLOAT_DOT.test(s) ? finiteOr(Number(s), s) : s;
+    return GO_FLOAT_DOT.test(s) ? finiteOr(Number(s.replace(/_/g, '')), s) : s;
   }
   const digit = c >= 0x30 && c <= 0x39;
   if (!digit && c !== 0x2b && c !== 0x2d) return s;
@@ -87,8 +88,18 @@ export function resolvePlain(s: string): Scalar {
     }
   }
   if (YAML_FLOAT.test(plain)) return finiteOr(Number(plain), s);
+  // yaml.v3 then parses what follows a `0b` or `0o` prefix on its own, where Go's ParseInt takes a sign: `0o-17`
+  // is -15 and `0b+1` is 1 (an int to go-yaml, and so to helm's and sops's reading of the file).
+  const signed = SIGNED_RADIX.exec(plain);
+  if (signed) {
+    const v = BigInt(signed[2] !== undefined ? '0b' + signed[2] : '0o' + signed[4]!);
+    const neg = (signed[1] ?? signed[3]) === '-';
+    if (v <= (neg ? -INT64_MIN : INT64_MAX)) return neg ? -v : v;
+  }
   return s;
 }
+
+const SIGNED_RADIX = /^0(?:b([-+])([01]+)|o([-+])([0-7]+))$/;
 
 /** Go's ParseFloat fails on overflow (`1e400`), and yaml.v3 then keeps the text as a string. */
 function finiteOr(n: number, s: string): Scalar {
@@ -105,8 +116,10 @@ export function resolvesToNonString(s: string): boolean {
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+// The layouts yaml.v3 tries with Go's time.Parse: a layout's space takes any run of spaces, the fraction a `.` or
+// `,` and at most 9 digits (Go leaves a tenth in the text and fails: a string then).
 const TS =
-  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:([Tt ])([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:([Tt]| +)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,]([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
@@ -118,7 +131,8 @@ export function parseTimestamp(s: string): SopsTime | undefined {
   const m = TS.exec(s);
   if (!m) return undefined;
   const [, ys, mos, ds, sep, hs, mis, ss, frac, zone] = m;
-  if (sep === ' ' && zone !== undefined) return undefined;
+  const spaced = sep !== undefined && sep[0] === ' ';
+  if (spaced && zone !== undefined) return undefined;
   if ((sep === 'T' || sep === 't') && zone === undefined) return undefined;
   const year = Number(ys);
   const month = Number(mos);
@@ -140,7 +154,8 @@ export function parseTimestamp(s: string): SopsTime | undefined {
     if (zone && zone !== 'Z') {
       const zh = Number(zone.slice(1, 3));
       const zm = Number(zone.slice(4, 6));
-      if (zh > 24 || zm > 59) return undefined;
+      // Go checks offsets with > (24 hours and 60 minutes pass): +01:60 is +02:00.
+      if (zh > 24 || zm > 60) return undefined;
       offMin = (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm);
     }
   }
