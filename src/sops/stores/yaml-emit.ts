@@ -60,9 +60,9 @@ function styleFor(s: string, simpleKey: boolean): Style {
   const cps = Array.from(s);
   const n = cps.length;
   for (let i = 0; i < n; i++) {
-    const ch = cps[i]!;
+    const ch = cps[i];
     const cp = ch.codePointAt(0)!;
-    const next = i + 1 < n ? cps[i + 1]! : '';
+    const next = i + 1 < n ? cps[i + 1] : '';
     const followedByWs = next === '' || next === ' ' || next === '\t' || isBreak(next.codePointAt(0)!);
     if (i === 0) {
       // (yaml.v3 also tracks flow indicators; block context is all sops writes, so only block ones matter.)
@@ -118,7 +118,7 @@ const ANY_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
 /** Whether these line comments take more than one line. */
 function severalLines(line: Comment[]): boolean {
-  return line.length > 1 || (line.length === 1 && ANY_BREAK.test(line[0]!.text));
+  return line.length > 1 || (line.length === 1 && ANY_BREAK.test(line[0].text));
 }
 
 /** yaml.v3's check_simple_key for a string key: at most 128 bytes of UTF-8 and no line break. */
@@ -283,7 +283,6 @@ class Writer {
         if (breaks) this.indent(ind);
         this.put(seg);
         this.indention = false;
-        breaks = false;
       }
       if (nl === -1) break;
       this.brk();
@@ -466,8 +465,8 @@ class Writer {
       } else if (item instanceof Mapping && item.items.some((it) => !(it.key instanceof Comment))) {
         const lead: Comment[] = [];
         let k = 0;
-        for (; k < item.items.length && item.items[k]!.key instanceof Comment; k++) {
-          const c = item.items[k]!.key as Comment;
+        for (; k < item.items.length && item.items[k].key instanceof Comment; k++) {
+          const c = item.items[k].key as Comment;
           if (!c.inline) lead.push(c);
         }
         if (lead.length > 0) {
@@ -497,16 +496,17 @@ function finish(w: Writer): string {
  */
 export function emitYamlBytes(branches: Branches, indent = 4): Uint8Array {
   const sink: Uint8Array[] = [];
-  let openEnded = false;
+  // yaml.v3 writes no `...` at the end of the stream, even after a `|+` block that ends the last document: a
+  // Writer's openEnded is not looked at here.
   for (let i = 0; i < branches.length; i++) {
     const w = new Writer(indent, sink);
-    if (i > 0) w.put('---'), w.brk();
-    w.mapping(branches[i]!, 0);
+    if (i > 0) {
+      w.put('---');
+      w.brk();
+    }
+    w.mapping(branches[i], 0);
     sink.push(Buffer.from(finish(w), 'utf8'));
-    openEnded = w.openEnded;
   }
-  // yaml.v3 writes no `...` at the end of the stream, even after a `|+` block that ends the last document.
-  void openEnded;
   // A fresh array, not a view into Buffer's shared pool (small pieces come from it).
   const out = new Uint8Array(sink.reduce((n, b) => n + b.byteLength, 0));
   let at = 0;
@@ -526,7 +526,7 @@ export function emitYamlValue(v: Value, indent = 4): string {
     if (v.some((x) => !(x instanceof Comment))) w.sequence(v, 0);
     else w.put('[]');
   } else {
-    w.leaf(v as Value, 0, [], -1);
+    w.leaf(v, 0, [], -1);
     w.openEnded = typeof v === 'string' && styleFor(v, false) === 'plain' ? true : w.openEnded;
     w.openEnded = false;
   }

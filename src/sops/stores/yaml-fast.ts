@@ -20,9 +20,12 @@ const GIVE_UP: unique symbol = Symbol('give up');
 // Characters that can start something other than a one-line plain scalar (YAML c-indicators, tab handled globally).
 const INDICATOR = new Set([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
 // Control characters and non-characters the `yaml` lexer may treat specially: leave those files to it.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNUSUAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
 
 function giveUp(): never {
+  // A symbol, not an Error: declining is the scanner's common exit, so no stack is built, and scanYaml catches it.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
   throw GIVE_UP;
 }
 
@@ -61,7 +64,7 @@ class Scanner {
   private takeComments(col: number, closing: boolean): Comment[] {
     const p = this.pending;
     if (p.length === 0) return [];
-    const at = p[0]!.col;
+    const at = p[0].col;
     for (const c of p) if (c.col !== at) giveUp();
     if (at !== col) {
       if (!closing) giveUp();
@@ -214,7 +217,7 @@ class Scanner {
         // whatever node comes next, which may be outside this sequence.
         if (value === null && head.length > 0) giveUp();
       } else {
-        const ch = src[j]!;
+        const ch = src[j];
         if (ch === '-' && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) {
           // `- - x`: a sequence starting mid-line.
           this.virtualIndent = j - this.pos;
@@ -266,7 +269,7 @@ class Scanner {
     const src = this.src;
     if (end === start) giveUp();
     const text = src.slice(start, end);
-    const c0 = text[0]!;
+    const c0 = text[0];
     if (INDICATOR.has(c0)) giveUp();
     if ((c0 === '-' || c0 === '?' || c0 === ':') && (text.length === 1 || text[1] === ' ')) giveUp();
     if (text.includes(':') || text.includes(' #') || text.endsWith(' ') || text === '<<') giveUp();
@@ -311,7 +314,7 @@ class Scanner {
       value = q === 0x5b ? [] : new Mapping();
       end = j + 2;
     } else {
-      const c0 = src[j]!;
+      const c0 = src[j];
       if (INDICATOR.has(c0)) giveUp();
       if ((c0 === '-' || c0 === '?' || c0 === ':') && (j + 1 === eol || src.charCodeAt(j + 1) === 0x20)) giveUp();
       end = eol;
@@ -350,7 +353,7 @@ class Scanner {
     const lines: string[] = [];
     let trailingEmpty = 0;
     while (pos < src.length) {
-      let e = src.indexOf('\n', pos);
+      const e = src.indexOf('\n', pos);
       if (e < 0) giveUp(); // no final line break: chomping differs, leave it to the CST loader
       if (e === pos) {
         if (n < 0) giveUp();

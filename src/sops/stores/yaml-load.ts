@@ -116,7 +116,7 @@ class MapDecodeCheck {
     if (!root) return;
     const target = root.kind === 'alias' ? root.alias! : root;
     this.count();
-    if (root.kind === 'alias') this.alias(root, () => this.topLevel(target));
+    if (root.kind === 'alias') this.alias(root, () => { this.topLevel(target); });
     else this.topLevel(root);
   }
 
@@ -148,7 +148,7 @@ class MapDecodeCheck {
     this.count();
     switch (n.kind) {
       case 'alias':
-        this.alias(n, () => this.value(n.alias!));
+        this.alias(n, () => { this.value(n.alias!); });
         return;
       case 'mapping':
         this.mapping(n);
@@ -167,9 +167,9 @@ class MapDecodeCheck {
   /** A key decoded into a Go string: scalars (of any type) are fine, collections are not. */
   private key(n: YNode): void {
     this.count();
-    let t = n;
+    const t = n;
     if (n.kind === 'alias') {
-      this.alias(n, () => this.key(n.alias!));
+      this.alias(n, () => { this.key(n.alias!); });
       return;
     }
     if (t.kind !== 'scalar') fail(`yaml: unmarshal errors: line ${t.line}: cannot unmarshal ${t.tag} into string`);
@@ -179,7 +179,7 @@ class MapDecodeCheck {
   private mapping(n: YNode): void {
     const seen = new Map<string, YNode>();
     for (let i = 0; i < n.content.length; i += 2) {
-      const k = n.content[i]!;
+      const k = n.content[i];
       const id = k.kind + '\0' + k.value;
       const prev = seen.get(id);
       if (prev) fail(`yaml: unmarshal errors: line ${k.line}: mapping key ${JSON.stringify(k.value)} already defined at line ${prev.line}`);
@@ -187,13 +187,13 @@ class MapDecodeCheck {
     }
     let merge: YNode | undefined;
     for (let i = 0; i < n.content.length; i += 2) {
-      const k = n.content[i]!;
+      const k = n.content[i];
       if (isMerge(k)) {
         merge = n.content[i + 1];
         continue;
       }
       this.key(k);
-      this.value(n.content[i + 1]!);
+      this.value(n.content[i + 1]);
     }
     if (merge) this.merge(merge);
   }
@@ -261,8 +261,8 @@ class BranchBuilder {
         break;
       case 'mapping':
         for (let i = 0; i < n.content.length; i += 2) {
-          const k = n.content[i]!;
-          const v = n.content[i + 1]!;
+          const k = n.content[i];
+          const v = n.content[i + 1];
           commentLines(k.head, false, comment);
           commentLines(k.lineComment, false, comment);
           const valueComments = v.kind === 'scalar' || v.kind === 'alias';
@@ -281,7 +281,7 @@ class BranchBuilder {
         fail('YAML documents that are values are not supported');
         break;
       case 'alias':
-        this.withAlias(n, active, () => this.intoBranch(n.alias!, out, false, active));
+        this.withAlias(n, active, () => { this.intoBranch(n.alias!, out, false, active); });
         break;
     }
     if (!handled) commentLines(n.foot, false, comment);

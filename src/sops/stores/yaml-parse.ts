@@ -122,8 +122,8 @@ class EventParser {
   /** Moves the comments recorded before `tok` into the parser's pending head, line and foot comments. */
   private unfoldComments(tok: Token): void {
     const cs: CommentRec[] = this.sc.comments;
-    while (this.sc.commentsHead < cs.length && tok.start.index >= cs[this.sc.commentsHead]!.token.index) {
-      const c = cs[this.sc.commentsHead]!;
+    while (this.sc.commentsHead < cs.length && tok.start.index >= cs[this.sc.commentsHead].token.index) {
+      const c = cs[this.sc.commentsHead];
       if (c.head.length > 0) {
         if (tok.type === 'block-end') break;
         this.headComment = this.headComment.length > 0 ? this.headComment + '\n' + c.head : c.head;
@@ -539,7 +539,7 @@ class EventParser {
     }
     let t = this.peek();
     if (t.type !== end && !first) {
-      if (t.type !== 'flow-entry') this.perr(problem, t.start, context, this.marks.pop()!);
+      if (t.type !== 'flow-entry') this.perr(problem, t.start, context, this.marks.pop());
       this.skip();
       t = this.peek();
     }
@@ -800,7 +800,7 @@ export class NodeReader {
       const k = this.parse();
       n.content.push(k);
       if (block && k.foot !== '' && n.content.length > 2) {
-        n.content[n.content.length - 3]!.foot = k.foot;
+        n.content[n.content.length - 3].foot = k.foot;
         k.foot = '';
       }
       const v = this.parse();
@@ -819,7 +819,7 @@ export class NodeReader {
     n.lineComment = end.line;
     n.foot = end.foot;
     if (!n.flow && n.foot !== '' && n.content.length > 1) {
-      n.content[n.content.length - 2]!.foot = n.foot;
+      n.content[n.content.length - 2].foot = n.foot;
       n.foot = '';
     }
     this.expect('mapping-end');

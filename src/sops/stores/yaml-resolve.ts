@@ -49,11 +49,11 @@ function goParseInt(s: string): bigint | undefined {
   let re = /^[0-9]+$/;
   let prefix = '';
   if (body.length >= 2 && body[0] === '0') {
-    const c = body[1]!.toLowerCase();
-    if (c === 'x') (prefix = '0x'), (re = /^[0-9a-fA-F]+$/), (body = body.slice(2));
-    else if (c === 'o') (prefix = '0o'), (re = /^[0-7]+$/), (body = body.slice(2));
-    else if (c === 'b') (prefix = '0b'), (re = /^[01]+$/), (body = body.slice(2));
-    else (prefix = '0o'), (re = /^[0-7]+$/), (body = body.slice(1));
+    const c = body[1].toLowerCase();
+    const base = c === 'x' ? { p: '0x', r: /^[0-9a-fA-F]+$/, skip: 2 } : c === 'o' ? { p: '0o', r: /^[0-7]+$/, skip: 2 } : c === 'b' ? { p: '0b', r: /^[01]+$/, skip: 2 } : { p: '0o', r: /^[0-7]+$/, skip: 1 };
+    prefix = base.p;
+    re = base.r;
+    body = body.slice(base.skip);
   }
   if (!re.test(body)) return undefined;
   const v = BigInt(prefix + body);
@@ -92,7 +92,7 @@ export function resolvePlain(s: string): Scalar {
   // is -15 and `0b+1` is 1 (an int to go-yaml, and so to helm's and sops's reading of the file).
   const signed = SIGNED_RADIX.exec(plain);
   if (signed) {
-    const v = BigInt(signed[2] !== undefined ? '0b' + signed[2] : '0o' + signed[4]!);
+    const v = BigInt(signed[2] !== undefined ? '0b' + signed[2] : '0o' + signed[4]);
     const neg = (signed[1] ?? signed[3]) === '-';
     if (v <= (neg ? -INT64_MIN : INT64_MAX)) return neg ? -v : v;
   }
@@ -139,7 +139,7 @@ export function parseTimestamp(s: string): SopsTime | undefined {
   const day = Number(ds);
   if (month < 1 || month > 12 || day < 1) return undefined;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day > (month === 2 && !leap ? 28 : DAYS[month - 1]!)) return undefined;
+  if (day > (month === 2 && !leap ? 28 : DAYS[month - 1])) return undefined;
   let h = 0,
     mi = 0,
     sec = 0,

@@ -144,6 +144,7 @@ function markAt(src: string, i: number): Mark {
  * mark after the start (the loader strips the leading one).
  */
 // Characters go-yaml's reader refuses (and a BOM, refused here on purpose), or a surrogate that is not in a pair.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NOT_PRINTABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function checkPrintable(src: string): void {
@@ -262,14 +263,14 @@ export class Scanner {
   /** The next token without consuming it. */
   peek(): Token {
     if (!this.tokenAvailable) this.fetchMoreTokens();
-    return this.tokens[this.head]!;
+    return this.tokens[this.head];
   }
 
   /** Consumes the token `peek` returned. */
   skipToken(): void {
     this.tokenAvailable = false;
     this.tokensParsed++;
-    const t = this.tokens[this.head]!;
+    const t = this.tokens[this.head];
     if (t.type === 'stream-end') this.streamEndProduced = true;
     this.head++;
     // Drop consumed tokens often (a simple key inserts in the middle of the queue), keeping the last two, which
@@ -297,7 +298,7 @@ export class Scanner {
       if (this.head < this.tokens.length - 2) {
         const idx = this.simpleKeysByTok.get(this.tokensParsed);
         if (idx === undefined) break;
-        if (!this.simpleKeyIsValid(this.simpleKeys[idx]!)) break;
+        if (!this.simpleKeyIsValid(this.simpleKeys[idx])) break;
       }
       this.fetchNextToken();
     }
@@ -336,7 +337,7 @@ export class Scanner {
     }
     let commentMark = this.mark();
     if (this.tokens.length > 0 && ((this.flowLevel === 0 && c === 0x3a) || (this.flowLevel > 0 && c === 0x2c))) {
-      commentMark = this.tokens[this.tokens.length - 1]!.start;
+      commentMark = this.tokens[this.tokens.length - 1].start;
     }
     this.fetchToken(c);
     const last = this.tokens[this.tokens.length - 1];
@@ -352,26 +353,26 @@ export class Scanner {
     const next = this.at(1);
     switch (c) {
       case 0x5b /* [ */:
-        return this.fetchFlowCollectionStart('flow-sequence-start');
+        { this.fetchFlowCollectionStart('flow-sequence-start'); return; }
       case 0x7b /* { */:
-        return this.fetchFlowCollectionStart('flow-mapping-start');
+        { this.fetchFlowCollectionStart('flow-mapping-start'); return; }
       case 0x5d /* ] */:
-        return this.fetchFlowCollectionEnd('flow-sequence-end');
+        { this.fetchFlowCollectionEnd('flow-sequence-end'); return; }
       case 0x7d /* } */:
-        return this.fetchFlowCollectionEnd('flow-mapping-end');
+        { this.fetchFlowCollectionEnd('flow-mapping-end'); return; }
       case 0x2c /* , */:
-        return this.fetchFlowEntry();
+        { this.fetchFlowEntry(); return; }
     }
-    if (c === 0x2d && isBlankZ(next)) return this.fetchBlockEntry();
-    if (c === 0x3f && (this.flowLevel > 0 || isBlankZ(next))) return this.fetchKey();
-    if (c === 0x3a && (this.flowLevel > 0 || isBlankZ(next))) return this.fetchValue();
-    if (c === 0x2a) return this.fetchAnchor('alias');
-    if (c === 0x26) return this.fetchAnchor('anchor');
-    if (c === 0x21) return this.fetchTag();
-    if (c === 0x7c && this.flowLevel === 0) return this.fetchBlockScalar(true);
-    if (c === 0x3e && this.flowLevel === 0) return this.fetchBlockScalar(false);
-    if (c === 0x27) return this.fetchFlowScalar(true);
-    if (c === 0x22) return this.fetchFlowScalar(false);
+    if (c === 0x2d && isBlankZ(next)) { this.fetchBlockEntry(); return; }
+    if (c === 0x3f && (this.flowLevel > 0 || isBlankZ(next))) { this.fetchKey(); return; }
+    if (c === 0x3a && (this.flowLevel > 0 || isBlankZ(next))) { this.fetchValue(); return; }
+    if (c === 0x2a) { this.fetchAnchor('alias'); return; }
+    if (c === 0x26) { this.fetchAnchor('anchor'); return; }
+    if (c === 0x21) { this.fetchTag(); return; }
+    if (c === 0x7c && this.flowLevel === 0) { this.fetchBlockScalar(true); return; }
+    if (c === 0x3e && this.flowLevel === 0) { this.fetchBlockScalar(false); return; }
+    if (c === 0x27) { this.fetchFlowScalar(true); return; }
+    if (c === 0x22) { this.fetchFlowScalar(false); return; }
     const indicator =
       isBlankZ(c) ||
       c === 0x2d ||
@@ -398,7 +399,7 @@ export class Scanner {
       (c === 0x2d && !isBlank(next)) ||
       (this.flowLevel === 0 && (c === 0x3f || c === 0x3a) && !isBlankZ(next))
     ) {
-      return this.fetchPlainScalar();
+      this.fetchPlainScalar(); return;
     }
     this.err('while scanning for the next token', this.mark(), 'found character that cannot start any token');
   }
@@ -431,7 +432,7 @@ export class Scanner {
   }
 
   private removeSimpleKey(): void {
-    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
+    const k = this.simpleKeys[this.simpleKeys.length - 1];
     if (k.possible) {
       if (k.required) this.err('while scanning a simple key', k.mark, "could not find expected ':'");
       k.possible = false;
@@ -448,7 +449,7 @@ export class Scanner {
     });
     this.flowLevel++;
     if (this.flowLevel > MAX_FLOW_LEVEL) {
-      this.err('while increasing flow level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, `exceeded max depth of ${MAX_FLOW_LEVEL}`);
+      this.err('while increasing flow level', this.simpleKeys[this.simpleKeys.length - 1].mark, `exceeded max depth of ${MAX_FLOW_LEVEL}`);
     }
   }
 
@@ -468,7 +469,7 @@ export class Scanner {
       this.indents.push(this.indent);
       this.indent = column;
       if (this.indents.length > MAX_INDENTS) {
-        this.err('while increasing indent level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, `exceeded max depth of ${MAX_INDENTS}`);
+        this.err('while increasing indent level', this.simpleKeys[this.simpleKeys.length - 1].mark, `exceeded max depth of ${MAX_INDENTS}`);
       }
       const tok: Token = { type, start: mark, end: mark };
       this.insertToken(number > -1 ? number - this.tokensParsed : -1, tok);
@@ -481,7 +482,7 @@ export class Scanner {
     while (this.indent > column) {
       let stop = blockMark.index;
       for (let i = this.comments.length - 1; i >= 0; i--) {
-        const cm = this.comments[i]!;
+        const cm = this.comments[i];
         if (cm.end.index < stop) break;
         if (cm.start.column === this.indent + 1) blockMark = cm.start;
         stop = cm.scan.index;
@@ -570,7 +571,7 @@ export class Scanner {
   }
 
   private fetchValue(): void {
-    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
+    const k = this.simpleKeys[this.simpleKeys.length - 1];
     if (this.simpleKeyIsValid(k)) {
       this.insertToken(k.tokenNumber - this.tokensParsed, { type: 'key', start: k.mark, end: k.mark });
       this.rollIndent(k.mark.column, k.tokenNumber, 'block-mapping-start', k.mark);
@@ -631,9 +632,9 @@ export class Scanner {
       }
       const n = this.tokens.length;
       if (this.comments.length > 0 && n > 1) {
-        const a = this.tokens[n - 2]!;
-        const b = this.tokens[n - 1]!;
-        const cm = this.comments[this.comments.length - 1]!;
+        const a = this.tokens[n - 2];
+        const b = this.tokens[n - 1];
+        const cm = this.comments[this.comments.length - 1];
         if (a.type === 'block-sequence-start' && b.type === 'block-entry' && cm.line.length > 0 && !isBreak(this.cur())) {
           cm.head = cm.line;
           cm.line = '';
@@ -692,7 +693,7 @@ export class Scanner {
    */
   private scanComments(scanMarkIn: Mark): void {
     let scanMark = scanMarkIn;
-    let token = this.tokens[this.tokens.length - 1]!;
+    let token = this.tokens[this.tokens.length - 1];
     if (token.type === 'flow-entry' && this.tokens.length > 1) token = this.tokens[this.tokens.length - 2]!;
     let tokenMark = token.start;
     let start: Mark = { index: 0, line: 0, column: 0, pos: 0 };
