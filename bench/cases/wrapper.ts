@@ -155,33 +155,27 @@ export async function wrapper(ctx: Ctx): Promise<Row[]> {
       met: vsFloor.added <= 30,
       note: `medians of ${runs.cli} rounds; floor = bare node ${bare.toFixed(1)} ms + helm template on the decrypted file ${plain.toFixed(1)} ms + helm's dispatch of a plugin that does nothing ${noop.toFixed(1)} ms; ours − floor round by round: quartiles ${ms(vsFloor.iqr[0])} to ${ms(vsFloor.iqr[1])}; over plain helm template ${ms(ours - plain)}; run directly (node bin/helm-secrets.js template …) ${median(tDirect).toFixed(1)} ms`,
     });
-    const version = paired(tVersion, [tBare]);
+    /** A case 7 row: `times` against bare node, within `limit` ms of it. */
+    const overBare = (name: string, times: number[], limit: number, note: (q: { added: number; iqr: [number, number] }) => string): Row => {
+      const q = paired(times, [tBare]);
+      return {
+        case: 7,
+        name,
+        status: 'ok',
+        ours: { value: median(times), unit: 'ms' },
+        ref: { value: bare, unit: 'ms', name: 'node -e 0' },
+        ratio: median(times) / bare,
+        added: q.added,
+        target: `≤ bare node + ${limit} ms`,
+        met: q.added <= limit,
+        note: note(q),
+      };
+    };
     const launched = paired(tLauncher, [tBare]);
-    rows.push({
-      case: 7,
-      name: 'start-up: helm-secrets version',
-      status: 'ok',
-      ours: { value: median(tVersion), unit: 'ms' },
-      ref: { value: bare, unit: 'ms', name: 'node -e 0' },
-      ratio: median(tVersion) / bare,
-      added: version.added,
-      target: '≤ bare node + 10 ms',
-      met: version.added <= 10,
-      note: `node bin/helm-secrets.js version; round by round quartiles ${ms(version.iqr[0])} to ${ms(version.iqr[1])}; through the launcher helm runs (scripts/plugin-entry version) ${median(tLauncher).toFixed(1)} ms, ${ms(launched.added)}`,
-    });
-    const dec = paired(tDecrypt, [tBare]);
-    rows.push({
-      case: 7,
-      name: `start-up: helm-secrets decrypt, ${ctx.sizes.smallLeaves} leaves (age)`,
-      status: 'ok',
-      ours: { value: median(tDecrypt), unit: 'ms' },
-      ref: { value: bare, unit: 'ms', name: 'node -e 0' },
-      ratio: median(tDecrypt) / bare,
-      added: dec.added,
-      target: '≤ bare node + 25 ms',
-      met: dec.added <= 25,
-      note: `node bin/helm-secrets.js decrypt FILE, output = plaintext byte for byte; round by round quartiles ${ms(dec.iqr[0])} to ${ms(dec.iqr[1])}`,
-    });
+    rows.push(
+      overBare('start-up: helm-secrets version', tVersion, 10, (q) => `node bin/helm-secrets.js version; round by round quartiles ${ms(q.iqr[0])} to ${ms(q.iqr[1])}; through the launcher helm runs (scripts/plugin-entry version) ${median(tLauncher).toFixed(1)} ms, ${ms(launched.added)}`),
+      overBare(`start-up: helm-secrets decrypt, ${ctx.sizes.smallLeaves} leaves (age)`, tDecrypt, 25, (q) => `node bin/helm-secrets.js decrypt FILE, output = plaintext byte for byte; round by round quartiles ${ms(q.iqr[0])} to ${ms(q.iqr[1])}`),
+    );
   } catch (err) {
     rows.push(errorRow(1, 'wrapper overhead: helm secrets template', err));
     rows.push(errorRow(7, 'start-up against bare node', err));

@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
-import { grpcService, type Call, type Done } from './fake-grpc.js';
+import { grpcService, stopGrpc, type Call, type Done } from './fake-grpc.js';
 
 /** What the next request gets: served, a throttle/unavailable/denied error, a delay, or no answer at all. */
 export type Behaviour = 'ok' | 'throttle' | 'unavailable' | 'denied' | 'hang' | { delayMs: number };
@@ -147,15 +147,7 @@ export async function startFakeGcpKms(opts: { rest?: boolean } = {}): Promise<Fa
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     endpoint = `http://127.0.0.1:${port}`;
-    stop = () =>
-      new Promise((r) => {
-        for (const h of hanging) h();
-        server.tryShutdown(() => r());
-        setTimeout(() => {
-          server.forceShutdown();
-          r();
-        }, 1000).unref();
-      });
+    stop = () => stopGrpc(server, hanging);
   }
 
   return serverWith(state, { endpoint, stop: () => stop() });

@@ -2,7 +2,7 @@
 // gRPC, from the @google-cloud/secret-manager package's own protos; numbered versions with `latest`, a bearer
 // token that must match, and the injectable failures of the Cloud KMS stand-in.
 import { faultPlan, nextBehaviour, serverWith } from './faultplan.js';
-import { grpcService, type Call, type Done } from './fake-grpc.js';
+import { grpcService, stopGrpc, type Call, type Done } from './fake-grpc.js';
 import type { Behaviour } from './fake-gcpkms.js';
 
 export interface FakeGcpSecrets {
@@ -68,14 +68,6 @@ export async function startFakeGcpSecrets(token = 'ya29.fake-secret-manager'): P
       secrets.set(`${project}/${secret}`, list);
       return list.length;
     },
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const h of hanging) h();
-        server.tryShutdown(() => r());
-        setTimeout(() => {
-          server.forceShutdown();
-          r();
-        }, 1000).unref();
-      }),
+    stop: () => stopGrpc(server, hanging),
   });
 }

@@ -24,3 +24,15 @@ export function grpcService(clientPackage: string, proto: string, path: string[]
   for (const p of path) node = (node as Record<string, unknown>)[p];
   return { grpc, service: (node as { service: import('@grpc/grpc-js').ServiceDefinition }).service };
 }
+
+/** Stops a stand-in's server: calls held open (`hanging`) are released first; a server slow to drain is forced after 1 s. */
+export function stopGrpc(server: import('@grpc/grpc-js').Server, hanging: Set<() => void>): Promise<void> {
+  return new Promise<void>((r) => {
+    for (const h of hanging) h();
+    server.tryShutdown(() => r());
+    setTimeout(() => {
+      server.forceShutdown();
+      r();
+    }, 1000).unref();
+  });
+}
