@@ -38,7 +38,7 @@ export interface X25519Key {
 }
 
 /** Strict unpadded standard base64, as age writes it (no padding, no stray bits, nothing else). */
-function base64NoPad(s: string): Buffer {
+export function base64NoPad(s: string): Buffer {
   if (!/^[A-Za-z0-9+/]*$/.test(s) || s.length % 4 === 1) throw new Error('invalid base64');
   const b = Buffer.from(s, 'base64');
   if (b.toString('base64').replace(/=+$/, '') !== s) throw new Error('invalid base64');

@@ -9,6 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import type { Identity, Recipient, Stanza } from 'age-encryption';
 import { ageLibs } from './agelib.js';
+import { base64NoPad } from './agefile.js';
 import { printable } from '../errors.js';
 import { askOnTerminal, confirmOnTerminal } from './prompt.js';
 
@@ -24,10 +25,11 @@ export class AgePluginError extends Error {}
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/=+$/, '');
 
 function unb64(s: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*$/.test(s) || s.length % 4 === 1) throw new AgePluginError('malformed stanza body');
-  const out = Buffer.from(s, 'base64');
-  if (b64(out) !== s) throw new AgePluginError('malformed stanza body');
-  return out;
+  try {
+    return base64NoPad(s);
+  } catch {
+    throw new AgePluginError('malformed stanza body');
+  }
 }
 
 interface Wire {

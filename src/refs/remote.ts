@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { refParam } from './parse.js';
 import { RefFetchError, type ParsedRef, type RefContext, type RefFailure } from './types.js';
+import { parseGoBool } from '../sops/goparse.js';
 
 /** A parameter as vals reads it (the query, else VALS_<NAME>), '' when neither sets it. */
 export function param(ref: ParsedRef, ctx: RefContext, name: string): string {
@@ -17,7 +18,11 @@ export function hasParam(ref: ParsedRef, name: string): boolean {
 
 /** Go's strconv.ParseBool; anything else is false, as vals ignores the parse error. */
 export function goBool(s: string): boolean {
-  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s);
+  try {
+    return parseGoBool(s);
+  } catch {
+    return false;
+  }
 }
 
 export function malformed(message: string): RefFetchError {

@@ -1,8 +1,8 @@
 // check [PATHS]: finds what should not be committed — plaintext files that a creation rule says must be
 // encrypted, plain values where the file's rule wants ciphertext, MACs that fail, tracked decrypted files.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, relative, resolve, sep } from 'node:path';
 import { openEncrypted, isSopsEncrypted, readMetadata } from '../../engine.js';
 import { ExitCode, asSopsError, printable } from '../../errors.js';
 import { isEncrypted } from '../../sops/cipher.js';
@@ -15,6 +15,7 @@ import { formatPath, type PathStep } from '../../sops/treepath.js';
 import { cloneBranches } from '../../edit/treeops.js';
 import { info } from '../console.js';
 import { decSuffix } from '../../helm/resolve.js';
+import { walk } from './tree.js';
 
 
 export interface Finding {
@@ -26,17 +27,6 @@ export interface Finding {
 function git(args: string[], cwd: string): string | null {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return r.status === 0 ? r.stdout : null;
-}
-
-const SKIP_DIRS = new Set(['.git', 'node_modules']);
-
-function walk(dir: string, out: string[]): void {
-  for (const ent of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, ent.name);
-    if (ent.isDirectory()) {
-      if (!SKIP_DIRS.has(ent.name)) walk(p, out);
-    } else if (ent.isFile()) out.push(p);
-  }
 }
 
 interface FileSet {

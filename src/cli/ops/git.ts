@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { decryptBytes, encryptBytes, isSopsEncrypted } from '../../engine.js';
 import { ExitCode, SopsError, asSopsError, printable } from '../../errors.js';
-import { readInput, writeAtomic } from '../../io.js';
+import { readAllStdin, readInput, writeAtomic } from '../../io.js';
 import { storeNameFor, storeOfContent, type StoreName } from '../../sops/store.js';
 import { extractFlags } from '../../edit/cmdargs.js';
 import { describeConflict, renderConflictView } from '../../edit/conflictview.js';
@@ -143,12 +143,6 @@ async function merge(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 1;
 }
 
-async function stdinBytes(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The blob of PATH in git's index, or undefined when it has none. */
 function indexBlob(path: string, env: NodeJS.ProcessEnv): Uint8Array | undefined {
   const r = spawnSync('git', ['cat-file', 'blob', `:${path}`], { env, maxBuffer: 256 * 1024 * 1024 });
@@ -165,7 +159,7 @@ function indexBlob(path: string, env: NodeJS.ProcessEnv): Uint8Array | undefined
 async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git clean needs the path (git passes %f)', ExitCode.NoFileSpecified);
   const path = argv[0];
-  const plain = await stdinBytes();
+  const plain = await readAllStdin();
   if (isSopsEncrypted(plain, path)) {
     await writeStdout(plain);
     return 0;
@@ -194,7 +188,7 @@ async function cleanFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 async function smudgeFilter(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.length !== 1) throw new SopsError('git smudge needs the path (git passes %f)', ExitCode.NoFileSpecified);
   const path = argv[0];
-  const bytes = await stdinBytes();
+  const bytes = await readAllStdin();
   if (!isSopsEncrypted(bytes, path)) {
     await writeStdout(bytes);
     return 0;

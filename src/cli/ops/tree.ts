@@ -8,7 +8,8 @@ import { readInput } from '../../io.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
-function walk(dir: string, out: string[]): void {
+/** Every regular file below `dir` (not in .git or node_modules), in name order, appended to `out`. */
+export function walk(dir: string, out: string[]): void {
   for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const p = join(dir, ent.name);
     if (ent.isDirectory()) {
