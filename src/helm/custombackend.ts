@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { HelmSecretsError, printable } from '../errors.js';
 import type { Backend } from './backends.js';
 import { Delivery } from './deliver.js';
+import { quietFromEnv } from './globalopts.js';
 
 let scriptsDir: string | undefined;
 
@@ -43,7 +44,7 @@ export async function callCustom(backend: Backend, fn: CustomFunction, args: str
     SCRIPT_DIR: scripts,
     HELM_SECRETS_SCRIPT_DIR: scripts,
     TMPDIR: scratch.privateDir(),
-    QUIET: call.quiet || /^(true|1|yes)$/i.test(call.env.HELM_SECRETS_QUIET ?? '') ? 'true' : 'false',
+    QUIET: call.quiet || quietFromEnv(call.env) ? 'true' : 'false',
     SECRET_BACKEND_ARGS: call.env.HELM_SECRETS_BACKEND_ARGS ?? '',
   };
   const bash = call.env.HELM_SECRETS_BASH_PATH || 'bash';

@@ -175,6 +175,33 @@ describe('secret backends: a custom backend script', function () {
     assert.doesNotMatch(r.stdout, /!probe/);
   });
 
+  it('the script is told QUIET as the plugin reads HELM_SECRETS_QUIET (quiet by default under Argo CD)', async () => {
+    const quietScript = join(dir, 'quiet-backend.sh');
+    writeFileSync(quietScript, `_BACKEND_REGEX='!probe [a-z]*'\n. "\${HELM_SECRETS_SCRIPT_DIR}/lib/backends/_custom.sh"\n_custom_backend_get_secret() {\n    printf 'quiet-%s' "$QUIET"\n}\n`);
+    const said = async (env: NodeJS.ProcessEnv) => {
+      const r = await cli(['-b', quietScript, 'decrypt', 'marked.yaml'], env);
+      assert.equal(r.code, 0, r.stderr);
+      return /quiet-(true|false)/.exec(r.stdout)?.[1];
+    };
+    assert.equal(await said({ HELM_SECRETS_QUIET: 'false' }), 'false');
+    assert.equal(await said({ HELM_SECRETS_QUIET: 'true' }), 'true');
+    assert.equal(await said({ ARGOCD_APP_NAME: 'app' }), 'true');
+    assert.equal(await said({ ARGOCD_APP_NAME: 'app', HELM_SECRETS_QUIET: 'false' }), 'false');
+  });
+
+  it('through the wrapper too: under Argo CD the script is told QUIET=true, as the plugin itself is quiet', async function () {
+    const quietScript = join(dir, 'quiet-backend.sh');
+    const h = helmHome(this, 'v4', testEnv());
+    try {
+      const r = await helm(h, ['secrets', 'template', 'x', CHART, '-f', `${quietScript}!marked.yaml`], { ARGOCD_APP_NAME: 'app' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /global_secret: "quiet-true"/);
+      assert.doesNotMatch(r.stderr, /\[helm-secrets\]/);
+    } finally {
+      h.remove();
+    }
+  });
+
   it('HELM_SECRETS_BACKEND=SCRIPT with -a: the script gets SECRET_BACKEND_ARGS; a script without encrypt support says so', async () => {
     const r = await cli(['-a', 'ARGS', 'decrypt', 'marked.yaml'], { HELM_SECRETS_BACKEND: script() });
     assert.equal(r.code, 0, r.stderr);
