@@ -25,22 +25,33 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
+ * The code cache for dist/NAME.cjs: dist/NAME.cjs.PROFILE.cache when the CLI names a profile ('decrypt', 'helm':
+ * one command family, trained on its own so that V8 reads only the code that family runs) and the build left one,
+ * else dist/NAME.cjs.cache; undefined when there is none.
+ */
+function readCache(file, profile) {
+  var names = profile && /^[a-z]+$/.test(profile) ? [file + '.' + profile + '.cache', file + '.cache'] : [file + '.cache'];
+  for (var i = 0; i < names.length; i++) {
+    try {
+      return fs.readFileSync(names[i]);
+    } catch (e) {
+      // the next name, or none
+    }
+  }
+  return undefined;
+}
+
+/**
  * Compiles and runs dist/NAME.cjs ('cli', 'commands', 'aws', 'aws-refs' or 'agelib') once per process; `cache` false compiles without its cache (the
- * build's training run). Returns the bundle's exports and its script (whose cache the training saves).
+ * build's training run); `profile` picks a cache trained for one command family (readCache). Returns the bundle's
+ * exports and its script (whose cache the training saves).
  */
 var loaded = {};
-function loadBundle(name, cache) {
+function loadBundle(name, cache, profile) {
   if (loaded[name] && cache !== false) return loaded[name];
   var file = path.join(DIST, name + '.cjs');
   var source = fs.readFileSync(file, 'utf8');
-  var cachedData;
-  if (cache !== false) {
-    try {
-      cachedData = fs.readFileSync(file + '.cache');
-    } catch (e) {
-      cachedData = undefined;
-    }
-  }
+  var cachedData = cache === false ? undefined : readCache(file, profile);
   // No import() in here (Node 20 gives a vm.Script no loader for it): the build refuses a bundle that has one.
   var script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cachedData });
   var mod = { exports: {} };
@@ -54,9 +65,9 @@ function loadBundle(name, cache) {
 function start(entry) {
   var cli;
   // dist/NAME.cjs from its code cache, once per process; undefined when the file is not there.
-  var precompiled = function (name) {
+  var precompiled = function (name, profile) {
     if (!loaded[name] && !fs.existsSync(path.join(DIST, name + '.cjs'))) return undefined;
-    return loadBundle(name).exports;
+    return loadBundle(name, undefined, profile).exports;
   };
   try {
     cli = loadBundle('cli');

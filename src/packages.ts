@@ -5,10 +5,22 @@ import { createRequire } from 'node:module';
 
 const fromNodeModules = createRequire(import.meta.url);
 
-/** The entry point's loader (bin/helm-secrets.js): dist/NAME.cjs run from its code cache, or undefined if absent. */
-export type Precompiled = (bundle: string) => Record<string, unknown> | undefined;
+/**
+ * The entry point's loader (bin/helm-secrets.js): dist/NAME.cjs run from its code cache, or undefined if absent.
+ * `profile` asks for the cache trained on one command family, when the build left one (else the general cache).
+ */
+export type Precompiled = (bundle: string, profile?: CodeCache) => Record<string, unknown> | undefined;
+
+/**
+ * The command families the build trains a code cache of the commands bundle for (scripts/train-cache.cjs): 'decrypt'
+ * (a decryption to stdout: decrypt, view, the getter, git textconv, sops -d) and 'helm' (the wrapper). A cache holds
+ * the compiled code of what its training ran, and V8 reads all of it at load, so a family's own cache is smaller
+ * than one trained on every command. A guess that does not fit only costs speed: what the cache lacks is compiled.
+ */
+export type CodeCache = 'decrypt' | 'helm';
 
 let loader: Precompiled | undefined;
+let profile: CodeCache | undefined;
 
 /** Set by the entry point through src/cli/entry.ts startRun, before a command runs. */
 export function setPrecompiled(hook: Precompiled | undefined): void {
@@ -19,9 +31,14 @@ function precompiled(): Precompiled | undefined {
   return loader;
 }
 
+/** Set once the command is known, before its code loads: which trained cache the bundles load with. */
+export function useCodeCache(family: CodeCache | undefined): void {
+  profile = family;
+}
+
 /** The bundle `name` of dist/ (e.g. 'aws'), when the entry point offers it and the file is there. */
 export function precompiledBundle(name: string): Record<string, unknown> | undefined {
-  return precompiled()?.(name);
+  return precompiled()?.(name, profile);
 }
 
 /** The package `name`: its vendor bundle in a packaged plugin, else node_modules. */

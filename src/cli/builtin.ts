@@ -77,6 +77,7 @@ export const downloader: Command = {
   usage: 'helm secrets downloader CERT KEY CA URL',
   parse: 'raw',
   hidden: true,
+  codeCache: 'decrypt',
   async run(ctx) {
     const { runDownloader } = await import('../helm/downloader.js');
     return runDownloader(ctx.argv);

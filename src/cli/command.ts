@@ -4,6 +4,7 @@
 import type { FileCommandArgs } from './args.js';
 import { reportError, setQuiet } from './console.js';
 import { parseOwn, renderOptions, type OptionTable, type OptionValues } from './options.js';
+import { useCodeCache, type CodeCache } from '../packages.js';
 
 export interface CommandContext {
   /** The name the command was called by (an alias included). */
@@ -44,6 +45,8 @@ export interface Command {
   subcommands?: readonly string[];
   /** Subcommands that are commands of their own (groups add, groups delete): their options complete too. */
   children?: readonly Command[];
+  /** The trained code cache that fits this command (src/packages.ts CodeCache), or one per arguments; else the general one. */
+  codeCache?: CodeCache | ((argv: readonly string[]) => CodeCache | undefined);
   run(ctx: CommandContext): Promise<number>;
 }
 
@@ -85,6 +88,7 @@ function wantsHelp(argv: readonly string[]): boolean {
 /** Parses, helps, quiets and runs one command; every error ends as one reported line and its exit code. */
 export async function runCommand(cmd: Command, name: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
+    useCodeCache(typeof cmd.codeCache === 'function' ? cmd.codeCache(argv) : cmd.codeCache);
     const ctx: CommandContext = { name, argv, env, args: undefined as unknown as FileCommandArgs, values: {}, positionals: [] };
     if (cmd.parse === 'raw') {
       if (wantsHelp(argv)) {

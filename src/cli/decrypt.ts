@@ -30,6 +30,7 @@ Exit 1 if FILE does not exist or is not encrypted; 51 on a MAC mismatch, 128 whe
   },
   listed: listed(['in-place', 'output', 'terraform']),
   parse: 'file',
+  codeCache: 'decrypt',
   run: decrypting('decrypt'),
 };
 
@@ -44,6 +45,7 @@ This writes PLAINTEXT to disk: remove it with 'helm secrets clean'.`,
   },
   listed: listed(['output']),
   parse: 'file',
+  codeCache: 'decrypt',
   run: decrypting('dec'),
 };
 
@@ -57,5 +59,6 @@ export const view: Command = {
   },
   listed: listed([]),
   parse: 'file',
+  codeCache: 'decrypt',
   run: decrypting('view'),
 };

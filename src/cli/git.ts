@@ -32,6 +32,8 @@ temporary directory; never inside the repository) whose path is printed. Resolve
 'helm secrets set FILE PATH VALUE' or 'helm secrets edit FILE', then 'git add FILE' and delete the view.`,
   parse: 'raw',
   subcommands: ['setup', 'textconv', 'merge', 'clean', 'smudge'],
+  // textconv and smudge decrypt one file to stdout (git runs them once per file); the others encrypt or merge.
+  codeCache: (argv) => (argv[0] === 'textconv' || argv[0] === 'smudge' ? 'decrypt' : undefined),
   async run(ctx) {
     const { runGit } = await import('./ops/git.js');
     return runGit(ctx.argv, ctx.env, helpPage(git));

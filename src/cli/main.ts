@@ -8,6 +8,7 @@ import { findCommand } from './commands.js';
 import { VERSION } from './builtin.js';
 import { overview } from './help.js';
 import { defaultBackend } from '../helm/backends.js';
+import { useCodeCache } from '../packages.js';
 
 export { VERSION };
 export { startRun, type EntryHooks } from './entry.js';
@@ -20,7 +21,11 @@ function printOverview(): void {
 
 /** `entry` is the launcher that runs the bundle: bin/helm-secrets.js, or bin/sops (sops's command line). */
 export async function main(argv: string[], entry = 'helm-secrets'): Promise<number> {
-  if (entry === 'sops') return (await import('./sops/main.js')).sopsMain(argv);
+  if (entry === 'sops') {
+    // `sops decrypt` / `sops -d` (git's textconv, scripts) load the decrypt family's cache; a wrong guess costs speed only.
+    useCodeCache(argv.some((a) => a === 'decrypt' || a === '-d' || a === '--decrypt') ? 'decrypt' : undefined);
+    return (await import('./sops/main.js')).sopsMain(argv);
+  }
   const env = process.env;
   let quiet = isQuietEnv(env);
   try {
@@ -73,6 +78,7 @@ export async function main(argv: string[], entry = 'helm-secrets'): Promise<numb
     return runCommand(command, cmd, rest, env);
   }
   try {
+    useCodeCache('helm');
     const { runHelmCommand } = await import('../helm/wrapper.js');
     return await runHelmCommand(argv.slice(i), { quiet });
   } catch (err) {

@@ -13,9 +13,12 @@ import { CLI, HS_VECTORS, ROOT } from '../helpers/paths.js';
 const CACHE = join(ROOT, 'dist', 'commands.cjs.cache');
 const AGE_FILE = join(HS_VECTORS, 'tests', 'assets', 'values', 'sops', 'secrets.age.yaml');
 
-/** Runs the entry point's loader for one bundle in a fresh node: what it exports and whether V8 took the cache. */
-function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs' = 'cli'): string {
-  const code = `const { loadBundle } = require(${JSON.stringify(bin)}); const { script, exports: e } = loadBundle('${name}'); console.log(Object.keys(e).sort().join(','), script.cachedDataRejected);`;
+/**
+ * Runs the entry point's loader for one bundle in a fresh node (with the cache trained for `family` when given): what
+ * it exports and whether V8 took the cache.
+ */
+function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs' = 'cli', family?: 'decrypt' | 'helm'): string {
+  const code = `const { loadBundle } = require(${JSON.stringify(bin)}); const { script, exports: e } = loadBundle('${name}', undefined, ${JSON.stringify(family ?? null)}); console.log(Object.keys(e).sort().join(','), script.cachedDataRejected);`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
@@ -31,6 +34,12 @@ describe('the bundled CLI and its code cache', () => {
     assert.equal(cacheVerdict(CLI, 'aws'), 'clientKms,clientSts false');
     assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
+    // One cache of the commands bundle per command family, each smaller than the general one (that is its point).
+    for (const family of ['decrypt', 'helm'] as const) {
+      const size = statSync(join(ROOT, 'dist', `commands.cjs.${family}.cache`)).size;
+      assert.ok(size > 100_000 && size < statSync(CACHE).size, `dist/commands.cjs.${family}.cache: ${size} bytes`);
+      assert.equal(cacheVerdict(CLI, 'commands', family), 'link,load false');
+    }
   });
 
   /** A copy of bin/ and dist/ in a fresh directory (node_modules linked), for tests that damage the build. */
@@ -65,6 +74,53 @@ describe('the bundled CLI and its code cache', () => {
       const again = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
       assert.equal(again.stdout.trim(), pkg.version, again.stderr);
       assert.equal(view(bin), plain);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a family's cache is the one read for that family; damaged, it costs only speed; missing, the general one serves", () => {
+    const { dir, bin } = copyBuild();
+    try {
+      const plain = view(CLI);
+      writeFileSync(join(dir, 'dist', 'commands.cjs.decrypt.cache'), Buffer.alloc(4096, 7));
+      assert.equal(cacheVerdict(bin, 'commands', 'decrypt'), 'link,load true');
+      assert.equal(cacheVerdict(bin, 'commands', 'helm'), 'link,load false');
+      assert.equal(cacheVerdict(bin, 'commands'), 'link,load false');
+      assert.equal(view(bin), plain);
+      rmSync(join(dir, 'dist', 'commands.cjs.decrypt.cache'));
+      assert.equal(cacheVerdict(bin, 'commands', 'decrypt'), 'link,load false');
+      assert.equal(view(bin), plain);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI names the family of the command it runs before the commands bundle loads', () => {
+    // The entry point's loader, recording what the front asks it for.
+    const probe = (entry: string, argv: string[], env: NodeJS.ProcessEnv = testEnv()): string => {
+      const code = `const b = require(${JSON.stringify(CLI)}); const asked = [];
+const cli = b.loadBundle('cli');
+cli.exports.startRun({ precompiled: (name, family) => { asked.push(name + ':' + (family || '-')); return b.loadBundle(name, undefined, family).exports; } });
+cli.exports.main(${JSON.stringify(argv)}, ${JSON.stringify(entry)}).then((c) => { process.stderr.write('exit ' + c + '\\n'); process.stdout.write('\\nASKED ' + asked.join(' ')); });`;
+      const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env });
+      assert.match(r.stderr, /exit 0\n$/, `${entry} ${argv.join(' ')}: ${r.stderr}`);
+      // After the command's own output; what the front asked for before the commands bundle (agelib, ...) is not its business.
+      return r.stdout.slice(r.stdout.lastIndexOf('\nASKED ') + 7).replace(/^.*?(?=commands:)/, '');
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'hs-bundle-family-'));
+    try {
+      const file = join(dir, 'secrets.yaml');
+      copyFileSync(AGE_FILE, file);
+      assert.equal(probe('helm-secrets', ['view', file]), 'commands:decrypt');
+      assert.equal(probe('helm-secrets', ['decrypt', '--output', join(dir, 'out.yaml'), file]), 'commands:decrypt');
+      assert.equal(probe('helm-secrets', ['git', 'textconv', file]), 'commands:decrypt');
+      assert.equal(probe('sops', ['decrypt', file]), 'commands:decrypt');
+      assert.equal(probe('sops', ['-d', file]), 'commands:decrypt');
+      assert.equal(probe('helm-secrets', ['template', 'chart', '-f', file], { ...testEnv(), HELM_SECRETS_HELM_PATH: 'true', HELM_SECRETS_QUIET: 'true' }), 'commands:helm');
+      // Everything else loads the general cache.
+      assert.equal(probe('helm-secrets', ['encrypt', '--help']), 'commands:-');
+      assert.equal(probe('sops', ['filestatus', file]), 'commands:-');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -119,13 +175,15 @@ describe('the bundled CLI and its code cache', () => {
     }
   });
 
-  it('decrypting leaves the cache exactly as the build wrote it', () => {
-    const before = readFileSync(CACHE);
-    const { mtimeMs } = statSync(CACHE);
+  it('decrypting leaves the caches exactly as the build wrote them', () => {
+    const caches = [CACHE, join(ROOT, 'dist', 'commands.cjs.decrypt.cache'), join(ROOT, 'dist', 'cli.cjs.cache')];
+    const before = caches.map((f) => ({ bytes: readFileSync(f), mtimeMs: statSync(f).mtimeMs }));
     const r = spawnSync(process.execPath, [CLI, 'view', AGE_FILE], { encoding: 'utf8', env: testEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\S/);
-    assert.equal(statSync(CACHE).mtimeMs, mtimeMs);
-    assert.equal(Buffer.compare(readFileSync(CACHE), before), 0);
+    caches.forEach((f, i) => {
+      assert.equal(statSync(f).mtimeMs, before[i].mtimeMs, f);
+      assert.equal(Buffer.compare(readFileSync(f), before[i].bytes), 0, f);
+    });
   });
 });
