@@ -119,6 +119,18 @@ export function fromCommands(path) {
     { name: 'commands-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-commands' }, (args) => ({ contents: `module.exports = require('hs:link').fromCommands(${JSON.stringify(args.path)});`, resolveDir: root, loader: 'js' })); } },
   ],
 });
+// The names each front module exports (types are gone): the commands bundle's stand-in for a front module binds
+// them once, as constants, so that its importers read them directly. A stand-in of CommonJS shape instead would be
+// copied into a namespace object of getters for each of its ~120 importers, and each use would pass through them.
+// Constants are right because no front module reassigns an export (functions, classes, consts and enums only).
+const exported = await build({ ...common, format: 'esm', bundle: false, entryPoints: frontModules, outdir: 'dist/.exports', write: false, metafile: true });
+const frontExports = new Map(Object.values(exported.metafile.outputs).map((o) => [o.entryPoint, o.exports]));
+const frontStub = (path) => {
+  const names = frontExports.get(path);
+  if (!names) return `module.exports = require('hs:front').fromFront(${JSON.stringify(path)});`;
+  const binds = names.map((n) => `${n} = m.${n}`).join(', ');
+  return `import { fromFront } from 'hs:front';\nconst m = fromFront(${JSON.stringify(path)});\n${binds ? `export const ${binds};\n` : ''}`;
+};
 // The commands: every import of a front module (static or dynamic) is the front's own copy.
 await build({
   ...common,
@@ -131,7 +143,7 @@ await build({
       'hs:commands-entry': `export { link } from 'hs:front';\nconst modules = {\n${[...wanted].map((f) => `  ${JSON.stringify(f)}: () => require(${spec(f)}),`).join('\n')}\n};\nexport function load(path) { return modules[path](); }\n`,
       'hs:front': `let modules;\nexport function link(m) { modules = m; }\nexport function fromFront(path) { return modules[path](); }\n`,
     }),
-    { name: 'front-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-front' }, (args) => ({ contents: `module.exports = require('hs:front').fromFront(${JSON.stringify(args.path)});`, resolveDir: root, loader: 'js' })); } },
+    { name: 'front-stub', setup(b) { b.onLoad({ filter: /.*/, namespace: 'hs-front' }, (args) => ({ contents: frontStub(args.path), resolveDir: root, loader: 'js' })); } },
   ],
 });
 // The AWS SDK apart, with a cache of its own: only runs with a KMS key or an AWS reference load it.
