@@ -123,6 +123,12 @@ export function fromCommands(path) {
 // them once, as constants, so that its importers read them directly. A stand-in of CommonJS shape instead would be
 // copied into a namespace object of getters for each of its ~120 importers, and each use would pass through them.
 // Constants are right because no front module reassigns an export (functions, classes, consts and enums only).
+for (const f of frontModules) {
+  if (/^export\s+(let|var)\b/m.test(readFileSync(join(root, f), 'utf8'))) {
+    process.stderr.write(`[helm-secrets] build: ${f} exports a let or var; the commands bundle would see only its first value (export a function that reads it)\n`);
+    process.exit(1);
+  }
+}
 const exported = await build({ ...common, format: 'esm', bundle: false, entryPoints: frontModules, outdir: 'dist/.exports', write: false, metafile: true });
 const frontExports = new Map(Object.values(exported.metafile.outputs).map((o) => [o.entryPoint, o.exports]));
 const frontStub = (path) => {
