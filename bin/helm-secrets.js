@@ -25,7 +25,7 @@ var DIST = path.join(__dirname, '..', 'dist');
 var BUNDLE = path.join(DIST, 'cli.cjs');
 
 /**
- * The code cache for dist/NAME.cjs: dist/NAME.cjs.PROFILE.cache when the CLI names a profile ('decrypt', 'helm':
+ * The code cache for dist/NAME.cjs: dist/NAME.cjs.PROFILE.cache when the CLI names a profile ('decrypt', 'sops', 'helm':
  * one command family, trained on its own so that V8 reads only the code that family runs) and the build left one,
  * else dist/NAME.cjs.cache; undefined when there is none.
  */

@@ -13,11 +13,12 @@ export type Precompiled = (bundle: string, profile?: CodeCache) => Record<string
 
 /**
  * The command families the build trains a code cache of the commands bundle for (scripts/train-cache.cjs): 'decrypt'
- * (a decryption to stdout: decrypt, view, the getter, git textconv, sops -d) and 'helm' (the wrapper). A cache holds
+ * (a decryption to stdout: decrypt, view, the getter, git textconv), 'sops' (bin/sops decrypting) and 'helm' (the
+ * wrapper). A cache holds
  * the compiled code of what its training ran, and V8 reads all of it at load, so a family's own cache is smaller
  * than one trained on every command. A guess that does not fit only costs speed: what the cache lacks is compiled.
  */
-export type CodeCache = 'decrypt' | 'helm';
+export type CodeCache = 'decrypt' | 'sops' | 'helm';
 
 let loader: Precompiled | undefined;
 let profile: CodeCache | undefined;

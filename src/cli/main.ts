@@ -22,8 +22,8 @@ function printOverview(): void {
 /** `entry` is the launcher that runs the bundle: bin/helm-secrets.js, or bin/sops (sops's command line). */
 export async function main(argv: string[], entry = 'helm-secrets'): Promise<number> {
   if (entry === 'sops') {
-    // `sops decrypt` / `sops -d` (git's textconv, scripts) load the decrypt family's cache; a wrong guess costs speed only.
-    useCodeCache(argv.some((a) => a === 'decrypt' || a === '-d' || a === '--decrypt') ? 'decrypt' : undefined);
+    // `sops decrypt` / `sops -d` (git's textconv, scripts) load the cache trained on that; a wrong guess costs speed only.
+    useCodeCache(argv.some((a) => a === 'decrypt' || a === '-d' || a === '--decrypt') ? 'sops' : undefined);
     return (await import('./sops/main.js')).sopsMain(argv);
   }
   const env = process.env;

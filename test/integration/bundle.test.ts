@@ -17,7 +17,7 @@ const AGE_FILE = join(HS_VECTORS, 'tests', 'assets', 'values', 'sops', 'secrets.
  * Runs the entry point's loader for one bundle in a fresh node (with the cache trained for `family` when given): what
  * it exports and whether V8 took the cache.
  */
-function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs' = 'cli', family?: 'decrypt' | 'helm'): string {
+function cacheVerdict(bin: string, name: 'cli' | 'commands' | 'aws' | 'aws-refs' = 'cli', family?: 'decrypt' | 'sops' | 'helm'): string {
   const code = `const { loadBundle } = require(${JSON.stringify(bin)}); const { script, exports: e } = loadBundle('${name}', undefined, ${JSON.stringify(family ?? null)}); console.log(Object.keys(e).sort().join(','), script.cachedDataRejected);`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -35,7 +35,7 @@ describe('the bundled CLI and its code cache', () => {
     assert.ok(statSync(join(ROOT, 'dist', 'aws-refs.cjs.cache')).size > 100_000, 'dist/aws-refs.cjs.cache is missing or nearly empty');
     assert.equal(cacheVerdict(CLI, 'aws-refs'), 's3,secretsManager,ssm false');
     // One cache of the commands bundle per command family, each smaller than the general one (that is its point).
-    for (const family of ['decrypt', 'helm'] as const) {
+    for (const family of ['decrypt', 'sops', 'helm'] as const) {
       const size = statSync(join(ROOT, 'dist', `commands.cjs.${family}.cache`)).size;
       assert.ok(size > 100_000 && size < statSync(CACHE).size, `dist/commands.cjs.${family}.cache: ${size} bytes`);
       assert.equal(cacheVerdict(CLI, 'commands', family), 'link,load false');
@@ -115,8 +115,9 @@ cli.exports.main(${JSON.stringify(argv)}, ${JSON.stringify(entry)}).then((c) => 
       assert.equal(probe('helm-secrets', ['view', file]), 'commands:decrypt');
       assert.equal(probe('helm-secrets', ['decrypt', '--output', join(dir, 'out.yaml'), file]), 'commands:decrypt');
       assert.equal(probe('helm-secrets', ['git', 'textconv', file]), 'commands:decrypt');
-      assert.equal(probe('sops', ['decrypt', file]), 'commands:decrypt');
-      assert.equal(probe('sops', ['-d', file]), 'commands:decrypt');
+      assert.equal(probe('helm-secrets', ['downloader', '', '', '', `secrets://${file}`]), 'commands:decrypt');
+      assert.equal(probe('sops', ['decrypt', file]), 'commands:sops');
+      assert.equal(probe('sops', ['-d', file]), 'commands:sops');
       assert.equal(probe('helm-secrets', ['template', 'chart', '-f', file], { ...testEnv(), HELM_SECRETS_HELM_PATH: 'true', HELM_SECRETS_QUIET: 'true' }), 'commands:helm');
       // Everything else loads the general cache.
       assert.equal(probe('helm-secrets', ['encrypt', '--help']), 'commands:-');
