@@ -1,10 +1,11 @@
 // Reads .sops.yaml the way Go's yaml.v3 fills sops's config structs: scalars keep their source text,
 // typed fields accept what yaml.v3 accepts, and anything else is a load error naming the field.
 
+import { PlainScalar, scanPlainTexts } from '../sops/stores/yaml-fast.js';
 import { NodeReader, type YNode } from '../sops/stores/yaml-parse.js';
 import { plainTag, scalarValue } from '../sops/stores/yaml-load.js';
 import { YamlSyntaxError } from '../sops/stores/yaml-scan.js';
-import { SopsTime } from '../sops/tree.js';
+import { Comment, Mapping, SopsTime, type Value } from '../sops/tree.js';
 
 /** A plain scalar that YAML resolves to a number or bool, kept with its source text. */
 export class ResolvedScalar {
@@ -23,9 +24,36 @@ const ALIAS_BUDGET = 100000;
 
 /**
  * Parses the first document (yaml.v3 Unmarshal reads only that one) with the same go-yaml v3 reader as the YAML
- * store, so a config means to us what it means to sops; an empty file gives null.
+ * store, so a config means to us what it means to sops; an empty file gives null. A config in the plain block layout
+ * the YAML store's line scanner reads (most are) is read by that scanner: the full reader, run once per process for a
+ * small file, costs a decryption more than the values file itself (its code runs cold). The scanner declines
+ * anything it does not read exactly as the full reader does (anchors, merges, duplicate keys, flow collections, tags).
  */
 export function parseYaml(text: string): YamlValue {
+  const scanned = scanPlainTexts(text);
+  return scanned ? fromScanned(scanned[0]) : parseYamlNodes(text);
+}
+
+/** The scanner's tree as the full reader would give it: keys as written, a typed plain scalar with its text. */
+function fromScanned(v: Value): YamlValue {
+  if (v instanceof Mapping) {
+    const out: { [key: string]: YamlValue } = {};
+    for (const it of v.items) if (!(it.key instanceof Comment)) out[it.key] = fromScanned(it.value);
+    return out;
+  }
+  if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment)).map(fromScanned);
+  const p = v as unknown;
+  if (p instanceof PlainScalar) {
+    const x = p.value;
+    if (x === null) return null;
+    if (typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean') return new ResolvedScalar(p.text, x);
+    return p.text; // a time: its text, as below
+  }
+  return v as string | null;
+}
+
+/** parseYaml with the full go-yaml v3 reader always (the scanner's differential test compares the two). */
+export function parseYamlNodes(text: string): YamlValue {
   let doc: YNode | undefined;
   try {
     doc = new NodeReader(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, plainTag).nextDocument();

@@ -55,7 +55,11 @@ class Scanner {
   /** The comment after the last one-line value (`key: value # c`), taken by the entry that owns the value. */
   private inline: string | null = null;
 
-  constructor(private readonly src: string) {}
+  /** `keepText`: a plain scalar that resolves to anything but a string comes as a PlainScalar (scanPlainTexts). */
+  constructor(
+    private readonly src: string,
+    private readonly keepText = false,
+  ) {}
 
   /**
    * The comment lines before the next entry of a container at `col`: all must stand at `col` (else the scanner
@@ -328,6 +332,8 @@ class Scanner {
       const text = src.slice(j, end);
       if (text.includes(': ') || text.endsWith(':')) giveUp();
       value = resolveText(text);
+      // The tree's types do not have this one: only scanPlainTexts's callers see it.
+      if (this.keepText && typeof value !== 'string') value = new PlainScalar(text, value) as unknown as Value;
     }
     let k = end;
     while (k < eol && src.charCodeAt(k) === 0x20) k++;
@@ -395,11 +401,31 @@ function resolveText(text: string): Value {
   }
 }
 
+/** A plain scalar that resolves to a non-string (a number, a bool, null, a time), with its text as written. */
+export class PlainScalar {
+  constructor(
+    readonly text: string,
+    readonly value: Value,
+  ) {}
+}
+
 /** The tree of a one-document block-mapping file, or null when the CST loader must read it. */
 export function scanYaml(src: string): Branches | null {
+  return scan(src, false);
+}
+
+/**
+ * scanYaml for readers that need a plain scalar's text besides its value (.sops.yaml: yaml.v3 gives a string field
+ * the text of `0x10`): each plain scalar that does not resolve to a string is a PlainScalar in the tree.
+ */
+export function scanPlainTexts(src: string): Branches | null {
+  return scan(src, true);
+}
+
+function scan(src: string, keepText: boolean): Branches | null {
   if (src.includes('\t') || !src.endsWith('\n') || UNUSUAL.test(src)) return null;
   try {
-    const s = new Scanner(src);
+    const s = new Scanner(src, keepText);
     const col = s.peek();
     if (col < 0) return null;
     const root = s.map(col, null);
