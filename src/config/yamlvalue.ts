@@ -1,7 +1,7 @@
 // Reads .sops.yaml the way Go's yaml.v3 fills sops's config structs: scalars keep their source text,
 // typed fields accept what yaml.v3 accepts, and anything else is a load error naming the field.
 
-import { PlainScalar, scanPlainTexts } from '../sops/stores/yaml-fast.js';
+import { scanPlainTexts } from '../sops/stores/yaml-fast.js';
 import { NodeReader, type YNode } from '../sops/stores/yaml-parse.js';
 import { plainTag, scalarValue } from '../sops/stores/yaml-load.js';
 import { YamlSyntaxError } from '../sops/stores/yaml-scan.js';
@@ -31,25 +31,29 @@ const ALIAS_BUDGET = 100000;
  */
 export function parseYaml(text: string): YamlValue {
   const scanned = scanPlainTexts(text);
-  return scanned ? fromScanned(scanned[0]) : parseYamlNodes(text);
-}
-
-/** The scanner's tree as the full reader would give it: keys as written, a typed plain scalar with its text. */
-function fromScanned(v: Value): YamlValue {
-  if (v instanceof Mapping) {
-    const out: { [key: string]: YamlValue } = {};
-    for (const it of v.items) if (!(it.key instanceof Comment)) out[it.key] = fromScanned(it.value);
-    return out;
+  if (scanned) {
+    const texts = scanned.texts;
+    let next = 0;
+    let exact = true;
+    // The scanner's tree as the full reader gives it: keys as written, each number, bool and time with its text
+    // (the scanner lists those texts in document order, the order of this walk).
+    const convert = (v: Value): YamlValue => {
+      if (v instanceof Mapping) {
+        const out: { [key: string]: YamlValue } = {};
+        for (const it of v.items) if (!(it.key instanceof Comment)) out[it.key] = convert(it.value);
+        return out;
+      }
+      if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment)).map(convert);
+      if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return new ResolvedScalar(texts[next++] ?? '', v);
+      if (v instanceof SopsTime) return texts[next++] ?? '';
+      if (typeof v === 'string' || v === null) return v;
+      exact = false; // bytes (the scanner declines tags, so never): the full reader says what they are
+      return null;
+    };
+    const value = convert(scanned.tree[0]);
+    if (exact && next === texts.length) return value;
   }
-  if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment)).map(fromScanned);
-  const p = v as unknown;
-  if (p instanceof PlainScalar) {
-    const x = p.value;
-    if (x === null) return null;
-    if (typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean') return new ResolvedScalar(p.text, x);
-    return p.text; // a time: its text, as below
-  }
-  return v as string | null;
+  return parseYamlNodes(text);
 }
 
 /** parseYaml with the full go-yaml v3 reader always (the scanner's differential test compares the two). */

@@ -55,11 +55,15 @@ class Scanner {
   /** The comment after the last one-line value (`key: value # c`), taken by the entry that owns the value. */
   private inline: string | null = null;
 
-  /** `keepText`: a plain scalar that resolves to anything but a string comes as a PlainScalar (scanPlainTexts). */
+  /** With scanPlainTexts: the text of each plain scalar that resolved to a number, a bool or a time, in order. */
+  readonly texts: string[] | undefined;
+
   constructor(
     private readonly src: string,
-    private readonly keepText = false,
-  ) {}
+    keepText = false,
+  ) {
+    this.texts = keepText ? [] : undefined;
+  }
 
   /**
    * The comment lines before the next entry of a container at `col`: all must stand at `col` (else the scanner
@@ -332,8 +336,7 @@ class Scanner {
       const text = src.slice(j, end);
       if (text.includes(': ') || text.endsWith(':')) giveUp();
       value = resolveText(text);
-      // The tree's types do not have this one: only scanPlainTexts's callers see it.
-      if (this.keepText && typeof value !== 'string') value = new PlainScalar(text, value) as unknown as Value;
+      if (this.texts && typeof value !== 'string' && value !== null) this.texts.push(text);
     }
     let k = end;
     while (k < eol && src.charCodeAt(k) === 0x20) k++;
@@ -401,28 +404,20 @@ function resolveText(text: string): Value {
   }
 }
 
-/** A plain scalar that resolves to a non-string (a number, a bool, null, a time), with its text as written. */
-export class PlainScalar {
-  constructor(
-    readonly text: string,
-    readonly value: Value,
-  ) {}
-}
-
 /** The tree of a one-document block-mapping file, or null when the CST loader must read it. */
 export function scanYaml(src: string): Branches | null {
-  return scan(src, false);
+  return scan(src, false)?.tree ?? null;
 }
 
 /**
  * scanYaml for readers that need a plain scalar's text besides its value (.sops.yaml: yaml.v3 gives a string field
- * the text of `0x10`): each plain scalar that does not resolve to a string is a PlainScalar in the tree.
+ * the text of `0x10`): `texts` holds, in document order, the text of each number, bool and time in the tree.
  */
-export function scanPlainTexts(src: string): Branches | null {
+export function scanPlainTexts(src: string): { tree: Branches; texts: string[] } | null {
   return scan(src, true);
 }
 
-function scan(src: string, keepText: boolean): Branches | null {
+function scan(src: string, keepText: boolean): { tree: Branches; texts: string[] } | null {
   if (src.includes('\t') || !src.endsWith('\n') || UNUSUAL.test(src)) return null;
   try {
     const s = new Scanner(src, keepText);
@@ -430,7 +425,7 @@ function scan(src: string, keepText: boolean): Branches | null {
     if (col < 0) return null;
     const root = s.map(col, null);
     if (s.peek() !== -1 || s.leftover) return null;
-    return [root];
+    return { tree: [root], texts: s.texts ?? [] };
   } catch (e) {
     if (e === GIVE_UP) return null;
     throw e;
