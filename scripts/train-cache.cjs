@@ -8,9 +8,9 @@
 // Then, each in a fresh process (a second compile in this one would reuse what V8 already compiled), one cache of the
 // commands bundle per command family (src/packages.ts CodeCache): dist/commands.cjs.decrypt.cache from a decryption
 // to stdout and the getter, dist/commands.cjs.sops.cache from bin/sops decrypting, dist/commands.cjs.helm.cache from
-// helm template through the wrapper. V8 reads a whole cache when it
-// loads one, so a family's own is smaller and faster to load than the general one (measured: a decrypt about 4 ms of
-// CPU less). Only this script writes caches, so they hold nothing from a user's run.
+// helm template through the wrapper. V8 reads a whole cache when it loads one, so a family's own is smaller and
+// faster to load than the general one (measured: a decrypt about 3 ms of CPU less). Only this script writes caches,
+// so they hold nothing from a user's run.
 'use strict';
 const { existsSync, mkdtempSync, rmSync, writeFileSync, renameSync, chmodSync } = require('node:fs');
 const { tmpdir } = require('node:os');
