@@ -4,7 +4,7 @@
 import type { FileCommandArgs } from './args.js';
 import { reportError, setQuiet } from './console.js';
 import { parseOwn, renderOptions, type OptionTable, type OptionValues } from './options.js';
-import { useCodeCache, type CodeCache } from '../packages.js';
+import type { CodeCache } from '../packages.js';
 
 export interface CommandContext {
   /** The name the command was called by (an alias included). */
@@ -85,10 +85,14 @@ function wantsHelp(argv: readonly string[]): boolean {
   return argv[0] === '--help' || argv[0] === '-h';
 }
 
+/** The trained code cache that fits `cmd` run with `argv`, if any (the CLI's entry picks it before the command loads). */
+export function codeCacheOf(cmd: Command, argv: readonly string[]): CodeCache | undefined {
+  return typeof cmd.codeCache === 'function' ? cmd.codeCache(argv) : cmd.codeCache;
+}
+
 /** Parses, helps, quiets and runs one command; every error ends as one reported line and its exit code. */
 export async function runCommand(cmd: Command, name: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    useCodeCache(typeof cmd.codeCache === 'function' ? cmd.codeCache(argv) : cmd.codeCache);
     const ctx: CommandContext = { name, argv, env, args: undefined as unknown as FileCommandArgs, values: {}, positionals: [] };
     if (cmd.parse === 'raw') {
       if (wantsHelp(argv)) {

@@ -3,7 +3,7 @@
 // decrypted on the fly. Only the descriptors load before the command is known.
 import { isQuietEnv, reportError, setQuiet, writeStdout } from './console.js';
 import { takeGlobalOption } from '../helm/globalopts.js';
-import { runCommand } from './command.js';
+import { codeCacheOf, runCommand } from './command.js';
 import { findCommand } from './commands.js';
 import { VERSION } from './builtin.js';
 import { overview } from './help.js';
@@ -66,19 +66,21 @@ export async function main(argv: string[], entry = 'helm-secrets'): Promise<numb
     printOverview();
     return 1;
   }
+  const command = findCommand(cmd);
+  // Which trained cache the commands bundle loads with: decided here, before anything of it loads (the key import
+  // below does); anything that is not a command goes to the wrapper.
+  useCodeCache(command ? codeCacheOf(command, rest) : 'helm');
   try {
     if (env.HELM_SECRETS_LOAD_GPG_KEYS) (await import('./loadkeys.js')).applyLoadGpgKeys(env);
   } catch (err) {
     return reportError(err);
   }
-  const command = findCommand(cmd);
   if (command) {
     // A global -q reaches commands that run others (the git drivers) through the environment.
     if (quiet) env.HELM_SECRETS_QUIET = 'true';
     return runCommand(command, cmd, rest, env);
   }
   try {
-    useCodeCache('helm');
     const { runHelmCommand } = await import('../helm/wrapper.js');
     return await runHelmCommand(argv.slice(i), { quiet });
   } catch (err) {

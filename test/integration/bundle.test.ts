@@ -119,6 +119,11 @@ cli.exports.main(${JSON.stringify(argv)}, ${JSON.stringify(entry)}).then((c) => 
       assert.equal(probe('sops', ['decrypt', file]), 'commands:sops');
       assert.equal(probe('sops', ['-d', file]), 'commands:sops');
       assert.equal(probe('helm-secrets', ['template', 'chart', '-f', file], { ...testEnv(), HELM_SECRETS_HELM_PATH: 'true', HELM_SECRETS_QUIET: 'true' }), 'commands:helm');
+      // Also when HELM_SECRETS_LOAD_GPG_KEYS loads the commands bundle before the command runs (a keyring of its own).
+      const gnupg = join(dir, 'gnupg');
+      mkdirSync(gnupg, { mode: 0o700 });
+      const keys = join(HS_VECTORS, 'tests', 'assets', 'gpg', 'private.gpg');
+      assert.equal(probe('helm-secrets', ['view', file], { ...testEnv(), GNUPGHOME: gnupg, HELM_SECRETS_LOAD_GPG_KEYS: keys }), 'commands:decrypt');
       // Everything else loads the general cache.
       assert.equal(probe('helm-secrets', ['encrypt', '--help']), 'commands:-');
       assert.equal(probe('sops', ['filestatus', file]), 'commands:-');
