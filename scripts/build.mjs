@@ -8,6 +8,7 @@
 //   dist/commands.cjs       everything the front imports dynamically (the commands, the engine, the helm wrapper,
 //                           the key kinds), loaded the first time the front needs one of them
 //   dist/commands.cjs.cache its code cache, trained on the commands users run most
+//   dist/commands.cjs.FAMILY.cache  one more per command family (decrypt, sops, helm; scripts/train-cache.cjs)
 //   dist/aws.cjs (+.cache)  the AWS SDK for KMS keys (KMS, STS), loaded only for such keys
 //   dist/aws-refs.cjs (+.cache)  the AWS SDK for references (Secrets Manager, SSM, S3), loaded only for those
 //   dist/agelib.cjs (+.cache)    the age library, @noble/curves and bcrypt-pbkdf (src/keys/agelib.ts): loaded to

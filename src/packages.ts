@@ -14,9 +14,9 @@ export type Precompiled = (bundle: string, profile?: CodeCache) => Record<string
 /**
  * The command families the build trains a code cache of the commands bundle for (scripts/train-cache.cjs): 'decrypt'
  * (a decryption to stdout: decrypt, view, the getter, git textconv), 'sops' (bin/sops decrypting) and 'helm' (the
- * wrapper). A cache holds
- * the compiled code of what its training ran, and V8 reads all of it at load, so a family's own cache is smaller
- * than one trained on every command. A guess that does not fit only costs speed: what the cache lacks is compiled.
+ * wrapper). A cache holds the compiled code of what its training ran, and V8 reads all of it at load, so a family's
+ * own cache is smaller than one trained on every command. A guess that does not fit only costs speed: what the
+ * cache lacks is compiled.
  */
 export type CodeCache = 'decrypt' | 'sops' | 'helm';
 
@@ -32,14 +32,17 @@ function precompiled(): Precompiled | undefined {
   return loader;
 }
 
-/** Set once the command is known, before its code loads: which trained cache the bundles load with. */
+/** Set once the command is known, before its code loads: which trained cache the commands bundle loads with. */
 export function useCodeCache(family: CodeCache | undefined): void {
   profile = family;
 }
 
-/** The bundle `name` of dist/ (e.g. 'aws'), when the entry point offers it and the file is there. */
+/**
+ * The bundle `name` of dist/ (e.g. 'aws'), when the entry point offers it and the file is there; the commands bundle,
+ * the only one with family caches, with the one useCodeCache named.
+ */
 export function precompiledBundle(name: string): Record<string, unknown> | undefined {
-  return precompiled()?.(name, profile);
+  return precompiled()?.(name, name === 'commands' ? profile : undefined);
 }
 
 /** The package `name`: its vendor bundle in a packaged plugin, else node_modules. */

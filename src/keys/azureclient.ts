@@ -31,7 +31,12 @@ export function trustedVault(vaultUrl: string, env: NodeJS.ProcessEnv): boolean 
   } catch {
     return false;
   }
-  return VAULT_ZONES.test(host) || /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? '');
+  return VAULT_ZONES.test(host) || skipsChallengeCheck(env);
+}
+
+/** HELM_SECRETS_AZURE_KV_SKIP_CHALLENGE_CHECK: private endpoints, whose challenge names another resource. */
+function skipsChallengeCheck(env: NodeJS.ProcessEnv): boolean {
+  return /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? '');
 }
 
 /** Why trustedVault refused: one line naming the host and the switch. */
@@ -53,7 +58,7 @@ export function azureClientOptions(env: NodeJS.ProcessEnv) {
     retryOptions: { maxRetries: 0 },
     ...(caFile ? { tlsOptions: { ca: readFileSync(caFile, 'utf8') } } : {}),
     // Vaults outside *.vault.azure.net (sovereign clouds, private endpoints) answer the challenge with their own resource.
-    disableChallengeResourceVerification: /^(1|true)$/i.test(env[AZURE_ENV.skipChallengeCheck] ?? ''),
+    disableChallengeResourceVerification: skipsChallengeCheck(env),
   };
 }
 

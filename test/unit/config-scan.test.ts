@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseYaml, parseYamlNodes } from '../../src/config/yamlvalue.js';
 import { scanPlainTexts } from '../../src/sops/stores/yaml-fast.js';
-import { YamlStore } from '../../src/sops/stores/yaml.js';
-import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
+import { Comment } from '../../src/sops/tree.js';
+import { commentedMappings, lineEdited, writtenYaml } from '../helpers/yaml-arbitraries.js';
 import { HS_VECTORS, SOPS_VECTORS } from '../helpers/paths.js';
 
 /** The outcome of one reader: its value, or its error's class and message. */
@@ -81,15 +81,9 @@ describe('.sops.yaml through the line scanner', () => {
 
   it('agrees on line-level mutations of those configs', () => {
     const texts = [...VECTOR_CONFIGS, ...TYPICAL.slice(0, 6)];
-    const edit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '1', '&a ', '*a', '<<', '{', '\n', ''), fc.boolean());
     fc.assert(
-      fc.property(fc.nat(texts.length - 1), fc.array(edit, { minLength: 1, maxLength: 3 }), (ti, edits) => {
-        let t = texts[ti]!;
-        for (const [at, len, ins, del] of edits) {
-          const p = at % (t.length + 1);
-          t = t.slice(0, p) + ins + t.slice(del ? p + (len % 3) : p);
-        }
-        agree(t, `mutation of config ${ti}`);
+      fc.property(lineEdited(texts, [' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '1', '&a ', '*a', '<<', '{', '\n', '']), ({ index, text }) => {
+        agree(text, `mutation of config ${index}`);
       }),
       { numRuns: 1500 },
     );
@@ -106,28 +100,12 @@ describe('.sops.yaml through the line scanner', () => {
       fc.string({ maxLength: 8 }),
     );
     const comment = fc.constantFrom(new Comment(' c'), new Comment('x: y', true));
-    const tree = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, leaf, tie('map'), fc.array(fc.oneof(tie('node'), comment), { maxLength: 3 })),
-      map: fc
-        .uniqueArray(fc.tuple(key, tie('node')), { selector: (t) => t[0], maxLength: 4 })
-        .chain((es) =>
-          fc.array(fc.tuple(fc.nat(), comment), { maxLength: 2 }).map((cs) => {
-            const items: Mapping['items'] = es.map(([k, v]) => ({ key: k, value: v as Value }));
-            for (const [at, c] of cs) items.splice(at % (items.length + 1), 0, { key: c, value: null });
-            return new Mapping(items);
-          }),
-        ),
-    }));
     let scanned = 0;
     let runs = 0;
     fc.assert(
-      fc.property(tree.map as fc.Arbitrary<Mapping>, fc.constantFrom(2, 4), (m, indent) => {
-        let text: string;
-        try {
-          text = new TextDecoder().decode(new YamlStore({ indent }).emitPlain([m]));
-        } catch {
-          return;
-        }
+      fc.property(commentedMappings(key, leaf, comment), fc.constantFrom(2, 4), (m, indent) => {
+        const text = writtenYaml(m, indent);
+        if (text === undefined) return;
         runs++;
         if (agree(text, 'random tree')) scanned++;
       }),

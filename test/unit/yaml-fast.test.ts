@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { scanYaml } from '../../src/sops/stores/yaml-fast.js';
 import { loadYamlNodes, yamlText } from '../../src/sops/stores/yaml-load.js';
-import { YamlStore } from '../../src/sops/stores/yaml.js';
-import { Comment, Mapping, type Value } from '../../src/sops/tree.js';
+import { Comment } from '../../src/sops/tree.js';
+import { commentedMappings, lineEdited, writtenYaml } from '../helpers/yaml-arbitraries.js';
 import { VECTORS } from '../helpers/paths.js';
 
 function yamlFiles(dir: string, out: string[] = []): string[] {
@@ -76,15 +76,9 @@ describe('YAML line scanner', () => {
 
   it('agrees on line-level mutations of the vectors (or declines)', () => {
     const texts = FILES.map((f) => yamlText(readFileSync(f))).filter((t) => t.length < 20000);
-    const edit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '\n', ''), fc.boolean());
     fc.assert(
-      fc.property(fc.nat(texts.length - 1), fc.array(edit, { minLength: 1, maxLength: 3 }), (ti, edits) => {
-        let t = texts[ti]!;
-        for (const [at, len, ins, del] of edits) {
-          const p = at % (t.length + 1);
-          t = t.slice(0, p) + ins + t.slice(del ? p + (len % 3) : p);
-        }
-        agree(t, `mutation of vector ${ti}`);
+      fc.property(lineEdited(texts, [' ', '  ', '- ', '#', ': ', '"', "'", '|', '-', 'x', '\n', '']), ({ index, text }) => {
+        agree(text, `mutation of vector ${index}`);
       }),
       { numRuns: 1500 },
     );
@@ -99,29 +93,13 @@ describe('YAML line scanner', () => {
     const key = fc.oneof(fc.constantFrom('a:b', 'with space', 'k', '- k', '"q"', '1', 'true', 'x#y'), fc.string({ minLength: 1, maxLength: 8 }), tame(1), tame(1));
     const comment = fc.tuple(fc.constantFrom('', ' c', 'c: d', ' - x', '#'), fc.boolean()).map(([t, inline]) => new Comment(t, inline));
     const leaf = fc.oneof(str, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.boolean(), fc.constant(null), fc.double({ noNaN: true }));
-    const tree = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, leaf, tie('map'), fc.array(fc.oneof(tie('node'), comment), { maxLength: 3 })),
-      map: fc
-        .uniqueArray(fc.tuple(key, tie('node')), { selector: (t) => t[0], maxLength: 4 })
-        .chain((es) =>
-          fc.array(fc.tuple(fc.nat(), comment), { maxLength: 2 }).map((cs) => {
-            const items: Mapping['items'] = es.map(([k, v]) => ({ key: k as string, value: v as Value }));
-            for (const [at, c] of cs) items.splice(at % (items.length + 1), 0, { key: c, value: null });
-            return new Mapping(items);
-          }),
-        ),
-    }));
     let accepted = 0;
     let runs = 0;
     fc.assert(
-      fc.property(tree.map as fc.Arbitrary<Mapping>, fc.constantFrom(2, 4), (m, indent) => {
+      fc.property(commentedMappings(key, leaf, comment), fc.constantFrom(2, 4), (m, indent) => {
         runs++;
-        let text: string;
-        try {
-          text = new TextDecoder().decode(new YamlStore({ indent }).emitPlain([m as Mapping]));
-        } catch {
-          return;
-        }
+        const text = writtenYaml(m, indent);
+        if (text === undefined) return;
         if (agree(text, 'random tree')) accepted++;
       }),
       { numRuns: 1000 },
