@@ -3,8 +3,6 @@
 // node_modules (a checkout). A packaged plugin has no node_modules, so every such load goes through here.
 import { createRequire } from 'node:module';
 
-const fromNodeModules = createRequire(import.meta.url);
-
 /**
  * The entry point's loader (bin/helm-secrets.js): dist/NAME.cjs run from its code cache, or undefined if absent.
  * `profile` asks for the cache trained on one command family, when the build left one (else the general cache).
@@ -50,5 +48,5 @@ export function precompiledBundle(name: string): Record<string, unknown> | undef
 export function requirePackage<T>(name: string): T {
   const vendored = precompiled()?.(`vendor/${name}`);
   if (vendored) return vendored as T;
-  return fromNodeModules(name) as T;
+  return createRequire(import.meta.url)(name) as T;
 }

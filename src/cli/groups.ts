@@ -26,11 +26,14 @@ function threshold(ctx: CommandContext): number | undefined {
   return Number(t);
 }
 
-const ADD_OWN: OptionTable = {
-  ...prefixedKeyOptions('', 'a master key of the new group:', 'Master keys of the new group (each may be repeated or comma separated)'),
-  'encryption-context': { type: 'string', arg: 'K:V,K2:V2', help: 'AWS KMS encryption context of the new KMS keys' },
-  'aws-profile': { type: 'string', arg: 'NAME', help: 'AWS profile of the new KMS keys' },
-};
+/** The flags of groups add; made when it is parsed, not when the CLI loads. */
+function addOwn(): OptionTable {
+  return {
+    ...prefixedKeyOptions('', 'a master key of the new group:', 'Master keys of the new group (each may be repeated or comma separated)'),
+    'encryption-context': { type: 'string', arg: 'K:V,K2:V2', help: 'AWS KMS encryption context of the new KMS keys' },
+    'aws-profile': { type: 'string', arg: 'NAME', help: 'AWS profile of the new KMS keys' },
+  };
+}
 
 export const groupsAdd: Command = {
   name: 'add',
@@ -38,7 +41,9 @@ export const groupsAdd: Command = {
   usage: 'helm secrets groups add --file FILE [-i] [--shamir-secret-sharing-threshold N] --age R ... --pgp FP ...',
   description: `Adds a key group to FILE; the data key is split again between the groups (Shamir), so that a threshold of
 the groups is needed to decrypt. The values, the MAC and lastmodified do not change.`,
-  options: { ...SHARED, ...ADD_OWN },
+  get options() {
+    return { ...SHARED, ...addOwn() };
+  },
   parse: 'own',
   async run(ctx) {
     if (ctx.positionals.length) throw new SopsError('error: no positional arguments allowed', ExitCode.Generic);

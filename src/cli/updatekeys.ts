@@ -27,12 +27,15 @@ Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule
   },
 };
 
-const ROTATE_OWN: OptionTable = {
-  ...prefixedKeyOptions('add', 'add', 'Master keys to add (to the first key group)'),
-  ...prefixedKeyOptions('rm', 'remove', 'Master keys to remove (from every key group)'),
-  stdout: { type: 'boolean', help: 'print the result instead of writing FILE' },
-  ...RECURSIVE,
-};
+/** Rotate's own flags; made when rotate is parsed or listed, not when the CLI loads (every command paid for them). */
+function rotateOwn(): OptionTable {
+  return {
+    ...prefixedKeyOptions('add', 'add', 'Master keys to add (to the first key group)'),
+    ...prefixedKeyOptions('rm', 'remove', 'Master keys to remove (from every key group)'),
+    stdout: { type: 'boolean', help: 'print the result instead of writing FILE' },
+    ...RECURSIVE,
+  };
+}
 
 export const rotate: Command = {
   name: 'rotate',
@@ -43,9 +46,9 @@ so a removed recipient that kept an old copy of the data key cannot read future 
 FILE is rewritten in place (atomically); --output FILE writes elsewhere, --stdout prints the result.
 Differs from sops, which prints to stdout unless -i is given: here -i is the default.`,
   get options() {
-    return { ...fileOptions(), ...ROTATE_OWN };
+    return { ...fileOptions(), ...rotateOwn() };
   },
-  listed: (n) => n in ROTATE_OWN || n === 'output' || (n in commonOptions() && !['extract', 'filename-override', 'output-type', 'yes'].includes(n)),
+  listed: (n) => n in rotateOwn() || n === 'output' || (n in commonOptions() && !['extract', 'filename-override', 'output-type', 'yes'].includes(n)),
   parse: 'file',
   async run(ctx) {
     const { runRotate } = await import('./ops/rotate.js');
