@@ -4,7 +4,6 @@ import { ExitCode, SopsError } from '../errors.js';
 import type { CommonOptions, EncryptFlags } from '../engine.js';
 import { RULE_KINDS, type EncryptionRule } from '../sops/rules.js';
 import { backendArgs } from '../config/backendargs.js';
-import { backendArgsAreSops } from '../helm/backends.js';
 import { setVerbose } from '../log.js';
 import { keyFlags } from '../keys/registry.js';
 import { fileOptions, parseOwn, type OptionTable, type OptionValues } from './options.js';
@@ -65,8 +64,8 @@ export function checkDecryptionOrder(order: string | undefined): void {
  */
 export function parseFileCommand(argv: string[], env: NodeJS.ProcessEnv, command = '', table: OptionTable = fileOptions()): FileCommandArgs {
   // Backend arguments come first, as helm-secrets puts them before its own flags: the command's own flags win.
-  // With another backend (vals, a script) the backend arguments are that backend's (src/helm/backends.ts).
-  const extra = backendArgsAreSops(env) ? backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command') : [];
+  // With another backend (vals, a script) they are that backend's, and backendArgs gives none.
+  const extra = backendArgs(env, ENCRYPTING.has(command) ? 'encrypt' : 'decrypt', command || 'this command');
   const { values, positionals } = parseOwn([...extra, ...argv], table);
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k]) : undefined);
   const strs = (k: string): string[] | undefined => (Array.isArray(values[k]) ? (values[k] as string[]) : undefined);

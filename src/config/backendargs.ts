@@ -4,6 +4,7 @@
 import { ExitCode, SopsError } from '../errors.js';
 import { keyFlags } from '../keys/registry.js';
 import { shellWords } from '../shellwords.js';
+import { runBackendName } from './runbackend.js';
 
 /** What an engine call does; decides which sops flags apply. */
 export type BackendPurpose = 'decrypt' | 'encrypt';
@@ -72,8 +73,11 @@ function badArgs(cause: string): SopsError {
  * The backend arguments of `env` as sops flags in their long `--name=value` / `--name` form, checked for `purpose`.
  * `command` names the command in messages. Throws, naming the flag, for anything that is not a sops flag that
  * applies: a positional word, an unknown flag, a flag helm-secrets decides itself, an encryption flag when decrypting.
+ * None when the run's backend is not sops: with vals or a script they are that backend's (vals flags, the script's
+ * SECRET_BACKEND_ARGS), so the engine, which still decrypts a `sops!` reference in such a run, takes none of them.
  */
 export function backendArgs(env: NodeJS.ProcessEnv, purpose: BackendPurpose, command: string): string[] {
+  if (runBackendName(env) !== 'sops') return [];
   const raw = env.HELM_SECRETS_BACKEND_ARGS;
   if (!raw || raw.trim() === '') return [];
   const words = shellWords(raw);

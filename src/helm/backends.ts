@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { HelmSecretsError } from '../errors.js';
+import { runBackendName } from '../config/runbackend.js';
 
 export type BackendKind = 'sops' | 'vals' | 'noop' | 'custom';
 
@@ -46,7 +47,7 @@ export function loadBackend(name: string, env: NodeJS.ProcessEnv): Backend {
 
 /** The backend of this run: HELM_SECRETS_BACKEND (which -b/--backend sets), else sops. */
 export function defaultBackend(env: NodeJS.ProcessEnv): Backend {
-  return loadBackend(env.HELM_SECRETS_BACKEND || 'sops', env);
+  return loadBackend(runBackendName(env), env);
 }
 
 /**
@@ -62,14 +63,6 @@ export function splitForced(spec: string, protocol: boolean): { backend?: string
   const name = spec.slice(0, bang);
   if (!protocol && !isBackendName(name)) return { rest: spec };
   return name === '' ? { rest: spec.slice(bang + 1) } : { backend: name, rest: spec.slice(bang + 1) };
-}
-
-/**
- * Whether the backend arguments (-a, HELM_SECRETS_BACKEND_ARGS) are sops flags: they belong to the run's backend,
- * so with vals or a custom script they are that backend's (vals flags, the script's SECRET_BACKEND_ARGS).
- */
-export function backendArgsAreSops(env: NodeJS.ProcessEnv): boolean {
-  return (env.HELM_SECRETS_BACKEND || 'sops') === 'sops';
 }
 
 /** The backend that applies to one reference: the one it forces, else the run's. Checks the allow-list either way. */

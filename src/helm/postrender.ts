@@ -13,6 +13,7 @@ import { loadBackend } from './backends.js';
 import { pluginScriptsDir } from './custombackend.js';
 import { pluginsDir } from './getters.js';
 import { parseYaml } from '../config/yamlvalue.js';
+import { runBackendName } from '../config/runbackend.js';
 
 export const POST_RENDERER_PLUGIN = 'secrets-post-renderer';
 
@@ -64,7 +65,7 @@ export async function postRendererArgs(env: NodeJS.ProcessEnv): Promise<PostRend
   // The post-renderer resolves with the vals backend, whatever the run's backend: that one must be allowed too.
   loadBackend('vals', env);
   const helm = env.HELM_SECRETS_HELM_PATH || env.HELM_BIN || 'helm';
-  const inner = ['--backend', env.HELM_SECRETS_BACKEND || 'sops'];
+  const inner = ['--backend', runBackendName(env)];
   if (env.HELM_SECRETS_BACKEND_ARGS) inner.push('--backend-args', env.HELM_SECRETS_BACKEND_ARGS);
   if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS)) inner.push('--evaluate-templates-decode-secrets');
   inner.push('post-renderer');

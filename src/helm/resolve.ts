@@ -15,7 +15,7 @@ import { helmHasGetter } from './getters.js';
 import type { TlsFiles } from './http.js';
 import { checkImportAllowed, checkKeyLocation, checkValuesPath, expandUrl, symlinkRefused, symlinksAllowed } from './guards.js';
 import type { KeyImport, Source } from './source.js';
-import { backendArgsAreSops, backendFor, hasValsRef, type Backend } from './backends.js';
+import { backendFor, hasValsRef, type Backend } from './backends.js';
 import { customDecryptFile, customDecryptLiteral, customIsFileEncrypted } from './custombackend.js';
 
 export type Outcome =
@@ -131,9 +131,9 @@ async function keyEnv(imp: KeyImport | undefined, ctx: ResolveContext): Promise<
 }
 
 async function decrypt(bytes: Uint8Array, name: string, env: NodeJS.ProcessEnv, warn?: (msg: string) => void): Promise<Uint8Array> {
-  // Backend arguments (-a, --backend-args, HELM_SECRETS_BACKEND_ARGS) are sops flags for this call; a bad one is
-  // its own error, not a decryption failure.
-  const b: ReturnType<typeof backendDecryptOptions> = backendArgsAreSops(env) ? backendDecryptOptions(env, 'decrypting values for helm') : { verbose: false, ignoreMac: false };
+  // Backend arguments (-a, --backend-args, HELM_SECRETS_BACKEND_ARGS) are sops flags for this call (none unless the
+  // run's backend is sops); a bad one is its own error, not a decryption failure.
+  const b = backendDecryptOptions(env, 'decrypting values for helm');
   if (b.verbose) setVerbose(true);
   const type = b.inputType ?? storeOfContent(bytes);
   try {

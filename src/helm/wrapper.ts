@@ -13,7 +13,7 @@ import { redactUrl } from '../redact.js';
 import { helmEnvironment } from './childenv.js';
 import { backendDecryptOptions } from '../config/backendargs.js';
 import { tlsFromHelmArgs } from './tlsflags.js';
-import { backendArgsAreSops, defaultBackend } from './backends.js';
+import { defaultBackend } from './backends.js';
 import { resolveLiterals } from './literals.js';
 import { offerPostRenderer, postRendererArgs, type PostRender } from './postrender.js';
 
@@ -108,7 +108,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
 
   try {
     // Backend arguments that do not apply are refused before anything runs, encrypted values or not.
-    if (backendArgsAreSops(env)) backendDecryptOptions(env, `helm ${args[0]}`);
+    backendDecryptOptions(env, `helm ${args[0]}`);
   } catch (err) {
     const e = asSopsError(err);
     process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendFor, isBackendName, loadBackend, splitForced, valsFormat } from '../../src/helm/backends.js';
 import { splitPairs } from '../../src/helm/literals.js';
+import { backendArgs, backendDecryptOptions } from '../../src/config/backendargs.js';
+import { runBackendName } from '../../src/config/runbackend.js';
+import { parseFileCommand } from '../../src/cli/args.js';
 
 describe('secret backends: decisions', () => {
   let dir: string;
@@ -57,5 +60,31 @@ describe('secret backends: decisions', () => {
         ['', 'd', false, 'd'],
       ],
     );
+  });
+});
+
+describe('backend arguments: sops flags only when the run decrypts with sops', () => {
+  const ARGS = '--verbose --ignore-mac --indent 4';
+  it('with sops (named or by default) they are read, and a bad one is refused by name', () => {
+    for (const backend of [undefined, '', 'sops']) {
+      const env = { HELM_SECRETS_BACKEND: backend, HELM_SECRETS_BACKEND_ARGS: ARGS };
+      assert.deepEqual(backendArgs(env, 'decrypt', 'decrypt'), ['--verbose', '--ignore-mac', '--indent=4']);
+      assert.deepEqual(backendDecryptOptions(env, 'helm template'), { verbose: true, ignoreMac: true, indent: 4 });
+      const parsed = parseFileCommand(['a.yaml'], { ...env, HELM_SECRETS_BACKEND_ARGS: '--ignore-mac --indent 4' }, 'decrypt');
+      assert.deepEqual([parsed.common.ignoreMac, parsed.common.indent], [true, 4]);
+      assert.throws(() => backendDecryptOptions({ ...env, HELM_SECRETS_BACKEND_ARGS: '--url x' }, 'helm template'), /--url is not a sops flag/);
+    }
+  });
+
+  it('with vals or a script they are that backend\'s: the engine takes none, and refuses none', () => {
+    for (const backend of ['vals', 'noop', '/path/to/backend.sh']) {
+      const env = { HELM_SECRETS_BACKEND: backend, HELM_SECRETS_BACKEND_ARGS: `${ARGS} --url x` };
+      assert.equal(runBackendName(env), backend);
+      assert.deepEqual(backendArgs(env, 'encrypt', 'encrypt'), []);
+      assert.deepEqual(backendDecryptOptions(env, 'helm template'), { verbose: false, ignoreMac: false });
+      const parsed = parseFileCommand(['a.yaml'], env, 'decrypt');
+      assert.deepEqual([parsed.common.ignoreMac, parsed.common.indent, parsed.files], [false, undefined, ['a.yaml']]);
+    }
+    assert.equal(runBackendName({}), 'sops');
   });
 });
