@@ -10,8 +10,9 @@ import { ROOT } from '../helpers/paths.js';
 
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 // The key kinds' descriptors (src/keys/registry.ts, src/keys/kinds/) are light and give the help its key flags; the
-// .sops.yaml memo switch (src/config/memo.ts) is a flag the entry point sets. Neither loads key code or config code.
-const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\/(?!registry\.ts$|kinds\/)/, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts|memo\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
+// .sops.yaml memo switch (src/config/memo.ts) is a flag the entry point sets; src/config/runbackend.ts names the
+// run's backend (one read of HELM_SECRETS_BACKEND). None of them loads key code or config code.
+const HEAVY = [/^src\/engine\.ts$/, /^src\/keys\/(?!registry\.ts$|kinds\/)/, /^src\/sops\/stores\//, /^src\/config\/(?!backendargs\.ts|memo\.ts|runbackend\.ts)/, /node_modules\/(yaml|age-encryption|openpgp|@aws-sdk)\//];
 
 function modulesLoadedBy(argv: string[]): { loaded: string[]; code: number | null } {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'sops-trace-'));
