@@ -3,6 +3,7 @@
 // Off unless --verbose was given (as a command flag or a backend argument). Lines name keys, never key material.
 import { nowRfc3339 } from './clock.js';
 import { printable } from './errors.js';
+import { writeStderr } from './stdio.js';
 
 let verbose = false;
 
@@ -28,5 +29,5 @@ export function verboseLog(name: string, msg: string, fields: Record<string, str
     .sort()
     .map((k) => ` ${k}=${quote(fields[k])}`)
     .join('');
-  process.stderr.write(`[${name}]\t time="${time}" level=info msg=${quote(msg)}${extra}\n`);
+  writeStderr(`[${name}]\t time="${time}" level=info msg=${quote(msg)}${extra}\n`);
 }

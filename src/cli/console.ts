@@ -1,9 +1,9 @@
 // The plugin's own messages: always on stderr, `[helm-secrets] ` prefixed (bare, as sops prints them, for bin/sops), silenced by -q / HELM_SECRETS_QUIET.
 // Errors are one line each and never carry plaintext (SopsError messages are built without values). Every line is
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
-import { writeSync } from 'node:fs';
 import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
+import { writeStderr, writeUntilBlocked } from '../stdio.js';
 import { quietFromEnv } from '../helm/globalopts.js';
 
 let quiet = false;
@@ -27,22 +27,22 @@ export function isQuietEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function info(msg: string): void {
-  if (!quiet && style === 'helm-secrets') process.stderr.write(`${prefix}${printable(redactUrls(msg))}\n`);
+  if (!quiet && style === 'helm-secrets') writeStderr(`${prefix}${printable(redactUrls(msg))}\n`);
 }
 
 export function warn(msg: string): void {
-  if (!quiet) process.stderr.write(`${prefix}Warning: ${printable(redactUrls(msg))}\n`);
+  if (!quiet) writeStderr(`${prefix}Warning: ${printable(redactUrls(msg))}\n`);
 }
 
 /** Prints an error as one line and returns its exit code. Unknown errors show only their message. */
 export function reportError(err: unknown, file?: string): number {
   const tag = style === 'sops' ? '' : prefix;
   if (err instanceof HelmSecretsError) {
-    process.stderr.write(`${tag}${err.oneLine()}\n`);
+    writeStderr(`${tag}${err.oneLine()}\n`);
     return err.code;
   }
   const e = asSopsError(err, ExitCode.Generic, file);
-  process.stderr.write(`${tag}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
+  writeStderr(`${tag}${style === 'sops' ? '' : 'Error: '}${e.oneLine()}\n`);
   return e.code;
 }
 
@@ -61,15 +61,14 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
   let rest = data;
   if (process.platform === 'linux') {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
+    let off: number;
     try {
-      while (off < buf.length) off += writeSync(1, buf, off, buf.length - off);
-      return Promise.resolve();
+      off = writeUntilBlocked(1, buf);
     } catch (err) {
-      // writeSync throws only Errors (ErrnoException); anything else would be a bug worth seeing as is.
-      if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      rest = buf.subarray(off);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    if (off === buf.length) return Promise.resolve();
+    rest = buf.subarray(off);
   }
   return new Promise((resolve, reject) => {
     process.stdout.write(rest, (err) => { if (err) reject(err); else resolve(); });

@@ -7,6 +7,7 @@ import { redactUrl } from '../redact.js';
 import { Delivery } from './deliver.js';
 import { resolveSource } from './resolve.js';
 import { parseSource } from './source.js';
+import { writeStderr } from '../stdio.js';
 
 function writeOut(bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => { if (err) reject(err); else resolve(); }));
@@ -16,7 +17,7 @@ function writeOut(bytes: Uint8Array): Promise<void> {
 export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const url = argv[argv.length - 1];
   if (!url) {
-    process.stderr.write('[helm-secrets] downloader: no URL given (helm passes certFile keyFile caFile URL)\n');
+    writeStderr('[helm-secrets] downloader: no URL given (helm passes certFile keyFile caFile URL)\n');
     return 1;
   }
   // Only kubernetes-held binary PGP keys need a directory; it is private and wiped before returning.
@@ -24,7 +25,7 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
   process.once('exit', () => { scratch.wipe(); });
   try {
     if (!/^secrets(\+[a-z-]+)?:\/\//.test(url)) {
-      process.stderr.write(`[helm-secrets] Unknown protocol '${printable(redactUrl(url))}'!\n`);
+      writeStderr(`[helm-secrets] Unknown protocol '${printable(redactUrl(url))}'!\n`);
       return 1;
     }
     const src = parseSource(url);
@@ -37,7 +38,7 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
     return 0;
   } catch (err) {
     const e = asSopsError(err);
-    process.stderr.write(`[helm-secrets] ${e.oneLine()}\n`);
+    writeStderr(`[helm-secrets] ${e.oneLine()}\n`);
     return e.code;
   } finally {
     scratch.wipe();

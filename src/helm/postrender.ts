@@ -14,6 +14,7 @@ import { pluginScriptsDir } from './custombackend.js';
 import { pluginsDir } from './getters.js';
 import { parseYaml } from '../config/yamlvalue.js';
 import { runBackendName } from '../config/runbackend.js';
+import { writeStderr } from '../stdio.js';
 
 export const POST_RENDERER_PLUGIN = 'secrets-post-renderer';
 
@@ -106,7 +107,7 @@ export async function runPostRenderer(env: NodeJS.ProcessEnv): Promise<number> {
     }));
     return 0;
   } catch (err) {
-    process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+    writeStderr(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
     return 1;
   }
 }

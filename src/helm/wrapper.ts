@@ -16,6 +16,7 @@ import { tlsFromHelmArgs } from './tlsflags.js';
 import { defaultBackend } from './backends.js';
 import { resolveLiterals } from './literals.js';
 import { offerPostRenderer, postRendererArgs, type PostRender } from './postrender.js';
+import { writeStderr } from '../stdio.js';
 
 export interface HelmCommandOptions {
   quiet?: boolean;
@@ -52,7 +53,7 @@ function leadingOptions(argv: string[], env: NodeJS.ProcessEnv): { rest: string[
 }
 
 function say(quiet: boolean, msg: string): void {
-  if (!quiet) process.stderr.write(`[helm-secrets] ${printable(msg)}\n`);
+  if (!quiet) writeStderr(`[helm-secrets] ${printable(msg)}\n`);
 }
 
 /** A path as it must be written inside the argument it replaces a file name in. */
@@ -82,7 +83,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     defaultBackend(env);
     lead = leadingOptions([...argv], env);
   } catch (err) {
-    process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+    writeStderr(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
     return 1;
   }
   const args = lead.rest;
@@ -102,7 +103,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     // helm-secrets renders first and resolves the references in the manifests after, in a post-renderer.
     if (isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES)) postRender = await postRendererArgs(env);
   } catch (err) {
-    process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+    writeStderr(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
     return 1;
   }
 
@@ -111,7 +112,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     backendDecryptOptions(env, `helm ${args[0]}`);
   } catch (err) {
     const e = asSopsError(err);
-    process.stderr.write(`[helm-secrets] Error: ${e.oneLine()}\n`);
+    writeStderr(`[helm-secrets] Error: ${e.oneLine()}\n`);
     return e.code;
   }
 
@@ -175,7 +176,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
     delivery.wipe();
     process.removeListener('exit', wipeAtExit);
     const e = asSopsError(err);
-    process.stderr.write(`[helm-secrets] ${e.oneLine()}\n`);
+    writeStderr(`[helm-secrets] ${e.oneLine()}\n`);
     return e.code;
   }
 
@@ -188,7 +189,7 @@ export async function runHelmCommand(argv: string[], opts: HelmCommandOptions = 
       dropEarly();
       delivery.wipe();
       process.removeListener('exit', wipeAtExit);
-      process.stderr.write(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
+      writeStderr(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);
       return 1;
     }
   }
@@ -217,7 +218,7 @@ function runHelm(
     try {
       child = spawn(helm, argv, { stdio: delivery.stdio(), env, windowsHide: false });
     } catch (err) {
-      process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable((err as Error).message)}\n`);
+      writeStderr(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable((err as Error).message)}\n`);
       resolve(1);
       return;
     }
@@ -235,7 +236,7 @@ function runHelm(
       resolve(code);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable(err.code ?? err.message)}\n`);
+      writeStderr(`[helm-secrets] cannot run helm (${printable(helm)}): ${printable(err.code ?? err.message)}\n`);
       done(err.code === 'ENOENT' ? 127 : 1);
     });
     child.once('spawn', () => { delivery.feed(child); });

@@ -3,6 +3,7 @@
 // since it is about the safety of the key. The file is still used (refusing would break a deploy over a mode bit).
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { printable } from '../errors.js';
+import { writeStderr } from '../stdio.js';
 
 const warned = new Set<string>();
 
@@ -23,7 +24,7 @@ export async function readKeyFile(path: string): Promise<Buffer> {
     const warning = st.isFile() ? looseKeyFileWarning(path, st.mode) : undefined;
     if (warning && !warned.has(path)) {
       warned.add(path);
-      process.stderr.write(warning + '\n');
+      writeStderr(warning + '\n');
     }
     return readFileSync(fd);
   } finally {

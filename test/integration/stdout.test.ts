@@ -1,7 +1,9 @@
 // What the CLI prints on stdout reaches the reader whole: on Linux the bytes go straight to descriptor 1
 // (src/cli/console.ts writeStdout), in pieces when the pipe is full, and through process.stdout when the descriptor
 // would block. Checked with 1.5 MB of plaintext against a reader that waits before it reads, a pipe whose write end
-// is non-blocking, and the same decryption written to a file.
+// is non-blocking, and the same decryption written to a file. Our messages on stderr go the same way
+// (src/stdio.ts writeStderr): checked on a pipe, without the socket node builds for process.stderr, and on a
+// non-blocking pipe with more than it holds.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identityToRecipient } from 'age-encryption';
 import { testEnv } from '../helpers/env.js';
-import { CLI } from '../helpers/paths.js';
+import { CLI, ROOT } from '../helpers/paths.js';
 
 /** Runs the CLI with stdout a pipe nobody reads for `waitMs`, then reads it all. */
 function slowReader(args: string[], env: NodeJS.ProcessEnv, waitMs: number): Promise<{ code: number | null; out: Buffer; err: string }> {
@@ -70,5 +72,41 @@ describe('stdout: large output through a pipe', () => {
     assert.equal(r.status, 0, r.stderr.toString());
     assert.equal(r.stdout.length, expected.length, r.stderr.toString());
     assert.ok(r.stdout.equals(expected));
+  });
+});
+
+describe('stderr: our messages through a pipe', () => {
+  let dir: string;
+  const env = testEnv();
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hs-stderr-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a message reaches a piped stderr whole, and node never builds process.stderr (node:net stays unloaded)', async () => {
+    const identity = readFileSync(env.SOPS_AGE_KEY_FILE!, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    writeFileSync(join(dir, 'p.yaml'), 'a: 1\n');
+    const enc = join(dir, 'e.yaml');
+    const e = spawnSync(process.execPath, [CLI, 'encrypt', '--age', await identityToRecipient(identity), '--output', enc, join(dir, 'p.yaml')], { env, encoding: 'utf8' });
+    assert.equal(e.status, 0, e.stderr);
+    // The hook reports, as the process exits, whether node loaded node:net (a piped process.stderr is a socket).
+    const hook = join(dir, 'net.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(1, 'net loaded: ' + process.moduleLoadList.includes('NativeModule net') + '\\n'));\n");
+    const r = spawnSync(process.execPath, ['-r', hook, CLI, 'dec', enc], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, `[helm-secrets] Decrypted ${enc} to ${enc}.dec: this is PLAINTEXT on disk; remove it when done (helm secrets clean)\n`);
+    assert.equal(r.stdout, process.platform === 'linux' ? 'net loaded: false\n' : r.stdout);
+  });
+
+  it('a non-blocking stderr pipe (set by another process) gets all of a message longer than the pipe holds', function () {
+    if (process.platform === 'win32') this.skip();
+    // 300 KB of message, fd 2 non-blocking, a reader that waits: the first writes fill the pipe, EAGAIN hands the
+    // rest to process.stderr, which waits for the reader.
+    const line = 'x'.repeat(299) + '\n';
+    const code = `if(process.stderr._handle.setBlocking(false)!==0)process.exit(9);import(${JSON.stringify(join(ROOT, 'src', 'stdio.ts'))}).then((m)=>m.writeStderr(${JSON.stringify(line)}.repeat(1000)));`;
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx -e "$0" 2>&1 >/dev/null | (sleep 0.5; cat)`, code], { env, maxBuffer: 64 * 1024 * 1024, cwd: ROOT });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stdout.length, 300_000, r.stderr.toString());
+    assert.ok(r.stdout.equals(Buffer.from(line.repeat(1000))));
   });
 });

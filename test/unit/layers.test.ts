@@ -42,8 +42,8 @@ function layer(path: string): string {
 }
 
 // Modules at the root of src/ that any layer may use: errors, redaction, and the small shared helpers (packages:
-// loading npm packages at run time).
-const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log', 'packages', 'clock']);
+// loading npm packages at run time; stdio: our writes to stdout and stderr).
+const SHARED = new Set(['errors', 'redact', 'shellwords', 'privatedir', 'lock', 'log', 'packages', 'clock', 'stdio']);
 
 // What each layer may import (besides itself and the shared modules).
 const ALLOWED: Record<string, string[]> = {

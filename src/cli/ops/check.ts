@@ -16,6 +16,7 @@ import { cloneBranches } from '../../edit/treeops.js';
 import { info } from '../console.js';
 import { decSuffix } from '../../helm/resolve.js';
 import { walk } from './tree.js';
+import { writeStderr } from '../../stdio.js';
 
 
 export interface Finding {
@@ -175,7 +176,7 @@ export async function runCheck(paths: string[], opts: { env: NodeJS.ProcessEnv; 
   const findings = await check(paths, { cwd: process.cwd(), ...opts });
   for (const f of findings) process.stdout.write(`${printable(f.file)}: ${f.kind}: ${printable(f.detail)}\n`);
   if (findings.length) {
-    process.stderr.write(`[helm-secrets] check: ${findings.length} finding(s)\n`);
+    writeStderr(`[helm-secrets] check: ${findings.length} finding(s)\n`);
     return 1;
   }
   info('check: no findings');

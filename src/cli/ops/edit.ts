@@ -19,6 +19,7 @@ import type { FileCommandArgs } from '../args.js';
 import { info, lockOptions, reportError, warn } from '../console.js';
 import { withFileLock } from '../../lock.js';
 import { writeAtomic } from '../../io.js';
+import { writeStderr } from '../../stdio.js';
 
 
 const EXAMPLES: Record<StoreName, string> = {
@@ -152,7 +153,7 @@ async function editNew(file: string, args: FileCommandArgs, env: NodeJS.ProcessE
 export async function runEdit(args: FileCommandArgs, env: NodeJS.ProcessEnv, usage: string): Promise<number> {
   if (args.files.length === 0) {
     // As helm-secrets: the usage, then the refusal.
-    process.stderr.write(usage + '\n');
+    writeStderr(usage + '\n');
     throw OwnCheck.noFile();
   }
   if (args.files.length > 1) throw new HelmSecretsError('Error: edit takes exactly one FILE.');

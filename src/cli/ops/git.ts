@@ -13,6 +13,7 @@ import { describeConflict, renderConflictView } from '../../edit/conflictview.js
 import { mergeEncrypted } from '../../edit/gitmerge.js';
 import { PrivateDir } from '../../edit/private.js';
 import { info, reportError, warn, writeStdout } from '../console.js';
+import { writeStderr } from '../../stdio.js';
 
 
 const DEFAULT_PATTERNS = ['secrets*.yaml', 'secrets*.yml', 'secrets*.json'];
@@ -135,7 +136,7 @@ async function merge(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const dir = PrivateDir.create(env, 'helm-secrets-conflict-', false);
   const view = dir.writeFile(`${basename(path)}.conflict`, renderConflictView(result.conflicts, { file: path, ours: 'ours', theirs: 'theirs' }));
   const where = result.conflicts.map(describeConflict).join(', ');
-  process.stderr.write(
+  writeStderr(
     `[helm-secrets] CONFLICT (encrypted content): ${printable(path)}: ${result.conflicts.length} value(s) changed on both sides: ${printable(where)}\n` +
       `[helm-secrets] ${printable(path)} is a valid encrypted file with OUR value at each conflict; no plaintext was written to the repository.\n` +
       `[helm-secrets] Decrypted conflict view (delete it when done): ${printable(view)}\n`,

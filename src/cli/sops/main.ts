@@ -14,6 +14,7 @@ import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from 
 import { SOPS_COMMANDS, SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
 import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
 import { kindsInFlagOrder } from '../../keys/registry.js';
+import { writeStderr } from '../../stdio.js';
 
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
 /** The key kinds' flags (src/keys/registry.ts), in sops's order, with their one-letter aliases. */
@@ -201,7 +202,7 @@ async function edit(p: ParsedFlags, env: NodeJS.ProcessEnv): Promise<number> {
   warnExtraPositionals(p.positionals);
   const code = await plugin('edit', [...forward(p), '--', file], env);
   // sops's words for an edit that changed nothing (the plugin's own notice is not printed under bin/sops).
-  if (code === ExitCode.FileHasNotBeenModified) process.stderr.write('File has not changed, exiting.\n');
+  if (code === ExitCode.FileHasNotBeenModified) writeStderr('File has not changed, exiting.\n');
   return code;
 }
 
