@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Command } from './command.js';
-import { writeStdout } from './console.js';
+import { writeStdout } from '../stdio.js';
 
 export const VERSION: string = pkg.version;
 

@@ -3,7 +3,7 @@
 // passed through redactUrls() (no credentials of a URL) and printable(), so a file name with a newline or escape sequence cannot forge or hide a message.
 import { asSopsError, ExitCode, HelmSecretsError, printable } from '../errors.js';
 import { redactUrls } from '../redact.js';
-import { writeStderr, writeUntilBlocked } from '../stdio.js';
+import { writeStderr } from '../stdio.js';
 import { quietFromEnv } from '../helm/globalopts.js';
 
 let quiet = false;
@@ -49,28 +49,4 @@ export function reportError(err: unknown, file?: string): number {
 /** Options for withFileLock (src/lock.ts): the wait is announced as one of our messages. */
 export function lockOptions(env: NodeJS.ProcessEnv, command: string): { env: NodeJS.ProcessEnv; command: string; notify: (msg: string) => void } {
   return { env, command, notify: info };
-}
-
-/**
- * Writes to stdout and resolves once the data is handed to the OS (so large outputs are not cut at exit). On Linux,
- * where process.stdout writes files, pipes and terminals synchronously anyway, the bytes go straight to descriptor 1:
- * creating the stream loads node:stream, and for a pipe node:net (3-4 ms of CPU at start, more than a small decrypt
- * takes). A descriptor that would block (a non-blocking pipe another process set up) gets the rest through the stream.
- */
-export function writeStdout(data: Uint8Array | string): Promise<void> {
-  let rest = data;
-  if (process.platform === 'linux') {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off: number;
-    try {
-      off = writeUntilBlocked(1, buf);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    if (off === buf.length) return Promise.resolve();
-    rest = buf.subarray(off);
-  }
-  return new Promise((resolve, reject) => {
-    process.stdout.write(rest, (err) => { if (err) reject(err); else resolve(); });
-  });
 }

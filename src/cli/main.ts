@@ -1,7 +1,8 @@
 // Entry point of the CLI: global options, then one command of the registry (src/cli/commands.ts), run by the one
 // runner (src/cli/command.ts); anything else is a helm command, run through the wrapper with encrypted values
 // decrypted on the fly. Only the descriptors load before the command is known.
-import { isQuietEnv, reportError, setQuiet, writeStdout } from './console.js';
+import { isQuietEnv, reportError, setQuiet } from './console.js';
+import { writeStdout } from '../stdio.js';
 import { takeGlobalOption } from '../helm/globalopts.js';
 import { codeCacheOf, runCommand } from './command.js';
 import { findCommand } from './commands.js';

@@ -107,22 +107,15 @@ type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: str
  * command's table has 33). test/unit/parse-args.test.ts compares the two tables on random command lines.
  */
 export function parseArgsOptions(table: OptionTable, argv?: readonly string[]): ParseArgsOptions {
-  let longs: Set<string> | undefined;
-  let shorts: Set<string> | undefined;
-  if (argv) {
-    longs = new Set();
-    shorts = new Set();
-    for (const t of argv) {
-      if (t.length < 2 || t[0] !== '-') continue;
-      if (t[1] === '-') {
-        const eq = t.indexOf('=');
-        longs.add(eq < 0 ? t.slice(2) : t.slice(2, eq));
-      } else for (let i = 1; i < t.length; i++) shorts.add(t[i]);
-    }
+  // Every long name and short letter written on the line (`--name` and `--name=v` give name; `-abc` gives a, b, c).
+  const named = new Set<string>();
+  for (const t of argv ?? []) {
+    if (t.startsWith('--')) named.add(`--${t.slice(2).split('=', 1)[0]}`);
+    else if (t.startsWith('-')) for (const c of t.slice(1)) named.add(`-${c}`);
   }
   const out: ParseArgsOptions = {};
   for (const [name, o] of Object.entries(table)) {
-    if (longs && shorts && !longs.has(name) && !(o.short && shorts.has(o.short))) continue;
+    if (argv && !named.has(`--${name}`) && !(o.short && named.has(`-${o.short}`))) continue;
     out[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   }
   return out;

@@ -27,14 +27,15 @@ Key flags and SOPS_AGE_RECIPIENTS-style variables are ignored: the creation rule
   },
 };
 
-/** Rotate's own flags; made when rotate is parsed or listed, not when the CLI loads (every command paid for them). */
+/** Rotate's own flags; made when rotate is first parsed or listed, not when the CLI loads (every command paid for them). */
+let rotateTable: OptionTable | undefined;
 function rotateOwn(): OptionTable {
-  return {
+  return (rotateTable ??= {
     ...prefixedKeyOptions('add', 'add', 'Master keys to add (to the first key group)'),
     ...prefixedKeyOptions('rm', 'remove', 'Master keys to remove (from every key group)'),
     stdout: { type: 'boolean', help: 'print the result instead of writing FILE' },
     ...RECURSIVE,
-  };
+  });
 }
 
 export const rotate: Command = {

@@ -7,11 +7,7 @@ import { redactUrl } from '../redact.js';
 import { Delivery } from './deliver.js';
 import { resolveSource } from './resolve.js';
 import { parseSource } from './source.js';
-import { writeStderr } from '../stdio.js';
-
-function writeOut(bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => { if (err) reject(err); else resolve(); }));
-}
+import { writeStderr, writeStdout } from '../stdio.js';
 
 /** `downloader [certFile keyFile caFile] URL`: prints the decrypted content of URL; resolves to the exit code. */
 export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -33,8 +29,8 @@ export async function runDownloader(argv: string[], env: NodeJS.ProcessEnv = pro
     const [certFile, keyFile, caFile] = argv.length >= 4 ? argv.slice(argv.length - 4, argv.length - 1) : [];
     const tls = { ...(certFile ? { certFile } : {}), ...(keyFile ? { keyFile } : {}), ...(caFile ? { caFile } : {}) };
     const o = await resolveSource(src, { env, kind: 'values', reuseDecrypted: false, keyDir: async () => scratch.privateDir(), tls });
-    if (o.action === 'content') await writeOut(o.bytes);
-    else await writeOut(await readFile(o.action === 'path' ? o.path : url));
+    if (o.action === 'content') await writeStdout(o.bytes);
+    else await writeStdout(await readFile(o.action === 'path' ? o.path : url));
     return 0;
   } catch (err) {
     const e = asSopsError(err);

@@ -14,7 +14,7 @@ import { pluginScriptsDir } from './custombackend.js';
 import { pluginsDir } from './getters.js';
 import { parseYaml } from '../config/yamlvalue.js';
 import { runBackendName } from '../config/runbackend.js';
-import { writeStderr } from '../stdio.js';
+import { writeStderr, writeStdout } from '../stdio.js';
 
 export const POST_RENDERER_PLUGIN = 'secrets-post-renderer';
 
@@ -101,10 +101,7 @@ export async function runPostRenderer(env: NodeJS.ProcessEnv): Promise<number> {
     const input = await readAllStdin();
     const { valsEvalManifests } = await import('./vals.js');
     const out = await valsEvalManifests(input.toString('utf8'), isTrue(env.HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS), env);
-    await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => {
-      if (err) reject(err);
-      else resolve();
-    }));
+    await writeStdout(out);
     return 0;
   } catch (err) {
     writeStderr(`[helm-secrets] ${asSopsError(err).oneLine()}\n`);

@@ -1,5 +1,5 @@
 // What the CLI prints on stdout reaches the reader whole: on Linux the bytes go straight to descriptor 1
-// (src/cli/console.ts writeStdout), in pieces when the pipe is full, and through process.stdout when the descriptor
+// (src/stdio.ts writeStdout), in pieces when the pipe is full, and through process.stdout when the descriptor
 // would block. Checked with 1.5 MB of plaintext against a reader that waits before it reads, a pipe whose write end
 // is non-blocking, and the same decryption written to a file. Our messages on stderr go the same way
 // (src/stdio.ts writeStderr): checked on a pipe, without the socket node builds for process.stderr, and on a

@@ -12,8 +12,8 @@ import { extractFlags } from '../../edit/cmdargs.js';
 import { describeConflict, renderConflictView } from '../../edit/conflictview.js';
 import { mergeEncrypted } from '../../edit/gitmerge.js';
 import { PrivateDir } from '../../edit/private.js';
-import { info, reportError, warn, writeStdout } from '../console.js';
-import { writeStderr } from '../../stdio.js';
+import { info, reportError, warn } from '../console.js';
+import { writeStderr, writeStdout } from '../../stdio.js';
 
 
 const DEFAULT_PATTERNS = ['secrets*.yaml', 'secrets*.yml', 'secrets*.json'];

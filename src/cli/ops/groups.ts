@@ -7,7 +7,8 @@ import { readInput, writeAtomic } from '../../io.js';
 import type { KeySpec } from '../../keys/types.js';
 import { specOf } from '../../edit/keydiff.js';
 import { withFileLock } from '../../lock.js';
-import { info, lockOptions, warn, writeStdout } from '../console.js';
+import { info, lockOptions, warn } from '../console.js';
+import { writeStdout } from '../../stdio.js';
 import { rewrap, withMetadata } from './updatekeys.js';
 
 export type GroupChange = { op: 'add'; keys: KeySpec[] } | { op: 'delete'; index: number };

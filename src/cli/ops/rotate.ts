@@ -14,7 +14,8 @@ import type { FileCommandArgs } from '../args.js';
 import { eachFile } from '../command.js';
 import { keyFlagOptions } from '../options.js';
 import { expandFiles } from './tree.js';
-import { info, lockOptions, warn, writeStdout } from '../console.js';
+import { info, lockOptions, warn } from '../console.js';
+import { writeStdout } from '../../stdio.js';
 import { withFileLock } from '../../lock.js';
 
 

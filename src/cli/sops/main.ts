@@ -9,12 +9,12 @@ import { resolve } from 'node:path';
 import { ExitCode, SopsError, asSopsError } from '../../errors.js';
 import type { FileCommandArgs } from '../args.js';
 import { parseTreePath } from '../../sops/treepath.js';
-import { lockOptions, reportError, setStyle, warn, writeStdout } from '../console.js';
+import { lockOptions, reportError, setStyle, warn } from '../console.js';
 import { flags, isSet, last, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { SOPS_COMMANDS, SOPS_HELP, SOPS_VERSION, commandHelp } from './help.js';
 import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
 import { kindsInFlagOrder } from '../../keys/registry.js';
-import { writeStderr } from '../../stdio.js';
+import { writeStderr, writeStdout } from '../../stdio.js';
 
 const KEYSERVICE = [...flags('bool', 'enable-local-keyservice'), ...flags('slice', 'keyservice')];
 /** The key kinds' flags (src/keys/registry.ts), in sops's order, with their one-letter aliases. */
