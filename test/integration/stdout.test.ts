@@ -3,7 +3,7 @@
 // would block. Checked with 1.5 MB of plaintext against a reader that waits before it reads, a pipe whose write end
 // is non-blocking, and the same decryption written to a file. Our messages on stderr go the same way
 // (src/stdio.ts writeStderr): checked on a pipe, without the socket node builds for process.stderr, and on a
-// non-blocking pipe with more than it holds.
+// non-blocking pipe with more than it holds. The getter's plaintext takes the stdout path too, without node:net.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,6 +96,22 @@ describe('stderr: our messages through a pipe', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, `[helm-secrets] Decrypted ${enc} to ${enc}.dec: this is PLAINTEXT on disk; remove it when done (helm secrets clean)\n`);
     assert.equal(r.stdout, process.platform === 'linux' ? 'net loaded: false\n' : r.stdout);
+  });
+
+  it('the getter (one call per values file under Argo CD) writes plaintext to a piped stdout without node:net', async () => {
+    const identity = readFileSync(env.SOPS_AGE_KEY_FILE!, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    writeFileSync(join(dir, 'g.yaml'), 'db:\n  password: hunter2\n');
+    const enc = join(dir, 'g.enc.yaml');
+    const e = spawnSync(process.execPath, [CLI, 'encrypt', '--age', await identityToRecipient(identity), '--output', enc, join(dir, 'g.yaml')], { env, encoding: 'utf8' });
+    assert.equal(e.status, 0, e.stderr);
+    // stdout carries the plaintext, so the hook reports into a file.
+    const report = join(dir, 'getter-net.txt');
+    const hook = join(dir, 'getter-net.cjs');
+    writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, String(process.moduleLoadList.includes('NativeModule net'))));\n`);
+    const r = spawnSync(process.execPath, ['-r', hook, CLI, 'downloader', '', '', '', `secrets://${enc}`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'db:\n    password: hunter2\n');
+    assert.equal(readFileSync(report, 'utf8'), process.platform === 'linux' ? 'false' : readFileSync(report, 'utf8'));
   });
 
   it('a non-blocking stderr pipe (set by another process) gets all of a message longer than the pipe holds', function () {
