@@ -83,35 +83,40 @@ describe('stderr: our messages through a pipe', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a message reaches a piped stderr whole, and node never builds process.stderr (node:net stays unloaded)', async () => {
+  /** An age-encrypted copy of `text`, written by the CLI. */
+  async function encrypted(name: string, text: string): Promise<string> {
     const identity = readFileSync(env.SOPS_AGE_KEY_FILE!, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
-    writeFileSync(join(dir, 'p.yaml'), 'a: 1\n');
-    const enc = join(dir, 'e.yaml');
-    const e = spawnSync(process.execPath, [CLI, 'encrypt', '--age', await identityToRecipient(identity), '--output', enc, join(dir, 'p.yaml')], { env, encoding: 'utf8' });
+    writeFileSync(join(dir, `${name}.yaml`), text);
+    const enc = join(dir, `${name}.enc.yaml`);
+    const e = spawnSync(process.execPath, [CLI, 'encrypt', '--age', await identityToRecipient(identity), '--output', enc, join(dir, `${name}.yaml`)], { env, encoding: 'utf8' });
     assert.equal(e.status, 0, e.stderr);
-    // The hook reports, as the process exits, whether node loaded node:net (a piped process.stderr is a socket).
-    const hook = join(dir, 'net.cjs');
-    writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(1, 'net loaded: ' + process.moduleLoadList.includes('NativeModule net') + '\\n'));\n");
-    const r = spawnSync(process.execPath, ['-r', hook, CLI, 'dec', enc], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return enc;
+  }
+
+  /** Runs the CLI with stdout and stderr pipes and a hook that records, as node exits, whether it loaded node:net. */
+  function runWatchingNet(name: string, args: string[]): { status: number | null; stdout: string; stderr: string; netLoaded: string } {
+    const report = join(dir, `${name}-net.txt`);
+    const hook = join(dir, `${name}-net.cjs`);
+    writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, String(process.moduleLoadList.includes('NativeModule net'))));\n`);
+    const r = spawnSync(process.execPath, ['-r', hook, CLI, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, netLoaded: readFileSync(report, 'utf8') };
+  }
+
+  it('a message reaches a piped stderr whole, and node never builds process.stderr (node:net stays unloaded)', async () => {
+    const enc = await encrypted('msg', 'a: 1\n');
+    // A piped process.stderr would be a socket, which loads node:net.
+    const r = runWatchingNet('msg', ['dec', enc]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, `[helm-secrets] Decrypted ${enc} to ${enc}.dec: this is PLAINTEXT on disk; remove it when done (helm secrets clean)\n`);
-    assert.equal(r.stdout, process.platform === 'linux' ? 'net loaded: false\n' : r.stdout);
+    assert.equal(r.netLoaded, process.platform === 'linux' ? 'false' : r.netLoaded);
   });
 
   it('the getter (one call per values file under Argo CD) writes plaintext to a piped stdout without node:net', async () => {
-    const identity = readFileSync(env.SOPS_AGE_KEY_FILE!, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
-    writeFileSync(join(dir, 'g.yaml'), 'db:\n  password: hunter2\n');
-    const enc = join(dir, 'g.enc.yaml');
-    const e = spawnSync(process.execPath, [CLI, 'encrypt', '--age', await identityToRecipient(identity), '--output', enc, join(dir, 'g.yaml')], { env, encoding: 'utf8' });
-    assert.equal(e.status, 0, e.stderr);
-    // stdout carries the plaintext, so the hook reports into a file.
-    const report = join(dir, 'getter-net.txt');
-    const hook = join(dir, 'getter-net.cjs');
-    writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, String(process.moduleLoadList.includes('NativeModule net'))));\n`);
-    const r = spawnSync(process.execPath, ['-r', hook, CLI, 'downloader', '', '', '', `secrets://${enc}`], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const enc = await encrypted('getter', 'db:\n  password: hunter2\n');
+    const r = runWatchingNet('getter', ['downloader', '', '', '', `secrets://${enc}`]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'db:\n    password: hunter2\n');
-    assert.equal(readFileSync(report, 'utf8'), process.platform === 'linux' ? 'false' : readFileSync(report, 'utf8'));
+    assert.equal(r.netLoaded, process.platform === 'linux' ? 'false' : r.netLoaded);
   });
 
   it('a non-blocking stderr pipe (set by another process) gets all of a message longer than the pipe holds', function () {
