@@ -42,14 +42,23 @@ export class PrivateDir {
   /** Creates the directory; `autoWipe` removes it at exit or on SIGINT/SIGTERM/SIGHUP (off for views kept for the user). */
   static create(env: NodeJS.ProcessEnv, prefix = 'helm-secrets-', autoWipe = true): PrivateDir {
     for (const parent of editParents(env)) {
+      let dir: string | undefined;
       try {
-        const dir = mkdtempSync(join(parent, prefix));
+        dir = mkdtempSync(join(parent, prefix));
         chmodSync(dir, 0o700);
         // A SIGKILL skips every handler: the lock lets the next run's cleanStaleDirs find and remove the plaintext.
         if (autoWipe) writeFileSync(join(dir, LOCK_FILE), lockContent(), { mode: 0o600 });
         return new PrivateDir(dir, autoWipe);
       } catch {
-        /* try the next parent */
+        // A directory made before the failure (a full tmpfs takes the directory but not the lock's bytes) goes
+        // with it: left there, its empty lock would name no process for cleanStaleDirs. Then the next parent.
+        if (dir) {
+          try {
+            rmSync(dir, { recursive: true, force: true });
+          } catch {
+            /* cleanStaleDirs removes it once its lock is old */
+          }
+        }
       }
     }
     throw new SopsError('could not create a private temporary directory', ExitCode.CouldNotWriteOutputFile);
