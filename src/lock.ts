@@ -49,9 +49,30 @@ interface Holder {
   command?: string;
 }
 
+/** A lock file is a few dozen bytes; anything larger is not one of ours. */
+const MAX_LOCK_BYTES = 4096;
+
+/**
+ * The lock at `path` as its holder wrote it, or undefined when there is none (released in between). Throws when the
+ * name is something else: a symlink, a FIFO, a device or a large file (a repository can hold a symlink by that name,
+ * to /dev/zero, say). It is opened without following links and without blocking, so nothing there makes us wait.
+ */
 async function readHolder(path: string): Promise<{ holder?: Holder; text: string; mtimeMs: number } | undefined> {
+  let fh: fs.FileHandle;
   try {
-    const [text, st] = await Promise.all([fs.readFile(path, 'utf8'), fs.stat(path)]);
+    fh = await fs.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new SopsError(`lock file ${path} is a symbolic link, not a lock; remove it`, ExitCode.Generic);
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > MAX_LOCK_BYTES) {
+      throw new SopsError(`lock file ${path} is ${st.isFile() ? `${st.size} bytes long, too long for a lock` : 'not a regular file'}; remove it`, ExitCode.Generic);
+    }
+    const text = await fh.readFile('utf8');
     try {
       const j = JSON.parse(text) as Partial<Holder>;
       if (typeof j.pid === 'number') return { holder: { pid: j.pid, start: typeof j.start === 'string' ? j.start : null, command: j.command }, text, mtimeMs: st.mtimeMs };
@@ -59,8 +80,8 @@ async function readHolder(path: string): Promise<{ holder?: Holder; text: string
       /* being written */
     }
     return { text, mtimeMs: st.mtimeMs };
-  } catch {
-    return undefined;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -111,7 +132,7 @@ async function breakStale(path: string, staleText: string): Promise<boolean> {
     return false;
   }
   try {
-    const now = await readHolder(path);
+    const now = await readHolder(path).catch(() => undefined);
     if (now && now.text === staleText) await fs.rm(path, { force: true });
     return true;
   } finally {
@@ -121,7 +142,8 @@ async function breakStale(path: string, staleText: string): Promise<boolean> {
 
 /** Removes the lock file at `path` when the process that holds it is gone (for `clean`); true when removed. */
 export async function removeStaleLock(path: string): Promise<boolean> {
-  const seen = await readHolder(path);
+  // Something else by a lock's name (a symlink, a FIFO) is not a lock, so not one to remove.
+  const seen = await readHolder(path).catch(() => undefined);
   if (!seen) return false;
   const stale = seen.holder ? !isAlive(seen.holder.pid, seen.holder.start) : Date.now() - seen.mtimeMs > HALF_WRITTEN_MS;
   return stale && (await breakStale(path, seen.text)) && !(await fs.stat(path).catch(() => undefined));
@@ -186,7 +208,12 @@ export async function lockFile(file: string, opts: LockOptions): Promise<() => v
       process.once('exit', release);
       return release;
     }
-    const seen = await readHolder(path);
+    let seen: Awaited<ReturnType<typeof readHolder>>;
+    try {
+      seen = await readHolder(path);
+    } catch (err) {
+      throw new SopsError((err as Error).message, ExitCode.Generic, file);
+    }
     if (!seen) continue; // released in between: try again at once
     const stale = seen.holder ? !isAlive(seen.holder.pid, seen.holder.start) : Date.now() - seen.mtimeMs > HALF_WRITTEN_MS;
     if (stale && (await breakStale(path, seen.text))) continue;

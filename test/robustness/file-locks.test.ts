@@ -1,10 +1,11 @@
 // Issue 14, item 15: commands that read, change and write back one file take its lock, so concurrent changes run one
 // after the other and none is lost. edit holds the lock while the editor is open (a set waits, says so, then
 // applies its change to the saved file); concurrent sets all land; a stale lock (its process gone) is broken; a
-// held lock makes the waiter give up after HELM_SECRETS_LOCK_TIMEOUT with a clear error, the file untouched by it.
+// held lock makes the waiter give up after HELM_SECRETS_LOCK_TIMEOUT with a clear error, the file untouched by it;
+// something else planted under the lock's name (a symlink to /dev/zero, a FIFO, a large file) is one clear error.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decryptBytes, encryptBytes } from '../../src/engine.js';
@@ -124,6 +125,32 @@ describe('issue 14 item 15: read-modify-write commands lock the file', function 
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(sub), ['.b.yaml.helm-secrets-lock']);
     assert.match(r.stderr, /Removed .*\.a\.yaml\.helm-secrets-lock \(the lock of an interrupted command\)/);
+  });
+
+  it('a lock name that is a symlink (to /dev/zero), a FIFO or a large file: one clear error at once, the file unchanged; clean leaves it', async function () {
+    if (process.platform === 'win32') this.skip();
+    const f = await fresh('planted.yaml');
+    const before = readFileSync(f);
+    const lock = join(dir, '.planted.yaml.helm-secrets-lock');
+    const plant: Array<[string, () => void, RegExp]> = [
+      ['symlink', () => { symlinkSync('/dev/zero', lock); }, /is a symbolic link, not a lock; remove it/],
+      ['fifo', () => { assert.equal(spawnSync('mkfifo', [lock]).status, 0); }, /is not a regular file; remove it/],
+      ['large', () => { writeFileSync(lock, JSON.stringify({ pid: process.pid, pad: 'x'.repeat(5000) })); }, /is \d+ bytes long, too long for a lock; remove it/],
+    ];
+    for (const [what, make, message] of plant) {
+      make();
+      const t0 = Date.now();
+      const r = await runCliAsync(['set', f, '["db"]["user"]', '"planted"'], { env });
+      assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`planted\\.yaml: lock file .*\\.planted\\.yaml\\.helm-secrets-lock ${message.source}`), what);
+      assert.ok(Date.now() - t0 < 10_000, `${what}: took ${Date.now() - t0} ms`);
+      assert.ok(readFileSync(f).equals(before), `${what}: the file changed`);
+      const c = await runCliAsync(['clean', dir], { env });
+      assert.equal(c.code, 0, c.stderr);
+      assert.equal(lstatSync(lock).isSymbolicLink() || lstatSync(lock).isFIFO() || lstatSync(lock).isFile(), true, `${what}: clean removed it`);
+      rmSync(lock);
+    }
   });
 
   it('a held lock: the waiter gives up after HELM_SECRETS_LOCK_TIMEOUT with one clear line, its change not applied', async () => {
