@@ -1,7 +1,7 @@
 // The textconv diff driver and the three-way merge driver, installed by `git setup` and called by git itself.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { assertMinimalDiff, decryptIn, encryptInto, fiftyKeys, git, gitRaw, hs, newRepo, sopsYaml, type Repo } from '../helpers/git.js';
@@ -45,6 +45,28 @@ describe('git textconv and merge drivers', function () {
     assert.match(attrs, /^secrets\*\.yaml diff=sopsdiffer merge=sops$/m);
     hs(repo, ['git', 'setup', '--command', repo.command]);
     assert.equal(readFileSync(join(repo.dir, '.gitattributes'), 'utf8'), attrs);
+  });
+
+  it('setup refuses a .gitattributes that is a symlink (leaving its target as it was) or a FIFO, in one line', function () {
+    if (process.platform === 'win32') this.skip();
+    const attrs = join(repo.dir, '.gitattributes');
+    rmSync(attrs);
+    const target = join(repo.dir, '..', `outside-${randomBytes(4).toString('hex')}`);
+    writeFileSync(target, 'precious\n');
+    try {
+      symlinkSync(target, attrs);
+      const r = hs(repo, ['git', 'setup', '--command', repo.command]);
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^\[helm-secrets\] Error: .*\.gitattributes is a symbolic link; refusing to write through it[^\n]*\n$/);
+      assert.equal(readFileSync(target, 'utf8'), 'precious\n');
+      rmSync(attrs);
+      assert.equal(spawnSync('mkfifo', [attrs]).status, 0);
+      const f = hs(repo, ['git', 'setup', '--command', repo.command]);
+      assert.notEqual(f.code, 0, f.stderr);
+      assert.match(f.stderr, /^\[helm-secrets\] Error: [^\n]*\.gitattributes[^\n]*FIFO[^\n]*\n$/);
+    } finally {
+      rmSync(target, { force: true });
+    }
   });
 
   it('git diff, git log -p and git show print the plaintext change', () => {

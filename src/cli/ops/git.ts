@@ -1,7 +1,7 @@
 // git integration: `git setup` writes the drivers into git config and .gitattributes; `git textconv FILE`
 // prints decrypted content for git diff/log -p/show; `git merge %O %A %B %P` is the three-way merge driver.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { decryptBytes, encryptBytes, isSopsEncrypted } from '../../engine.js';
@@ -48,6 +48,9 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const cwd = process.cwd();
   const top = git(['rev-parse', '--show-toplevel'], cwd, env).trim();
   const cmd = x.values.get('command')?.at(-1) ?? selfCommand();
+  // Read before anything is configured, so that a refused attributes file leaves the repository as it was.
+  const attrFile = join(top, x.values.get('attributes-file')?.at(-1) ?? '.gitattributes');
+  const existing = await attributesText(attrFile);
   const scope = x.bools.has('global') ? '--global' : '--local';
   const set = (k: string, v: string) => git(['config', scope, k, v], top, env);
   set('diff.sopsdiffer.textconv', `${cmd} git textconv`);
@@ -63,9 +66,7 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   info(`git config (${scope.slice(2)}): diff.sopsdiffer and merge.sops drivers installed`);
 
-  const attrFile = join(top, x.values.get('attributes-file')?.at(-1) ?? '.gitattributes');
   const patterns = x.rest.length ? x.rest : DEFAULT_PATTERNS;
-  const existing = existsSync(attrFile) ? readFileSync(attrFile, 'utf8') : '';
   const have = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
   const add = patterns.map((p) => `${p} diff=sopsdiffer merge=sops${filter ? ' filter=sops' : ''}`).filter((l) => !have.has(l));
   if (add.length) {
@@ -74,6 +75,22 @@ async function setup(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     info(`${attrFile}: added ${add.length} pattern(s): ${patterns.join(' ')}`);
   } else info(`${attrFile}: already up to date`);
   return 0;
+}
+
+/**
+ * The attributes file as it is ('' when there is none). A clone decides what that name is: git itself does not follow
+ * a symlinked .gitattributes, and writing through one would append our lines to whatever it points at (a file in
+ * your home directory, say); a FIFO or a device would never finish reading. Both are refused.
+ */
+async function attributesText(path: string): Promise<string> {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return '';
+  }
+  if (st.isSymbolicLink()) throw new SopsError(`${printable(path)} is a symbolic link; refusing to write through it (git does not follow it either)`, ExitCode.CouldNotWriteOutputFile);
+  return Buffer.from(await readInput(path)).toString('utf8');
 }
 
 /** The store to read a blob with: by extension, else (git's temporary names may lose it) by content. */
