@@ -1,7 +1,8 @@
 // Issue 14, item 2: where a command writes. Devices, FIFOs and descriptor paths (/dev/fd/1, a link to
 // /proc/self/fd/1) are written into as they are, never replaced by a regular file; a regular file is replaced
 // atomically through its symlinks (the link stays, its target is written), keeping owner, group and mode; a file
-// with several hard links is refused, every name left as it was.
+// with several hard links is refused, every name left as it was. FILE.dec, a name `dec` picks itself, is written
+// only as a new file or over a regular file of the user's own.
 // A regression would replace the real /dev/null or /dev/stdout for the whole machine, so a private copy of /dev/null
 // (mknod c 1 3, as root) and a private link to /proc/self/fd/1 are tried first; the real /dev/null only after the
 // copy came through unharmed (or when not root, who cannot replace it), /dev/stdout never (/dev/fd/1 instead).
@@ -143,5 +144,37 @@ describe('issue 14 item 2: writes go through to the real target', function () {
     const st = statSync(f);
     assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [65534, 65534, 0o640]);
     assert.equal(Buffer.from(await decryptBytes(readFileSync(f), f, { env })).toString('utf8'), PLAIN);
+  });
+
+  it('dec: a FILE.dec planted as a symlink, a FIFO, or (as root) another user\'s file is refused; --output is written as named', async function () {
+    if (process.platform === 'win32') this.skip();
+    const f = join(dir, 'planted.yaml');
+    writeFileSync(f, enc);
+    const dec = `${f}.dec`;
+    const outside = join(dir, 'outside-bashrc');
+    const plant: Array<[string, () => void, RegExp]> = [
+      ['symlink', () => { writeFileSync(outside, 'precious\n'); symlinkSync(outside, dec); }, /is a symbolic link/],
+      ['fifo', () => { assert.equal(spawnSync('mkfifo', [dec]).status, 0); }, /exists and is not a regular file/],
+    ];
+    if (isRoot) plant.push(['theirs', () => { writeFileSync(dec, 'theirs\n'); chownSync(dec, 65534, 65534); }, /is owned by uid 65534, not by you \(uid 0\)/]);
+    for (const [what, make, message] of plant) {
+      make();
+      const r = await runCliBounded(['dec', f], env, BOUND_MS);
+      assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^\\[helm-secrets\\] Error: .*planted\\.yaml\\.dec ${message.source}; refusing to write plaintext there \\(remove it, or choose a place with --output\\)\\n$`), what);
+      if (what === 'symlink') assert.equal(readFileSync(outside, 'utf8'), 'precious\n', 'the link target is untouched');
+      if (what === 'theirs') assert.equal(readFileSync(dec, 'utf8'), 'theirs\n');
+      rmSync(dec);
+    }
+    // A place the user names: written through the link, as sops --output does.
+    symlinkSync(outside, dec);
+    const named = await runCliBounded(['dec', '--output', dec, f], env, BOUND_MS);
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal(readFileSync(outside, 'utf8'), PLAIN);
+    rmSync(dec);
+    const fresh = await runCliBounded(['dec', f], env, BOUND_MS);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(readFileSync(dec, 'utf8'), PLAIN);
+    assert.equal(statSync(dec).mode & 0o777, 0o600);
   });
 });

@@ -1,9 +1,10 @@
 // decrypt (helm-secrets 4: stdout, -i, --output), dec (helm-secrets 2/3: writes FILE.dec, 0600) and view (stdout).
 // Plaintext goes to stdout or to the one file the user asked for; nowhere else.
+import { lstatSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptBytes, isSopsEncrypted } from '../../engine.js';
 import { readInput, writeAtomic } from '../../io.js';
-import { ExitCode, OwnCheck, SopsError, isMissingFile } from '../../errors.js';
+import { ExitCode, OwnCheck, SopsError, isMissingFile, printable } from '../../errors.js';
 import { decSuffix } from '../../helm/resolve.js';
 import type { FileCommandArgs } from '../args.js';
 import { info, lockOptions, reportError, warn } from '../console.js';
@@ -25,6 +26,29 @@ export function decPath(file: string, env: NodeJS.ProcessEnv): string {
 }
 
 export type Mode = 'decrypt' | 'dec' | 'view';
+
+/**
+ * FILE.dec is a name this command picks, not one the user gave, and a repository can hold a symlink by that name (to
+ * ~/.bashrc, say: the plaintext would replace it) or something that is not a file (a device would be written
+ * into). Plaintext goes there only as a new file or over a regular file of the user's own; --output, a place the
+ * user names, is written as given.
+ */
+function checkDecTarget(target: string): void {
+  const st = lstatSync(target, { throwIfNoEntry: false });
+  if (!st) return;
+  const refuse = (what: string) =>
+    new SopsError(`${printable(target)} ${what}; refusing to write plaintext there (remove it, or choose a place with --output)`, ExitCode.CouldNotWriteOutputFile);
+  if (st.isSymbolicLink()) throw refuse('is a symbolic link');
+  if (!st.isFile()) throw refuse('exists and is not a regular file');
+  const me = process.getuid?.();
+  if (me !== undefined && st.uid !== me) throw refuse(`is owned by uid ${st.uid}, not by you (uid ${me})`);
+}
+
+/** Writes FILE.dec, or --output when given. */
+async function writeDec(target: string, named: boolean, plain: Uint8Array): Promise<void> {
+  if (!named) checkDecTarget(target);
+  await writeAtomic(target, plain, 0o600);
+}
 
 /**
  * helm-secrets' own checks before the engine runs: the file exists and is encrypted. The format comes from the
@@ -86,7 +110,7 @@ async function deliver(mode: Mode, plain: Uint8Array, file: string, shown: strin
     await writeStdout(`{"content_base64":"${Buffer.from(plain).toString('base64')}"}`);
   } else if (mode === 'dec') {
     const target = args.output ?? decPath(file, env);
-    await writeAtomic(target, plain, 0o600);
+    await writeDec(target, args.output !== undefined, plain);
     info(`Decrypted ${shown} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
   } else if (mode === 'decrypt' && args.output) {
     await writeAtomic(args.output, plain, 0o600);
@@ -178,7 +202,7 @@ async function decryptOther(mode: Mode, file: string, backend: Backend, args: Fi
       info(`Decrypted ${file} in place: it is now PLAINTEXT on disk`);
     } else if (mode === 'dec' && !remote) {
       const target = args.output ?? decPath(file, env);
-      await writeAtomic(target, plain, 0o600);
+      await writeDec(target, args.output !== undefined, plain);
       info(`Decrypted ${file} to ${target}: this is PLAINTEXT on disk; remove it when done (helm secrets clean)`);
     } else if (args.output) {
       await writeAtomic(args.output, plain, 0o600);
