@@ -43,10 +43,18 @@ const POLL_MS = 100;
 /** A lock file still empty or unreadable after this long was left by a writer killed while creating it. */
 const HALF_WRITTEN_MS = 5000;
 
-interface Holder {
+export interface Holder {
   pid: number;
   start: string | null;
   command?: string;
+}
+
+/** A lock file as read: its holder when it names one, its text, age and owner. */
+export interface LockRead {
+  holder?: Holder;
+  text: string;
+  mtimeMs: number;
+  uid: number;
 }
 
 /** A lock file is a few dozen bytes; anything larger is not one of ours. */
@@ -56,8 +64,9 @@ const MAX_LOCK_BYTES = 4096;
  * The lock at `path` as its holder wrote it, or undefined when there is none (released in between). Throws when the
  * name is something else: a symlink, a FIFO, a device or a large file (a repository can hold a symlink by that name,
  * to /dev/zero, say). It is opened without following links and without blocking, so nothing there makes us wait.
+ * Used for the file locks here and for the private directories' locks (src/helm/cleanup.ts).
  */
-async function readHolder(path: string): Promise<{ holder?: Holder; text: string; mtimeMs: number } | undefined> {
+export async function readLockFile(path: string): Promise<LockRead | undefined> {
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
@@ -75,11 +84,11 @@ async function readHolder(path: string): Promise<{ holder?: Holder; text: string
     const text = await fh.readFile('utf8');
     try {
       const j = JSON.parse(text) as Partial<Holder>;
-      if (typeof j.pid === 'number') return { holder: { pid: j.pid, start: typeof j.start === 'string' ? j.start : null, command: j.command }, text, mtimeMs: st.mtimeMs };
+      if (typeof j.pid === 'number') return { holder: { pid: j.pid, start: typeof j.start === 'string' ? j.start : null, command: j.command }, text, mtimeMs: st.mtimeMs, uid: st.uid };
     } catch {
       /* being written */
     }
-    return { text, mtimeMs: st.mtimeMs };
+    return { text, mtimeMs: st.mtimeMs, uid: st.uid };
   } finally {
     await fh.close();
   }
@@ -132,7 +141,7 @@ async function breakStale(path: string, staleText: string): Promise<boolean> {
     return false;
   }
   try {
-    const now = await readHolder(path).catch(() => undefined);
+    const now = await readLockFile(path).catch(() => undefined);
     if (now && now.text === staleText) await fs.rm(path, { force: true });
     return true;
   } finally {
@@ -143,7 +152,7 @@ async function breakStale(path: string, staleText: string): Promise<boolean> {
 /** Removes the lock file at `path` when the process that holds it is gone (for `clean`); true when removed. */
 export async function removeStaleLock(path: string): Promise<boolean> {
   // Something else by a lock's name (a symlink, a FIFO) is not a lock, so not one to remove.
-  const seen = await readHolder(path).catch(() => undefined);
+  const seen = await readLockFile(path).catch(() => undefined);
   if (!seen) return false;
   const stale = seen.holder ? !isAlive(seen.holder.pid, seen.holder.start) : Date.now() - seen.mtimeMs > HALF_WRITTEN_MS;
   return stale && (await breakStale(path, seen.text)) && !(await fs.stat(path).catch(() => undefined));
@@ -208,9 +217,9 @@ export async function lockFile(file: string, opts: LockOptions): Promise<() => v
       process.once('exit', release);
       return release;
     }
-    let seen: Awaited<ReturnType<typeof readHolder>>;
+    let seen: LockRead | undefined;
     try {
-      seen = await readHolder(path);
+      seen = await readLockFile(path);
     } catch (err) {
       throw new SopsError((err as Error).message, ExitCode.Generic, file);
     }

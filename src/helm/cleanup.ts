@@ -1,9 +1,9 @@
 // Finds and removes the private directories of runs that were killed (SIGKILL, power loss) before they could
 // wipe them. Each directory holds a lock file naming its process; a directory whose process is gone is stale, and
 // so is one whose lock was cut short (empty or half-written) more than a minute ago.
-import { constants as fsc, promises as fs, type Stats } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, lockContent } from '../lock.js';
+import { isAlive, lockContent, readLockFile, type LockRead } from '../lock.js';
 import { DIR_PREFIX, LOCK_FILE, privateSearchRoots } from '../privatedir.js';
 
 export { lockContent, DIR_PREFIX, LOCK_FILE };
@@ -37,8 +37,8 @@ export async function cleanStaleDirs(roots: string[] = defaultRoots(), now: numb
       const dir = join(root, name);
       const lock = await readLock(dir);
       if (!lock) continue;
-      if (lock.pid !== undefined) {
-        if (lock.pid === process.pid || isAlive(lock.pid, lock.start)) continue;
+      if (lock.holder) {
+        if (lock.holder.pid === process.pid || isAlive(lock.holder.pid, lock.holder.start)) continue;
       } else if (now - lock.mtimeMs <= CUT_LOCK_AGE_MS) continue;
       await fs.rm(dir, { recursive: true, force: true });
       removed++;
@@ -47,38 +47,20 @@ export async function cleanStaleDirs(roots: string[] = defaultRoots(), now: numb
   return removed;
 }
 
-const ours = (st: Stats) => process.getuid === undefined || st.uid === process.getuid();
+const ours = (uid: number) => process.getuid === undefined || uid === process.getuid();
 
 /**
- * The lock of a directory of ours: its process (pid undefined when the file names none) and the file's age.
- * Undefined when there is no lock, or when the directory or the lock is not ours or not what it should be: a
- * shared temp dir may hold another user's `helm-secrets-*`, and a FIFO there must not make every run wait.
+ * The lock of a directory of ours, or undefined when there is none, or when the directory or the lock is not ours or
+ * not a lock (src/lock.ts readLockFile): a shared temp dir may hold another user's `helm-secrets-*`, and a FIFO
+ * there must not make every run wait.
  */
-async function readLock(dir: string): Promise<{ pid?: number; start: string | null; mtimeMs: number } | undefined> {
-  let handle: fs.FileHandle | undefined;
+async function readLock(dir: string): Promise<LockRead | undefined> {
   try {
     const d = await fs.lstat(dir);
-    if (!d.isDirectory() || !ours(d)) return undefined;
-    handle = await fs.open(join(dir, LOCK_FILE), fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
-    const st = await handle.stat();
-    if (!st.isFile() || !ours(st) || st.size > 4096) return undefined;
-    const text = (await handle.readFile('utf8'));
-    return { ...parseLock(text), mtimeMs: st.mtimeMs };
+    if (!d.isDirectory() || !ours(d.uid)) return undefined;
+    const lock = await readLockFile(join(dir, LOCK_FILE));
+    return lock && ours(lock.uid) ? lock : undefined;
   } catch {
     return undefined;
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
-}
-
-function parseLock(text: string): { pid?: number; start: string | null } {
-  let lock: unknown;
-  try {
-    lock = JSON.parse(text);
-  } catch {
-    return { start: null };
-  }
-  if (typeof lock !== 'object' || lock === null || typeof (lock as { pid?: unknown }).pid !== 'number') return { start: null };
-  const { pid, start } = lock as { pid: number; start?: unknown };
-  return { pid, start: typeof start === 'string' ? start : null };
 }
